@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Module layout follows ../shared/DESIGN.md: dependencies point downwards and the pure
+/// modules (SchemaModel, SchemaDiff, SchemaPlanner, Manifest) do no I/O.
+let package = Package(
+    name: "drover",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "drover", targets: ["drover"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries, wrapped through pkg-config and nothing else.
+        .systemLibrary(name: "CGit2", pkgConfig: "libgit2",
+                       providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
+
+        // Swift wrappers: the only importers of the C modules.
+        .target(name: "Git", dependencies: ["CGit2"]),
+        .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        /// A private PostgreSQL cluster (initdb + postgres from the local install).
+        .target(name: "PostgresServer", dependencies: ["Postgres"]),
+
+        // Pure modules.
+        .target(name: "Manifest", dependencies: ["Yams"]),
+        .target(name: "SchemaModel"),
+        .target(name: "SchemaDiff", dependencies: ["SchemaModel"]),
+        .target(name: "SchemaPlanner", dependencies: ["SchemaModel", "SchemaDiff"]),
+
+        // Catalog reader.
+        .target(name: "SchemaInspector", dependencies: ["SchemaModel", "Postgres"]),
+
+        // One reconcile, and the daemon around it.
+        .target(name: "Reconciler", dependencies: [
+            "Manifest", "SchemaModel", "SchemaDiff", "SchemaPlanner", "SchemaInspector",
+            "Postgres", "PostgresServer",
+        ]),
+        .target(name: "Daemon", dependencies: ["Reconciler", "Manifest", "Git", "Postgres", "PostgresServer", "Yams"]),
+        .executableTarget(name: "drover", dependencies: [
+            "Daemon", "Reconciler",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Test support shared by every test target: throwaway PostgreSQL, real git repositories.
+        .target(name: "TestSupport", dependencies: ["Postgres", "PostgresServer"], path: "Tests/TestSupport"),
+
+        .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresServer", "TestSupport"]),
+        .testTarget(name: "ManifestTests", dependencies: ["Manifest"]),
+        .testTarget(name: "SchemaDiffTests", dependencies: ["SchemaModel", "SchemaDiff", "SchemaPlanner"]),
+        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "SchemaInspector", "Postgres", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Git", "Postgres", "TestSupport"]),
+    ]
+)
