@@ -1,0 +1,20 @@
+# Drover: the two commands a new machine needs.
+#   make demo   installs what is missing, builds, and runs the quick-start end to end
+#   make test   runs the whole test suite against a throwaway PostgreSQL
+
+.PHONY: demo demo-stop test build release
+
+demo:
+	bash scripts/demo.sh
+
+demo-stop:
+	bash -c '. scripts/lib.sh; d=$${TMPDIR:-/tmp}/drover-demo-$$(id -u); stop_private_postgres "$$d/state/devpg"; stop_private_postgres "$$d"'
+
+test:
+	bash scripts/test.sh
+
+build:
+	swift build
+
+release:
+	swift build -c release

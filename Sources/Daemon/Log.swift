@@ -1,0 +1,34 @@
+import Foundation
+
+/// One line per event on standard error, `key=value` pairs (logfmt), for journald.
+///
+/// Callers pass only names, targets, revisions and messages already free of secrets: error
+/// texts from the Postgres and Git wrappers never contain passwords or tokens.
+public enum Log {
+    /// Severity.
+    public enum Level: String, Sendable {
+        /// Routine progress.
+        case info
+        /// Something went wrong for one manifest or one pass.
+        case warning
+        /// The daemon cannot go on.
+        case error
+    }
+
+    /// Writes one event line.
+    public static func event(_ level: Level, _ event: String, _ fields: KeyValuePairs<String, String?> = [:]) {
+        var line = "level=\(level.rawValue) event=\(event)"
+        for (key, value) in fields {
+            guard let value else { continue }
+            line += " \(key)=\(quote(value))"
+        }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    private static func quote(_ value: String) -> String {
+        let plain = !value.isEmpty && value.allSatisfy { !$0.isWhitespace && $0 != "\"" && $0 != "=" }
+        if plain { return value }
+        return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n") + "\""
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Git
+import Reconciler
+
+/// Commits this environment's reports to the status branch and pushes them.
+///
+/// A commit is made only when some report's substance changed. A push that loses a race
+/// (another daemon moved the branch) is retried on top of the new remote tip, re-applying
+/// only this environment's files, a bounded number of times.
+public struct StatusPublisher {
+    /// Branch name.
+    public var branch: String
+    /// Environment whose folder and README section this publisher owns.
+    public var environment: String
+    /// Commit author and committer.
+    public var author: (name: String, email: String)
+    /// Attempts before giving up on a push that keeps losing races.
+    public var maxAttempts = 5
+
+    /// A publisher for `environment` on `branch`.
+    public init(branch: String, environment: String, author: (name: String, email: String)) {
+        self.branch = branch
+        self.environment = environment
+        self.author = author
+    }
+
+    /// Reports of this environment currently on the fetched branch, by file path.
+    public func currentReports(in mirror: GitMirror) throws -> [String: StatusReport] {
+        guard let tip = try mirror.tip(of: branch) else { return [:] }
+        var reports: [String: StatusReport] = [:]
+        for file in try mirror.repository.treeEntries(commit: tip)
+        where file.path.hasPrefix(environment + "/") && file.path.hasSuffix(".yaml") {
+            let text = String(decoding: try mirror.repository.blob(file.id), as: UTF8.self)
+            if let report = StatusDocument.decode(text) { reports[file.path] = report }
+        }
+        return reports
+    }
+
+    /// Writes `reports` (by report key) as the complete state of this environment. Returns the
+    /// new commit, or nil when nothing changed.
+    public func publish(_ reports: [String: StatusReport], to mirror: GitMirror) throws -> ObjectID? {
+        var lastError: Error?
+        for attempt in 1...maxAttempts {
+            if attempt > 1 { try mirror.fetch([branch]) }
+            guard let commit = try makeCommit(reports, in: mirror) else { return nil }
+            do {
+                try mirror.repository.push(url: mirror.url, refspecs: ["\(Self.localRef(branch)):refs/heads/\(branch)"])
+                try mirror.repository.setReference(GitMirror.trackingRef(branch), to: commit, force: true,
+                                                   message: "drover: pushed status")
+                return commit
+            } catch let error as GitError {
+                switch error.kind {
+                case .nonFastForward, .pushRejected:
+                    lastError = error
+                    continue
+                default:
+                    throw error
+                }
+            }
+        }
+        throw StatusPushError(branch: branch, attempts: maxAttempts, underlying: lastError.map { "\($0)" } ?? "unknown")
+    }
+
+    static func localRef(_ branch: String) -> String { "refs/drover/outgoing/\(branch)" }
+
+    /// Builds the commit on top of the fetched tip, or returns nil if it would change nothing.
+    private func makeCommit(_ reports: [String: StatusReport], in mirror: GitMirror) throws -> ObjectID? {
+        let repository = mirror.repository
+        let parent = try mirror.tip(of: branch)
+        var existing: [String: ObjectID] = [:]
+        if let parent {
+            for file in try repository.treeEntries(commit: parent) { existing[file.path] = file.id }
+        }
+        func read(_ path: String) throws -> String? {
+            try existing[path].map { String(decoding: try repository.blob($0), as: UTF8.self) }
+        }
+
+        var files: [String: [UInt8]] = [:]
+        var changed: [StatusReport] = []
+        var keep = Set<String>()
+        for key in reports.keys.sorted() {
+            let report = reports[key]!
+            let path = StatusDocument.path(environment: environment, key: key)
+            keep.insert(path)
+            if let old = try read(path).flatMap(StatusDocument.decode), old.substance == report.substance { continue }
+            files[path] = Array(try StatusDocument.encode(report).utf8)
+            changed.append(report)
+        }
+        let removed = existing.keys.filter { $0.hasPrefix(environment + "/") && !keep.contains($0) }.sorted()
+        let readme = StatusDocument.readme(existing: try read("README.md"), environment: environment,
+                                           reports: Array(reports.values))
+        if try read("README.md") != readme { files["README.md"] = Array(readme.utf8) }
+        if changed.isEmpty && removed.isEmpty && parent != nil && files.isEmpty { return nil }
+
+        let signature = Signature(name: author.name, email: author.email)
+        return try repository.commit(on: Self.localRef(branch), parent: parent, files: files, removing: removed,
+                                     message: message(changed: changed, removed: removed), author: signature, committer: signature)
+    }
+
+    private func message(changed: [StatusReport], removed: [String]) -> String {
+        var parts = changed.prefix(3).map { "\($0.manifest.name) \($0.reason.rawValue) at \($0.revision.prefix(7))" }
+        if changed.count > 3 { parts.append("and \(changed.count - 3) more") }
+        if !removed.isEmpty { parts.append("removed \(removed.count) report(s)") }
+        if parts.isEmpty { parts.append("status index updated") }
+        return "\(environment): " + parts.joined(separator: ", ")
+    }
+}
+
+/// The status branch could not be pushed.
+public struct StatusPushError: Error, CustomStringConvertible {
+    /// Branch.
+    public var branch: String
+    /// Attempts made.
+    public var attempts: Int
+    /// The last error.
+    public var underlying: String
+
+    /// One line for logs.
+    public var description: String { "cannot push status branch \(branch) after \(attempts) attempts: \(underlying)" }
+}

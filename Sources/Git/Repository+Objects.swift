@@ -1,0 +1,94 @@
+import CGit2
+
+/// Reading commits, trees and blobs straight from the object database, without checkout.
+extension Repository {
+    /// Every blob reachable from the commit's root tree, with its full path, in tree order.
+    /// Submodule entries (commits) are skipped: they have no bytes in this repository.
+    public func treeEntries(commit: ObjectID) throws -> [TreeFile] {
+        try withTree(ofCommit: commit) { tree in
+            let collector = TreeCollector()
+            let payload = Unmanaged.passUnretained(collector).toOpaque()
+            let callback: git_treewalk_cb = { root, entry, payload in
+                guard let entry, let payload else { return 0 }
+                guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return 0 }
+                let collector = Unmanaged<TreeCollector>.fromOpaque(payload).takeUnretainedValue()
+                let directory = root.map { String(cString: $0) } ?? ""
+                let name = String(cString: git_tree_entry_name(entry))
+                collector.files.append(TreeFile(path: directory + name,
+                                                id: ObjectID(git_tree_entry_id(entry).pointee),
+                                                mode: git_tree_entry_filemode(entry).rawValue))
+                return 0
+            }
+            try withExtendedLifetime(collector) {
+                _ = try LibGit2.check(git_tree_walk(tree, GIT_TREEWALK_PRE, callback, payload), "git_tree_walk")
+            }
+            return collector.files
+        }
+    }
+
+    /// The bytes of a blob.
+    public func blob(_ id: ObjectID) throws -> [UInt8] {
+        var oid = id.oid
+        var blob: OpaquePointer?
+        try LibGit2.check(git_blob_lookup(&blob, pointer, &oid), "git_blob_lookup")
+        defer { git_blob_free(blob) }
+        let size = Int(git_blob_rawsize(blob))
+        guard size > 0, let raw = git_blob_rawcontent(blob) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: raw, count: size))
+    }
+
+    /// The bytes of the file at `path` ("a/b/c.yaml") in the commit's tree; nil when there is
+    /// no file there (missing, or a directory), so callers can treat optional files simply.
+    public func file(at path: String, commit: ObjectID) throws -> [UInt8]? {
+        let blobID: ObjectID? = try withTree(ofCommit: commit) { tree in
+            var entry: OpaquePointer?
+            let code = git_tree_entry_bypath(&entry, tree, path)
+            if code == GIT_ENOTFOUND.rawValue { return nil }
+            try LibGit2.check(code, "git_tree_entry_bypath")
+            defer { git_tree_entry_free(entry) }
+            guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return nil }
+            return ObjectID(git_tree_entry_id(entry).pointee)
+        }
+        return try blobID.map { try blob($0) }
+    }
+
+    /// Message, parents, tree and signatures of a commit.
+    public func commitInfo(_ id: ObjectID) throws -> CommitInfo {
+        try withCommit(id) { commit in
+            let count = git_commit_parentcount(commit)
+            let parents = (0..<count).compactMap { index in
+                git_commit_parent_id(commit, index).map { ObjectID($0.pointee) }
+            }
+            return CommitInfo(id: id,
+                              message: git_commit_message(commit).map { String(cString: $0) } ?? "",
+                              parents: parents,
+                              tree: ObjectID(git_commit_tree_id(commit).pointee),
+                              author: Signature(git_commit_author(commit)),
+                              committer: Signature(git_commit_committer(commit)))
+        }
+    }
+
+    /// Lends a short-lived `git_commit*`.
+    func withCommit<T>(_ id: ObjectID, _ body: (OpaquePointer) throws -> T) throws -> T {
+        var oid = id.oid
+        var commit: OpaquePointer?
+        try LibGit2.check(git_commit_lookup(&commit, pointer, &oid), "git_commit_lookup")
+        defer { git_commit_free(commit) }
+        return try body(commit!)
+    }
+
+    /// Lends a short-lived `git_tree*` for the root tree of a commit.
+    func withTree<T>(ofCommit id: ObjectID, _ body: (OpaquePointer) throws -> T) throws -> T {
+        try withCommit(id) { commit in
+            var tree: OpaquePointer?
+            try LibGit2.check(git_commit_tree(&tree, commit), "git_commit_tree")
+            defer { git_tree_free(tree) }
+            return try body(tree!)
+        }
+    }
+}
+
+/// Payload of the tree-walk callback; a class so the C side can hold it as a raw pointer.
+private final class TreeCollector {
+    var files: [TreeFile] = []
+}

@@ -1,0 +1,84 @@
+import Postgres
+import SchemaDiff
+import SchemaInspector
+import SchemaModel
+import SchemaPlanner
+
+/// Applies a plan safely: one transaction, `lock_timeout` and `statement_timeout` set, an
+/// advisory lock so two drover processes never apply to one database at once, the current
+/// schema inspected under that lock, and the result verified before COMMIT (a plan that does
+/// not converge is rolled back, not committed).
+public struct Applier {
+    /// Key of the advisory lock, computed by the server from a fixed text so every drover
+    /// version agrees on it. Advisory locks are per database, so one key serves all.
+    static let lockKeySQL = "SELECT pg_advisory_xact_lock(hashtextextended('drover.dev/apply', 0))"
+
+    /// Timeouts to set.
+    public var settings: ApplySettings
+
+    /// An applier with `settings`.
+    public init(settings: ApplySettings) { self.settings = settings }
+
+    /// Makes the database `connection` is on match `desired`. Returns the applied plan, or nil
+    /// when nothing needed doing.
+    public func apply(desired: SchemaModel, schemas: [String], on connection: Connection) throws(ReconcileError) -> Plan? {
+        let inspector = SchemaInspector(schemas: schemas)
+        do {
+            try connection.execute("BEGIN")
+            _ = try connection.query("SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
+                                     [settings.lockTimeout, settings.statementTimeout])
+            _ = try connection.query(Self.lockKeySQL)
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw ReconcileError(.applyFailed, "cannot start the apply transaction: \(error)")
+        }
+        do {
+            let current = try inspect(inspector, connection)
+            let difference = SchemaDiffer.diff(desired: desired, current: current)
+            if difference.isEmpty {
+                try? connection.execute("ROLLBACK")
+                return nil
+            }
+            guard difference.unsupported.isEmpty else {
+                throw ReconcileError(.unsupportedChange,
+                                     "the database differs from the declared schema in \(difference.unsupported.count) way(s) this version cannot plan yet; nothing was applied",
+                                     pending: difference.unsupported.map(\.description))
+            }
+            let plan = Planner.plan(difference.changes)
+            for step in plan.steps {
+                do {
+                    try connection.execute(step.sql)
+                } catch {
+                    throw ReconcileError(.applyFailed, "\(error) while running: \(step.sql); everything was rolled back",
+                                         pending: plan.steps.map(\.sql))
+                }
+            }
+            let after = try inspect(inspector, connection)
+            let left = SchemaDiffer.diff(desired: desired, current: after)
+            guard left.isEmpty else {
+                throw ReconcileError(.notConverged, "after applying, the database still differs; everything was rolled back",
+                                     pending: Planner.plan(left.changes).steps.map(\.sql) + left.unsupported.map(\.description))
+            }
+            do {
+                try connection.execute("COMMIT")
+            } catch {
+                throw ReconcileError(.applyFailed, "COMMIT failed: \(error)")
+            }
+            return plan
+        } catch let error as ReconcileError {
+            try? connection.execute("ROLLBACK")
+            throw error
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw ReconcileError(.applyFailed, "\(error)")
+        }
+    }
+
+    private func inspect(_ inspector: SchemaInspector, _ connection: Connection) throws(ReconcileError) -> SchemaModel {
+        do {
+            return try inspector.inspect(connection)
+        } catch {
+            throw ReconcileError(.applyFailed, "cannot inspect the target: \(error)")
+        }
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import Manifest
+import Postgres
+import SchemaDiff
+import SchemaInspector
+import SchemaModel
+import SchemaPlanner
+
+/// Limits applied to every apply transaction.
+public struct ApplySettings: Sendable, Hashable {
+    /// `lock_timeout` (PostgreSQL interval syntax, e.g. `10s`).
+    public var lockTimeout: String
+    /// `statement_timeout`.
+    public var statementTimeout: String
+
+    /// Settings with the given timeouts.
+    public init(lockTimeout: String = "10s", statementTimeout: String = "5min") {
+        self.lockTimeout = lockTimeout
+        self.statementTimeout = statementTimeout
+    }
+}
+
+/// Reconciles one manifest document: resolve target and secrets, normalise the declared
+/// SQL, inspect, diff, plan, apply, verify. Every path ends in a `StatusReport`.
+public final class Reconciler {
+    private let targets: [Target]
+    private let secrets: SecretStore
+    private let normaliser: Normaliser
+    private let settings: ApplySettings
+    private let environment: String
+    private let now: () -> Date
+
+    /// A reconciler for one environment.
+    public init(environment: String, targets: [Target], secrets: SecretStore, normaliser: Normaliser,
+                settings: ApplySettings = ApplySettings(), now: @escaping () -> Date = Date.init) {
+        self.environment = environment
+        self.targets = targets
+        self.secrets = secrets
+        self.normaliser = normaliser
+        self.settings = settings
+        self.now = now
+    }
+
+    /// Reconciles `manifest` at source `revision`. `configMaps` are the ConfigMaps of the same
+    /// commit; `previous` is the last report for this manifest (carried facts: last apply,
+    /// failure count).
+    public func reconcile(_ manifest: AtlasSchema, configMaps: [String: ConfigMap], revision: String,
+                          previous: StatusReport?) -> StatusReport {
+        let ref = StatusReport.ManifestRef(path: manifest.file, name: manifest.name, document: manifest.documentIndex)
+        let warnings = manifest.warnings.map(\.description)
+        var targetName: String?
+        do {
+            let target = try resolveTarget(manifest)
+            targetName = target.name
+            let (sql, origin) = try desiredSQL(manifest, configMaps: configMaps)
+            let desired = try normaliser.model(for: sql, origin: origin, schemas: manifest.schemas)
+            let conninfo = try connectionInfo(for: manifest, target: target)
+            let outcome = try apply(desired: desired, conninfo: conninfo, manifest: manifest)
+            var report = StatusReport(manifest: ref, environment: environment, target: target.name, revision: revision,
+                                      reason: .noChanges, message: "", warnings: warnings,
+                                      lastApplied: previous?.lastApplied)
+            if let applied = outcome {
+                report.reason = .applied
+                report.ready = true
+                report.message = "applied \(applied.steps.count) step(s) and verified"
+                report.lastApplied = .init(revision: revision, at: Self.timestamp(now()), sql: applied.sql)
+            } else if let previous, previous.ready, previous.revision == revision, previous.target == target.name {
+                // Nothing to do and nothing new: keep the report as it was, so no commit is made.
+                report.reason = previous.reason
+                report.message = previous.message
+            } else {
+                report.message = "the database matches the declared schema"
+            }
+            return report
+        } catch {
+            return StatusReport(manifest: ref, environment: environment, target: targetName, revision: revision,
+                                reason: error.reason, message: error.message, warnings: warnings,
+                                pending: error.pending, lastApplied: previous?.lastApplied,
+                                failures: (previous.map { $0.ready ? 0 : $0.failures } ?? 0) + 1)
+        }
+    }
+
+    /// The target a manifest maps to: the `drover.dev/target` annotation, else the host
+    /// matched against every target, else `NoTarget`.
+    public func resolveTarget(_ manifest: AtlasSchema) throws(ReconcileError) -> Target {
+        if let name = manifest.annotations[AtlasSchema.targetAnnotation] {
+            guard let target = targets.first(where: { $0.name == name }) else {
+                throw ReconcileError(.noTarget, "annotation \(AtlasSchema.targetAnnotation)=\(name) names no target of environment \(environment)")
+            }
+            return target
+        }
+        let host: String
+        do {
+            host = try manifestHost(manifest)
+        } catch let error as SecretError {
+            throw ReconcileError(.secretNotFound, error.description)
+        } catch {
+            throw ReconcileError(.invalidManifest, "\(manifest.location): spec.url: \(error)")
+        }
+        guard let target = targets.first(where: { $0.matches(host: host) }) else {
+            throw ReconcileError(.noTarget, "host \(host) matches no target of environment \(environment); add a target or the \(AtlasSchema.targetAnnotation) annotation")
+        }
+        return target
+    }
+
+    private func manifestHost(_ manifest: AtlasSchema) throws -> String {
+        if let url = manifest.url {
+            return try ConnectionString(parsing: try secrets.resolve(url))["host"] ?? ""
+        }
+        guard let host = manifest.credentials?.host else { return "" }
+        return try secrets.resolve(host)
+    }
+
+    private func desiredSQL(_ manifest: AtlasSchema, configMaps: [String: ConfigMap]) throws(ReconcileError) -> (String, SourceLocation) {
+        switch manifest.schema {
+        case .sql(let sql, let firstLine):
+            return (sql, firstLine)
+        case .configMap(let name, let key, let location):
+            guard let map = configMaps[name] else {
+                throw ReconcileError(.invalidManifest, "\(location): ConfigMap \(name) is not in this commit")
+            }
+            guard let sql = map.data[key], let origin = map.dataLocations[key] else {
+                throw ReconcileError(.invalidManifest, "\(location): ConfigMap \(name) has no key \(key)")
+            }
+            return (sql, origin)
+        }
+    }
+
+    /// The libpq connection string for the manifest's database on `target`: endpoint and
+    /// parameters from the target, database and credentials from the manifest unless the
+    /// target overrides them.
+    public func connectionInfo(for manifest: AtlasSchema, target: Target) throws(ReconcileError) -> String {
+        do {
+            var fromManifest: [String: String] = [:]
+            if let url = manifest.url {
+                for parameter in try ConnectionString(parsing: try secrets.resolve(url)).parameters {
+                    fromManifest[parameter.key] = parameter.value
+                }
+            } else if let credentials = manifest.credentials {
+                for (key, value) in credentials.parameters { fromManifest[key] = value }
+                if let user = credentials.user { fromManifest["user"] = try secrets.resolve(user) }
+                if let password = credentials.password { fromManifest["password"] = try secrets.resolve(password) }
+                if let database = credentials.database { fromManifest["dbname"] = database }
+            }
+            fromManifest["host"] = target.host
+            fromManifest["port"] = target.port.map(String.init)
+            fromManifest.removeValue(forKey: "hostaddr")
+            for (key, value) in target.parameters { fromManifest[key] = value }
+            if let user = target.user { fromManifest["user"] = try secrets.resolve(user) }
+            if let password = target.password { fromManifest["password"] = try secrets.resolve(password) }
+            if let database = target.database { fromManifest["dbname"] = database }
+            fromManifest["application_name"] = fromManifest["application_name"] ?? "drover"
+            return ConnectionString(parameters: fromManifest.keys.sorted().map {
+                ConnectionString.Parameter(key: $0, value: fromManifest[$0]!)
+            }).conninfo
+        } catch let error as SecretError {
+            throw ReconcileError(.secretNotFound, error.description)
+        } catch {
+            throw ReconcileError(.invalidManifest, "\(manifest.location): spec.url: \(error)")
+        }
+    }
+
+    /// Plans and applies in one transaction under the advisory lock, verifying before commit.
+    /// Returns the applied plan, or nil when there was nothing to do.
+    private func apply(desired: SchemaModel, conninfo: String, manifest: AtlasSchema) throws(ReconcileError) -> Plan? {
+        let connection: Connection
+        do {
+            connection = try Connection(conninfo)
+        } catch {
+            throw ReconcileError(.targetUnreachable, "\(error)")
+        }
+        defer { connection.close() }
+        return try Applier(settings: settings).apply(desired: desired, schemas: manifest.schemas, on: connection)
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}

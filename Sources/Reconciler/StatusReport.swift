@@ -1,0 +1,127 @@
+/// Why a manifest is in the state it is, as written to the status branch.
+public enum Reason: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The plan was applied and verified.
+    case applied = "Applied"
+    /// The database already matched; nothing was applied.
+    case noChanges = "NoChanges"
+    /// Work in progress.
+    case reconciling = "Reconciling"
+    /// The plan holds destructive steps and policy refuses them.
+    case destructiveChangeBlocked = "DestructiveChangeBlocked"
+    /// The manifest file or document is invalid.
+    case invalidManifest = "InvalidManifest"
+    /// The declared SQL does not run.
+    case invalidSchema = "InvalidSchema"
+    /// No target of this environment matches the manifest.
+    case noTarget = "NoTarget"
+    /// A secret the manifest or target refers to cannot be read.
+    case secretNotFound = "SecretNotFound"
+    /// The target database cannot be reached.
+    case targetUnreachable = "TargetUnreachable"
+    /// The dev database used to normalise the declared SQL failed.
+    case devDatabaseFailed = "DevDatabaseFailed"
+    /// Applying the plan failed; everything was rolled back.
+    case applyFailed = "ApplyFailed"
+    /// The database differs in ways this version of drover cannot plan yet.
+    case unsupportedChange = "UnsupportedChange"
+    /// After applying, the database still differs; everything was rolled back.
+    case notConverged = "NotConverged"
+    /// The git source could not be fetched; the last fetched revision is in force.
+    case sourceUnavailable = "SourceUnavailable"
+
+    /// Reasons that leave the manifest Ready.
+    public var isReady: Bool { self == .applied || self == .noChanges }
+}
+
+/// The report for one manifest document, one YAML file on the status branch.
+///
+/// Holds no time of the last check, only of the last apply: an unchanged manifest and an
+/// unchanged database give a byte-identical report, so the branch only gets a commit when
+/// something happened.
+public struct StatusReport: Sendable, Hashable, Codable {
+    /// Which manifest document.
+    public struct ManifestRef: Sendable, Hashable, Codable {
+        /// Repository path of the file.
+        public var path: String
+        /// `metadata.name`, or the file path for a file that cannot be read.
+        public var name: String
+        /// Index of the document within the file.
+        public var document: Int
+
+        /// A reference to document `document` of `path`, named `name`.
+        public init(path: String, name: String, document: Int) {
+            self.path = path
+            self.name = name
+            self.document = document
+        }
+    }
+
+    /// The last successful apply.
+    public struct LastApplied: Sendable, Hashable, Codable {
+        /// Source revision that was applied.
+        public var revision: String
+        /// When (ISO 8601, UTC).
+        public var at: String
+        /// The SQL that ran.
+        public var sql: String
+
+        /// An apply of `sql` at `revision`, at `at`.
+        public init(revision: String, at: String, sql: String) {
+            self.revision = revision
+            self.at = at
+            self.sql = sql
+        }
+    }
+
+    /// Schema version of this file.
+    public var apiVersion = "drover.dev/v1alpha1"
+    /// Always `SchemaStatus`.
+    public var kind = "SchemaStatus"
+    /// The manifest document reported on.
+    public var manifest: ManifestRef
+    /// Environment (one daemon config) the report belongs to.
+    public var environment: String
+    /// Target the manifest maps to, if any.
+    public var target: String?
+    /// Source commit the report is about.
+    public var revision: String
+    /// True when the database matches the manifest at `revision`.
+    public var ready: Bool
+    /// Why.
+    public var reason: Reason
+    /// Human-readable detail.
+    public var message: String
+    /// Warnings about the manifest (unknown fields …).
+    public var warnings: [String]
+    /// Plan steps held back (blocked, unsupported, or left over after apply).
+    public var pending: [String]
+    /// The last successful apply, carried across reports.
+    public var lastApplied: LastApplied?
+    /// Consecutive failed reconciles.
+    public var failures: Int
+
+    /// A report with every field given.
+    public init(manifest: ManifestRef, environment: String, target: String?, revision: String, reason: Reason,
+                message: String, warnings: [String] = [], pending: [String] = [], lastApplied: LastApplied? = nil,
+                failures: Int = 0) {
+        self.manifest = manifest
+        self.environment = environment
+        self.target = target
+        self.revision = revision
+        self.ready = reason.isReady
+        self.reason = reason
+        self.message = message
+        self.warnings = warnings
+        self.pending = pending
+        self.lastApplied = lastApplied
+        self.failures = failures
+    }
+
+    /// The same report with `failures` left out, for deciding whether anything changed:
+    /// a manifest that keeps failing the same way does not make a commit every pass.
+    public var substance: StatusReport {
+        var copy = self
+        copy.failures = 0
+        return copy
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `drover run --once` end to end: a real binary, a real PostgreSQL, a real git remote.
+@Suite struct RunOnceTests {
+    @Test func quickstartIsAppliedAndReportedReady() throws {
+        let scenario = try DaemonScenario(embeddedDev: true)
+        let revision = try scenario.commit(["schemas/atlasschema-pg.yaml": DaemonScenario.quickstartManifest])
+
+        let first = try scenario.runOnce()
+        #expect(first.status == 0, "stdout: \(first.stdout)\nstderr: \(first.stderr)")
+        #expect(try scenario.psql("""
+            select a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+            from pg_attribute a where a.attrelid = 'public.t1'::regclass and a.attnum > 0 and not a.attisdropped
+            """) == "id integer")
+
+        let report = try #require(try scenario.status("atlasschema-pg"))
+        #expect(report.contains("ready: true"))
+        #expect(report.contains("reason: Applied"))
+        #expect(report.contains("revision: \(revision)"))
+        #expect(report.contains("CREATE TABLE \"public\".\"t1\""))
+        let readme = try #require(try scenario.git.show(branch: scenario.statusBranch, path: "README.md"))
+        #expect(readme.contains("| atlasschema-pg | cluster-example | True | Applied | \(revision.prefix(7)) |"))
+        // The secret is used but never written anywhere.
+        #expect(!first.stdout.contains("s3cr3t") && !first.stderr.contains("s3cr3t") && !report.contains("s3cr3t"))
+
+        let commits = try scenario.git.commitCount(branch: scenario.statusBranch)
+        let second = try scenario.runOnce()
+        #expect(second.status == 0, "stderr: \(second.stderr)")
+        #expect(try scenario.git.commitCount(branch: scenario.statusBranch) == commits)
+        #expect(try scenario.status("atlasschema-pg") == report)
+    }
+
+    @Test func invalidYAMLIsReportedWithLineAndOthersStillApply() throws {
+        let scenario = try DaemonScenario()
+        try scenario.commit([
+            "schemas/atlasschema-pg.yaml": DaemonScenario.quickstartManifest,
+            "schemas/broken.yaml": "apiVersion: db.atlasgo.io/v1alpha1\nkind: AtlasSchema\nmetadata: [unclosed\n",
+        ])
+        let result = try scenario.runOnce()
+        #expect(result.status == 1)
+        let broken = try #require(try scenario.status("schemas_broken.yaml"))
+        #expect(broken.contains("reason: InvalidManifest"))
+        #expect(broken.contains("ready: false"))
+        #expect(broken.contains("schemas/broken.yaml:4:1"), "\(broken)")
+        let good = try #require(try scenario.status("atlasschema-pg"))
+        #expect(good.contains("reason: Applied"))
+        #expect(try scenario.psql("select count(*) from pg_class where oid = 'public.t1'::regclass") == "1")
+    }
+
+    @Test func newCommitAddsColumnAndTable() throws {
+        let scenario = try DaemonScenario()
+        try scenario.commit(["schemas/atlasschema-pg.yaml": DaemonScenario.quickstartManifest])
+        #expect(try scenario.runOnce().status == 0)
+
+        let changed = DaemonScenario.quickstartManifest.replacingOccurrences(
+            of: "        id int\n      );\n",
+            with: "        id int,\n        name text not null default ''\n      );\n      create table t2 (id bigint primary key, t1 int);\n      create index t2_t1 on t2 (t1);\n")
+        #expect(changed != DaemonScenario.quickstartManifest)
+        let revision = try scenario.commit(["schemas/atlasschema-pg.yaml": changed])
+        let result = try scenario.runOnce()
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(try scenario.psql("select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'public.t1'::regclass and attname = 'name'") == "text")
+        #expect(try scenario.psql("select indexdef from pg_indexes where indexname = 't2_t1'") == "CREATE INDEX t2_t1 ON public.t2 USING btree (t1)")
+        let report = try #require(try scenario.status("atlasschema-pg"))
+        #expect(report.contains("revision: \(revision)") && report.contains("reason: Applied"))
+    }
+
+    @Test func differenceThatCannotBePlannedIsNotReportedReady() throws {
+        let scenario = try DaemonScenario()
+        _ = try scenario.psql("create table t1 (id bigint)")
+        try scenario.commit(["schemas/atlasschema-pg.yaml": DaemonScenario.quickstartManifest])
+        let result = try scenario.runOnce()
+        #expect(result.status == 1)
+        let report = try #require(try scenario.status("atlasschema-pg"))
+        #expect(report.contains("ready: false"))
+        #expect(report.contains("reason: UnsupportedChange"))
+        #expect(report.contains("type is bigint, desired integer"))
+        // Nothing was changed.
+        #expect(try scenario.psql("select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'public.t1'::regclass and attname = 'id'") == "bigint")
+    }
+
+    @Test func sqlErrorIsReportedWithManifestLine() throws {
+        let scenario = try DaemonScenario()
+        let bad = DaemonScenario.quickstartManifest.replacingOccurrences(of: "create table t1 (", with: "create tabel t1 (")
+        try scenario.commit(["schemas/atlasschema-pg.yaml": bad])
+        let result = try scenario.runOnce()
+        #expect(result.status == 1)
+        let report = try #require(try scenario.status("atlasschema-pg"))
+        #expect(report.contains("reason: InvalidSchema"))
+        // `create tabel` sits on line 21 of the example manifest; 42601 is syntax_error.
+        #expect(report.contains("schemas/atlasschema-pg.yaml:21:8: ERROR 42601"), "\(report)")
+        #expect(try scenario.psql("select count(*) from pg_class where relname = 't1'") == "0")
+    }
+
+    @Test func unmatchedHostIsNoTarget() throws {
+        let scenario = try DaemonScenario()
+        let other = DaemonScenario.quickstartManifest.replacingOccurrences(of: "cluster-example-rw.default", with: "other-rw.default")
+        try scenario.commit(["schemas/atlasschema-pg.yaml": other])
+        let result = try scenario.runOnce()
+        #expect(result.status == 1)
+        let report = try #require(try scenario.status("atlasschema-pg"))
+        #expect(report.contains("reason: NoTarget"))
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Manifest
+import Testing
+
+@Suite struct ManifestParserTests {
+    static let quickstart = """
+        apiVersion: db.atlasgo.io/v1alpha1
+        kind: AtlasSchema
+        metadata:
+          name: atlasschema-pg
+          annotations:
+            drover.dev/target: prod-main
+        spec:
+          credentials:
+            scheme: postgres
+            host: cluster-example-rw.default
+            user: app
+            passwordFrom:
+              secretKeyRef:
+                key: password
+                name: cluster-example-app
+            database: app
+            port: 5432
+            parameters:
+              sslmode: disable
+          schema:
+            sql: |
+              create table t1 (
+                id int
+              );
+        """
+
+    @Test func readsTheQuickstartManifest() throws {
+        let documents = try ManifestParser.parse(Self.quickstart, file: "schemas/app.yaml")
+        #expect(documents.count == 1)
+        guard case .success(.atlasSchema(let schema)) = documents[0].result else {
+            Issue.record("not an AtlasSchema: \(documents[0].result)")
+            return
+        }
+        #expect(schema.name == "atlasschema-pg")
+        #expect(schema.annotations[AtlasSchema.targetAnnotation] == "prod-main")
+        let credentials = try #require(schema.credentials)
+        #expect(credentials.host == .literal("cluster-example-rw.default"))
+        #expect(credentials.port == 5432)
+        #expect(credentials.database == "app")
+        #expect(credentials.parameters == ["sslmode": "disable"])
+        guard case .secret(let ref) = credentials.password else {
+            Issue.record("password should come from a secret")
+            return
+        }
+        #expect(ref.name == "cluster-example-app" && ref.key == "password")
+        guard case .sql(let sql, let firstLine) = schema.schema else {
+            Issue.record("schema should be inline SQL")
+            return
+        }
+        #expect(sql == "create table t1 (\n  id int\n);")
+        // `sql: |` is on line 21; the SQL's first line is line 22.
+        #expect(firstLine == SourceLocation(file: "schemas/app.yaml", line: 22, column: 1))
+        #expect(schema.warnings.isEmpty)
+        #expect(schema.policy.destructiveIsError)
+    }
+
+    @Test func invalidYAMLNamesFileLineAndColumn() {
+        #expect {
+            _ = try ManifestParser.parse("kind: AtlasSchema\nmetadata: [unclosed\n", file: "broken.yaml")
+        } throws: { error in
+            guard let error = error as? ManifestError else { return false }
+            return error.location.file == "broken.yaml" && error.location.line == 3 && error.description.hasPrefix("broken.yaml:3:")
+        }
+    }
+
+    @Test func severalDocumentsFailIndependently() throws {
+        let text = Self.quickstart + "\n---\napiVersion: db.atlasgo.io/v1alpha1\nkind: AtlasSchema\nmetadata:\n  name: second\nspec:\n  schema:\n    sql: select 1\n---\nkind: ConfigMap\nmetadata:\n  name: shared\ndata:\n  schema.sql: create table x (id int);\n---\nkind: Deployment\n"
+        let documents = try ManifestParser.parse(text, file: "multi.yaml")
+        #expect(documents.count == 4)
+        #expect((try? documents[0].result.get()) != nil)
+        guard case .failure(let error) = documents[1].result else {
+            Issue.record("second document has no credentials and must fail")
+            return
+        }
+        #expect(documents[1].name == "second")
+        #expect(error.message.contains("url, urlFrom or credentials"))
+        #expect(error.location.line == 30)  // the spec key
+        guard case .success(.configMap(let map)) = documents[2].result else {
+            Issue.record("third document is a ConfigMap")
+            return
+        }
+        #expect(map.data["schema.sql"] == "create table x (id int);")
+        guard case .success(.other(let kind, _)) = documents[3].result else {
+            Issue.record("other kinds are not errors")
+            return
+        }
+        #expect(kind == "Deployment")
+    }
+
+    @Test func unknownFieldsAreWarnedAboutWithTheirLine() throws {
+        let text = Self.quickstart.replacingOccurrences(of: "  schema:\n", with: "  colour: blue\n  schema:\n")
+        let documents = try ManifestParser.parse(text, file: "w.yaml")
+        guard case .success(.atlasSchema(let schema)) = documents[0].result else {
+            Issue.record("should still parse")
+            return
+        }
+        #expect(schema.warnings.map(\.description) == ["w.yaml:20:3: unknown field spec.colour is ignored"])
+    }
+
+    @Test func bothValueAndSecretIsAnError() throws {
+        let text = Self.quickstart.replacingOccurrences(of: "    user: app\n", with: "    user: app\n    password: inline\n")
+        let documents = try ManifestParser.parse(text, file: "p.yaml")
+        guard case .failure(let error) = documents[0].result else {
+            Issue.record("password and passwordFrom together must fail")
+            return
+        }
+        #expect(error.message == "give password or passwordFrom, not both")
+        #expect(error.location.line == 13)  // the passwordFrom key
+    }
+
+    @Test func policyAndSchemasAreRead() throws {
+        let text = Self.quickstart + """
+
+              schemas: [public, app]
+              exclude: ["public.audit_*"]
+              txMode: none
+              policy:
+                lint:
+                  destructive:
+                    error: false
+                diff:
+                  skip:
+                    drop_table: true
+                    drop_schema: false
+            """
+        let documents = try ManifestParser.parse(text, file: "p.yaml")
+        guard case .success(.atlasSchema(let schema)) = documents[0].result else {
+            Issue.record("should parse: \(documents[0].result)")
+            return
+        }
+        #expect(schema.schemas == ["public", "app"])
+        #expect(schema.exclude == ["public.audit_*"])
+        #expect(schema.txMode == .none)
+        #expect(!schema.policy.destructiveIsError)
+        #expect(schema.policy.skip == ["drop_table"])
+    }
+}

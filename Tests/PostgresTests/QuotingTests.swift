@@ -1,0 +1,38 @@
+import Postgres
+import Testing
+import TestSupport
+
+@Suite struct QuotingTests {
+    @Test func quoteIdentifierAlwaysQuotesAndDoublesQuotes() {
+        #expect(quoteIdentifier("users") == #""users""#)
+        #expect(quoteIdentifier("MixedCase") == #""MixedCase""#)
+        #expect(quoteIdentifier(#"we"ird"#) == #""we""ird""#)
+        #expect(quoteIdentifier("") == #""""#)
+        #expect(qualifiedName(schema: "Sales", name: "order") == #""Sales"."order""#)
+    }
+
+    @Test func quoteLiteralHandlesQuotesAndBackslashes() {
+        #expect(quoteLiteral("plain") == "'plain'")
+        #expect(quoteLiteral("it's") == "'it''s'")
+        #expect(quoteLiteral(#"a\b'c"#) == #"E'a\\b''c'"#)
+    }
+
+    @Test func quotedNamesAndLiteralsRoundTripThroughTheServer() throws {
+        let database = try TestPostgres.shared.makeDatabase()
+        defer { try? database.drop() }
+        let connection = try database.connect()
+        let names = [#"we"ird"#, "MixedCase", "select", "with space", "ünï"]
+        for name in names {
+            try connection.execute("create table \(qualifiedName(schema: "public", name: name)) (id int)")
+            let found = try connection.query("select count(*) as n from pg_class where relname = $1", [name])
+            #expect(found.int(0, "n") == 1, "table \(name)")
+        }
+        for text in ["it's", #"back\slash"#, #"\'"#, "", "ü'\\n"] {
+            try connection.execute("comment on table \"MixedCase\" is \(quoteLiteral(text))")
+            let comment = try connection.query("select obj_description('\"MixedCase\"'::regclass, 'pg_class') as c")
+            #expect(comment.string(0, "c") == (text.isEmpty ? nil : text), "literal \(text)")
+            let echoed = try connection.query("select \(quoteLiteral(text)) as v")
+            #expect(echoed.string(0, "v") == text)
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import SchemaDiff
+import SchemaModel
+import SchemaPlanner
+import Testing
+
+@Suite struct DiffAndPlanTests {
+    static let t1 = QualifiedName("public", "t1")
+    static let t2 = QualifiedName("app", "t2")
+
+    static var desired: SchemaModel {
+        SchemaModel(
+            schemas: [Schema(name: "public"), Schema(name: "app", comment: "application data")],
+            tables: [
+                Table(name: t1, columns: [
+                    Column(name: "id", type: "integer", notNull: true, identity: .always),
+                    Column(name: "name", type: "text", notNull: true, defaultExpression: "''::text", comment: "display name"),
+                ], constraints: [Constraint(name: "t1_pkey", kind: .primaryKey, definition: "PRIMARY KEY (id)")]),
+                Table(name: t2, persistence: .unlogged, columns: [
+                    Column(name: "id", type: "bigint", defaultExpression: "nextval('app.t2_id_seq'::regclass)"),
+                    Column(name: "t1", type: "integer"),
+                ], constraints: [
+                    Constraint(name: "t2_t1_fkey", kind: .foreignKey, definition: "FOREIGN KEY (t1) REFERENCES public.t1(id)",
+                               referencedTable: t1),
+                ], indexes: [Index(name: "t2_t1", definition: "CREATE INDEX t2_t1 ON app.t2 USING btree (t1)")]),
+            ],
+            sequences: [Sequence(name: QualifiedName("app", "t2_id_seq"), type: "bigint", start: 1, increment: 1,
+                                 minValue: 1, maxValue: Int64.max, cache: 1, cycle: false,
+                                 ownedBy: ColumnRef(table: t2, column: "id"))])
+    }
+
+    @Test func emptyDatabaseGetsEverythingInDependencyOrder() {
+        let difference = SchemaDiffer.diff(desired: Self.desired, current: SchemaModel(schemas: [Schema(name: "public")]))
+        #expect(difference.unsupported.isEmpty)
+        let plan = Planner.plan(difference.changes)
+        #expect(plan.steps.map(\.sql) == [
+            "CREATE SCHEMA \"app\"",
+            "COMMENT ON SCHEMA \"app\" IS 'application data'",
+            "CREATE SEQUENCE \"app\".\"t2_id_seq\" AS bigint INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1 NO CYCLE",
+            "CREATE UNLOGGED TABLE \"app\".\"t2\" (\n    \"id\" bigint DEFAULT nextval('app.t2_id_seq'::regclass),\n    \"t1\" integer\n)",
+            "CREATE TABLE \"public\".\"t1\" (\n    \"id\" integer GENERATED ALWAYS AS IDENTITY NOT NULL,\n    \"name\" text DEFAULT ''::text NOT NULL\n)",
+            "COMMENT ON COLUMN \"public\".\"t1\".\"name\" IS 'display name'",
+            "ALTER SEQUENCE \"app\".\"t2_id_seq\" OWNED BY \"app\".\"t2\".\"id\"",
+            "ALTER TABLE \"public\".\"t1\" ADD CONSTRAINT \"t1_pkey\" PRIMARY KEY (id)",
+            "ALTER TABLE \"app\".\"t2\" ADD CONSTRAINT \"t2_t1_fkey\" FOREIGN KEY (t1) REFERENCES public.t1(id)",
+            "CREATE INDEX t2_t1 ON app.t2 USING btree (t1)",
+        ])
+        #expect(plan.steps.allSatisfy { !$0.isDestructive })
+    }
+
+    @Test func sameModelsGiveAnEmptyDifference() {
+        #expect(SchemaDiffer.diff(desired: Self.desired, current: Self.desired).isEmpty)
+    }
+
+    @Test func columnOrderIsNotADifference() {
+        var reordered = Self.desired
+        reordered.tables[0].columns.reverse()
+        #expect(SchemaDiffer.diff(desired: Self.desired, current: reordered).isEmpty)
+    }
+
+    @Test func missingColumnIsAddedWithItsHazards() {
+        var current = Self.desired
+        current.tables[0].columns.removeLast()
+        let plan = Planner.plan(SchemaDiffer.diff(desired: Self.desired, current: current).changes)
+        #expect(plan.steps.first?.sql == "ALTER TABLE \"public\".\"t1\" ADD COLUMN \"name\" text DEFAULT ''::text NOT NULL")
+        #expect(plan.steps.first?.hazards == [.lock("ACCESS EXCLUSIVE")])
+    }
+
+    @Test func changesNotYetPlannableAreReportedNotDropped() {
+        var current = Self.desired
+        current.tables[0].columns[0].type = "bigint"
+        current.tables.append(Table(name: QualifiedName("public", "legacy"), columns: [Column(name: "x", type: "text")]))
+        current.otherObjects = [ObjectRef(kind: "view", identity: "public.v", definition: " SELECT 1;")]
+        let difference = SchemaDiffer.diff(desired: Self.desired, current: current)
+        #expect(difference.changes.isEmpty)
+        #expect(difference.unsupported.map(\.description) == [
+            "column public.t1.id: type is bigint, desired integer (altering columns is not supported yet)",
+            "table public.legacy exists but is not declared (dropping tables is not supported yet)",
+            "view public.v exists but is not declared (views are not supported yet)",
+        ])
+    }
+
+    @Test func identifiersAndLiteralsAreQuoted() {
+        #expect(quoteIdentifier("we\"ird Name") == "\"we\"\"ird Name\"")
+        #expect(quoteLiteral("it's") == "'it''s'")
+        #expect(quoteLiteral("back\\slash") == "E'back\\\\slash'")
+    }
+}
