@@ -22,15 +22,17 @@ let package = Package(
 
         // Swift wrappers: the only importers of the C modules.
         .target(name: "Git", dependencies: ["CGit2"]),
-        .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        .target(name: "Postgres", dependencies: ["CLibPQ", "SQLText"]),
         /// A private PostgreSQL cluster (initdb + postgres from the local install).
         .target(name: "PostgresServer", dependencies: ["Postgres"]),
 
         // Pure modules.
+        /// The one place SQL identifiers and literals are quoted.
+        .target(name: "SQLText"),
         .target(name: "Manifest", dependencies: ["Yams"]),
-        .target(name: "SchemaModel"),
+        .target(name: "SchemaModel", dependencies: ["SQLText"]),
         .target(name: "SchemaDiff", dependencies: ["SchemaModel"]),
-        .target(name: "SchemaPlanner", dependencies: ["SchemaModel", "SchemaDiff"]),
+        .target(name: "SchemaPlanner", dependencies: ["SchemaModel", "SchemaDiff", "SQLText"]),
 
         // Catalog reader.
         .target(name: "SchemaInspector", dependencies: ["SchemaModel", "Postgres"]),
@@ -38,7 +40,7 @@ let package = Package(
         // One reconcile, and the daemon around it.
         .target(name: "Reconciler", dependencies: [
             "Manifest", "SchemaModel", "SchemaDiff", "SchemaPlanner", "SchemaInspector",
-            "Postgres", "PostgresServer",
+            "Postgres", "PostgresServer", "SQLText",
         ]),
         .target(name: "Daemon", dependencies: ["Reconciler", "Manifest", "Git", "Postgres", "PostgresServer", "Yams"]),
         .executableTarget(name: "drover", dependencies: [
@@ -47,12 +49,12 @@ let package = Package(
         ]),
 
         // Test support shared by every test target: throwaway PostgreSQL, real git repositories.
-        .target(name: "TestSupport", dependencies: ["Postgres", "PostgresServer"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Postgres", "PostgresServer", "SQLText"], path: "Tests/TestSupport"),
 
         .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"]),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresServer", "TestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresServer", "SQLText", "TestSupport"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest"]),
-        .testTarget(name: "SchemaDiffTests", dependencies: ["SchemaModel", "SchemaDiff", "SchemaPlanner"]),
+        .testTarget(name: "SchemaDiffTests", dependencies: ["SchemaModel", "SchemaDiff", "SchemaPlanner", "SQLText"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "SchemaInspector", "Postgres", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Git", "Postgres", "TestSupport"]),
     ]

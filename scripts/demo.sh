@@ -53,5 +53,8 @@ PGPASSWORD="$password" psql -X -h "$demo/sock" -U app -d app -c '\d t1'
 echo "==> README.md of the status branch (drover/status)"
 git --git-dir "$demo/schemas.git" show drover/status:README.md
 
+echo "==> demo/atlasschema-pg.yaml of the status branch"
+git --git-dir "$demo/schemas.git" show drover/status:demo/atlasschema-pg.yaml
+
 echo
 echo "The demo's PostgreSQL keeps running; stop it with: make demo-stop"

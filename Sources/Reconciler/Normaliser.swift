@@ -3,6 +3,7 @@ import Manifest
 import Postgres
 import SchemaInspector
 import SchemaModel
+import SQLText
 
 /// Turns declared SQL into a `SchemaModel` by running it in a scratch database of the dev
 /// server and inspecting the result: PostgreSQL itself decides what the SQL means.
@@ -36,12 +37,12 @@ public final class Normaliser {
 
         let name = Self.scratchName()
         do {
-            try admin.execute("CREATE DATABASE \(Postgres.quoteIdentifier(name)) TEMPLATE template0")
+            try admin.execute("CREATE DATABASE \(quoteIdentifier(name)) TEMPLATE template0")
         } catch {
             throw ReconcileError(.devDatabaseFailed, "cannot create scratch database on the dev server: \(error)")
         }
         // The scratch database goes whatever happens below.
-        defer { try? admin.execute("DROP DATABASE IF EXISTS \(Postgres.quoteIdentifier(name)) WITH (FORCE)") }
+        defer { try? admin.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(name)) WITH (FORCE)") }
 
         let model: SchemaModel
         do {

@@ -1,3 +1,5 @@
+import SQLText
+
 /// A schema-qualified object name, compared exactly as PostgreSQL stores it.
 public struct QualifiedName: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
     /// Schema (namespace) name.
@@ -21,29 +23,4 @@ public struct QualifiedName: Sendable, Hashable, Comparable, Codable, CustomStri
     public static func < (lhs: QualifiedName, rhs: QualifiedName) -> Bool {
         (lhs.schema, lhs.name) < (rhs.schema, rhs.name)
     }
-}
-
-/// Quotes an SQL identifier: always double quotes, embedded quotes doubled.
-///
-/// The pure modules render SQL without a connection, so they carry their own copy of the rule
-/// the Postgres module applies; both follow PostgreSQL's lexical rules and nothing else.
-public func quoteIdentifier(_ name: String) -> String {
-    var quoted = "\""
-    for character in name {
-        quoted.append(character)
-        if character == "\"" { quoted.append("\"") }
-    }
-    return quoted + "\""
-}
-
-/// Quotes an SQL string literal for DDL that cannot take parameters (COMMENT ON …).
-public func quoteLiteral(_ value: String) -> String {
-    var body = ""
-    var escaped = false
-    for character in value {
-        body.append(character)
-        if character == "'" { body.append("'") }
-        if character == "\\" { body.append("\\"); escaped = true }
-    }
-    return (escaped ? "E'" : "'") + body + "'"
 }

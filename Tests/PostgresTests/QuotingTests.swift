@@ -1,3 +1,4 @@
+import SQLText
 import Postgres
 import Testing
 import TestSupport

@@ -1,3 +1,4 @@
+import SQLText
 import SchemaDiff
 import SchemaModel
 import SchemaPlanner

@@ -1,3 +1,4 @@
+import SQLText
 import Postgres
 
 /// A database of its own for one test, created by `TestPostgres.makeDatabase()`.

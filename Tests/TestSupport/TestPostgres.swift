@@ -1,3 +1,4 @@
+import SQLText
 import Foundation
 import Postgres
 import PostgresServer
