@@ -104,3 +104,35 @@ import TestSupport
         #expect(report.contains("reason: NoTarget"))
     }
 }
+
+@Suite struct RunOnceInputTests {
+    @Test func schemaFromAConfigMapInTheSameCommit() throws {
+        let scenario = try DaemonScenario()
+        let manifest = DaemonScenario.quickstartManifest.replacingOccurrences(
+            of: "    sql: |\n      create table t1 (\n        id int\n      );\n",
+            with: "    configMapKeyRef:\n      name: app-schema\n      key: schema.sql\n")
+        #expect(manifest != DaemonScenario.quickstartManifest)
+        try scenario.commit([
+            "schemas/app.yaml": manifest,
+            "schemas/app-schema.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-schema\ndata:\n  schema.sql: |\n    create table from_map (id int primary key);\n",
+        ])
+        let result = try scenario.runOnce()
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(try scenario.psql("select pg_get_constraintdef(oid) from pg_constraint where conrelid = 'public.from_map'::regclass") == "PRIMARY KEY (id)")
+    }
+
+    @Test func missingSecretFailsThatManifestAlone() throws {
+        let scenario = try DaemonScenario()
+        let other = DaemonScenario.quickstartManifest
+            .replacingOccurrences(of: "name: atlasschema-pg", with: "name: needs-secret")
+            .replacingOccurrences(of: "name: cluster-example-app", with: "name: no-such-secret")
+            .replacingOccurrences(of: "create table t1", with: "create table t2")
+        try scenario.commit(["schemas/a.yaml": DaemonScenario.quickstartManifest, "schemas/b.yaml": other])
+        let result = try scenario.runOnce()
+        #expect(result.status == 1)
+        let failed = try #require(try scenario.status("needs-secret"))
+        #expect(failed.contains("reason: SecretNotFound"))
+        #expect(failed.contains("secret no-such-secret key password"))
+        #expect(try #require(try scenario.status("atlasschema-pg")).contains("reason: Applied"))
+    }
+}
