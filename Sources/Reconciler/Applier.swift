@@ -19,9 +19,28 @@ public struct Applier {
     /// An applier with `settings`.
     public init(settings: ApplySettings) { self.settings = settings }
 
+    /// The plan that would make the database `connection` is on match `desired`, read in its
+    /// own read-only snapshot. Differences the engine cannot plan are an `UnsupportedChange` error.
+    public func plan(desired: SchemaModel, schemas: [String], on connection: Connection) throws(ReconcileError) -> Plan {
+        let current = try inspect(SchemaInspector(schemas: schemas), connection)
+        return try Self.plan(SchemaDiffer.diff(desired: desired, current: current))
+    }
+
+    /// The plan for `difference`, refusing differences the engine cannot plan yet.
+    static func plan(_ difference: SchemaDifference) throws(ReconcileError) -> Plan {
+        guard difference.unsupported.isEmpty else {
+            throw ReconcileError(.unsupportedChange,
+                                 "the database differs from the declared schema in \(difference.unsupported.count) way(s) this version cannot plan yet; nothing was applied",
+                                 pending: difference.unsupported.map(\.description))
+        }
+        return Planner.plan(difference.changes)
+    }
+
     /// Makes the database `connection` is on match `desired`. Returns the applied plan, or nil
-    /// when nothing needed doing.
-    public func apply(desired: SchemaModel, schemas: [String], on connection: Connection) throws(ReconcileError) -> Plan? {
+    /// when nothing needed doing. Without `allowDestructive`, a plan with data-loss steps is
+    /// refused (`DestructiveChangeBlocked`) and nothing is applied.
+    public func apply(desired: SchemaModel, schemas: [String], allowDestructive: Bool = false,
+                      on connection: Connection) throws(ReconcileError) -> Plan? {
         let inspector = SchemaInspector(schemas: schemas)
         do {
             try connection.execute("BEGIN")
@@ -39,12 +58,13 @@ public struct Applier {
                 try? connection.execute("ROLLBACK")
                 return nil
             }
-            guard difference.unsupported.isEmpty else {
-                throw ReconcileError(.unsupportedChange,
-                                     "the database differs from the declared schema in \(difference.unsupported.count) way(s) this version cannot plan yet; nothing was applied",
-                                     pending: difference.unsupported.map(\.description))
+            let plan = try Self.plan(difference)
+            let destructive = plan.steps.filter(\.isDestructive)
+            if !allowDestructive && !destructive.isEmpty {
+                throw ReconcileError(.destructiveChangeBlocked,
+                                     "the plan has \(destructive.count) destructive step(s) and destructive changes are not allowed; nothing was applied",
+                                     pending: destructive.map(\.sql))
             }
-            let plan = Planner.plan(difference.changes)
             for step in plan.steps {
                 do {
                     try connection.execute(step.sql)

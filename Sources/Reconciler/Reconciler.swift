@@ -170,7 +170,8 @@ public final class Reconciler {
             throw ReconcileError(.targetUnreachable, "\(error)")
         }
         defer { connection.close() }
-        return try Applier(settings: settings).apply(desired: desired, schemas: manifest.schemas, on: connection)
+        return try Applier(settings: settings).apply(desired: desired, schemas: manifest.schemas,
+                                                     allowDestructive: !manifest.policy.destructiveIsError, on: connection)
     }
 
     static func timestamp(_ date: Date) -> String {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Daemon
 import Foundation
 import Manifest
+import Reconciler
 
 /// The `drover` command line: parsing and composition only; the work lives in the modules.
 @main
@@ -70,38 +71,134 @@ struct Run: AsyncParsableCommand {
     }
 }
 
+/// Options shared by the commands that normalise a desired schema.
+struct DevOptions: ParsableArguments {
+    @Option(name: .customLong("dev-url"), help: "Dev database server for normalisation (default: an embedded PostgreSQL).")
+    var devURL: String?
+
+    /// The engine, with the dev server it needs; call `finish()` when done.
+    func engine() -> (SchemaEngine, () -> Void) {
+        if let devURL { return (SchemaEngine(dev: ExternalDevServer(url: devURL)), {}) }
+        // Kept between runs so only the first one pays for initdb; a folder the server user
+        // can reach even when the caller's home is private.
+        let folder = NSTemporaryDirectory() + "drover-dev-\(getuid())"
+        let dev = EmbeddedDevServer(directory: folder)
+        return (SchemaEngine(dev: dev), { dev.stop() })
+    }
+}
+
+/// Prints a failure of the engine with its pending steps, then exits 1.
+func fail(_ error: ReconcileError) -> Never {
+    var text = "\(error.reason.rawValue): \(error.message)"
+    for line in error.pending { text += "\n  " + line.replacingOccurrences(of: "\n", with: "\n  ") }
+    fail(text)
+}
+
 struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the plan that turns a database into the desired schema.")
     @Option(name: .long, help: "Target database (libpq URI or key=value).") var url: String
     @Option(name: .long, help: "Desired schema: a .sql file or a manifest.") var desired: String
-    @Option(name: .customLong("dev-url"), help: "Dev database server for normalisation.") var devURL: String?
+    @OptionGroup var dev: DevOptions
     @Flag(name: .customLong("exit-code"), help: "Exit 0 for no changes, 2 for changes, 1 on error.") var exitCode = false
-    @Option(name: .long, help: "sql or json.") var format = "sql"
-    func run() throws { throw NotImplemented(command: "plan") }
+    @Option(name: .long, help: "sql or json.") var format: OutputFormat = .sql
+
+    func run() throws {
+        let (engine, finish) = dev.engine()
+        defer { finish() }
+        let plan: PlanResult
+        do {
+            plan = try engine.plan(url: url, desired: try engine.desired(from: desired))
+        } catch {
+            finish()
+            fail(error)
+        }
+        try printPlan(plan, format: format)
+        if exitCode && !plan.isEmpty { throw ExitCode(2) }
+    }
 }
 
 struct Apply: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Plan and apply once.")
     @Option(name: .long, help: "Target database (libpq URI or key=value).") var url: String
     @Option(name: .long, help: "Desired schema: a .sql file or a manifest.") var desired: String
-    @Option(name: .customLong("dev-url"), help: "Dev database server for normalisation.") var devURL: String?
+    @OptionGroup var dev: DevOptions
     @Flag(name: .customLong("allow-destructive"), help: "Allow steps that lose data.") var allowDestructive = false
-    @Flag(name: .customLong("dry-run"), help: "Plan only.") var dryRun = false
-    func run() throws { throw NotImplemented(command: "apply") }
+    @Flag(name: .customLong("dry-run"), help: "Print the plan, apply nothing.") var dryRun = false
+
+    func run() throws {
+        let (engine, finish) = dev.engine()
+        defer { finish() }
+        do {
+            let wanted = try engine.desired(from: desired)
+            if dryRun {
+                try printPlan(try engine.plan(url: url, desired: wanted), format: OutputFormat.sql)
+                return
+            }
+            if let applied = try engine.apply(url: url, desired: wanted, allowDestructive: allowDestructive) {
+                print(applied.sql)
+                print("-- applied \(applied.steps.count) step(s) and verified")
+            } else {
+                print("-- no changes")
+            }
+        } catch let error as ReconcileError {
+            finish()
+            fail(error)
+        }
+    }
 }
 
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "The plan that turns one live database into another.")
     @Option(name: .long, help: "Database to change.") var from: String
     @Option(name: .long, help: "Database to match.") var to: String
-    func run() throws { throw NotImplemented(command: "diff") }
+    @Option(name: .long, help: "sql or json.") var format: OutputFormat = .sql
+
+    func run() throws {
+        let engine = SchemaEngine(dev: ExternalDevServer(url: to))
+        do {
+            try printPlan(try engine.diff(from: from, to: to), format: format)
+        } catch let error as ReconcileError {
+            fail(error)
+        }
+    }
 }
 
 struct Inspect: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the managed schema as SQL or JSON.")
+    static let configuration = CommandConfiguration(abstract: "Print the managed schema as JSON.")
     @Option(name: .long, help: "Database to inspect.") var url: String
-    @Option(name: .long, help: "sql or json.") var format = "sql"
-    func run() throws { throw NotImplemented(command: "inspect") }
+    @Option(name: .long, help: "json (sql is not implemented yet).") var format: OutputFormat = .json
+    @Option(name: .long, parsing: .upToNextOption, help: "Schemas to inspect (default: all non-system schemas).")
+    var schema: [String] = []
+
+    func run() throws {
+        guard format == .json else { throw NotImplemented(command: "inspect --format sql") }
+        let engine = SchemaEngine(dev: ExternalDevServer(url: url))
+        do {
+            let model = try engine.inspect(url: url, schemas: schema)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(model), as: UTF8.self))
+        } catch let error as ReconcileError {
+            fail(error)
+        }
+    }
+}
+
+/// `--format` values.
+enum OutputFormat: String, ExpressibleByArgument {
+    case sql, json
+}
+
+/// Prints a plan as SQL (hazards as comments) or JSON.
+func printPlan(_ plan: PlanResult, format: OutputFormat) throws {
+    switch format {
+    case .sql:
+        if !plan.isEmpty { print(plan.sql) }
+    case .json:
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(plan), as: UTF8.self))
+    }
 }
 
 struct Validate: ParsableCommand {

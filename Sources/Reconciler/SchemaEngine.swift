@@ -1,0 +1,115 @@
+import Foundation
+import Manifest
+import Postgres
+import SchemaDiff
+import SchemaInspector
+import SchemaModel
+import SchemaPlanner
+
+/// The engine behind the one-shot commands (`plan`, `apply`, `diff`, `inspect`): the same
+/// normalise → inspect → diff → plan → apply path the daemon takes, driven by URLs and files.
+public final class SchemaEngine {
+    /// What a desired-schema file declares.
+    public struct Desired {
+        /// The normalised model.
+        public var model: SchemaModel
+        /// Managed schemas (from a manifest's `spec.schemas`; empty: all).
+        public var schemas: [String]
+        /// Whether the manifest allows destructive changes.
+        public var allowDestructive: Bool
+    }
+
+    private let normaliser: Normaliser
+    private let settings: ApplySettings
+
+    /// An engine normalising on `dev`.
+    public init(dev: DevServer, settings: ApplySettings = ApplySettings()) {
+        self.normaliser = Normaliser(dev: dev)
+        self.settings = settings
+    }
+
+    /// Reads `path`, a `.sql` file or a manifest (its first AtlasSchema document), and
+    /// normalises the SQL it declares.
+    public func desired(from path: String) throws(ReconcileError) -> Desired {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ReconcileError(.invalidManifest, "\(path): cannot read the file")
+        }
+        guard path.hasSuffix(".yaml") || path.hasSuffix(".yml") else {
+            let model = try normaliser.model(for: text, origin: SourceLocation(file: path, line: 1, column: 1), schemas: [])
+            return Desired(model: model, schemas: [], allowDestructive: false)
+        }
+        let documents: [ParsedDocument]
+        do {
+            documents = try ManifestParser.parse(text, file: path)
+        } catch {
+            throw ReconcileError(.invalidManifest, error.description)
+        }
+        var configMaps: [String: ConfigMap] = [:]
+        var schema: AtlasSchema?
+        for document in documents {
+            switch document.result {
+            case .failure(let error): throw ReconcileError(.invalidManifest, error.description)
+            case .success(.configMap(let map)): configMaps[map.name] = map
+            case .success(.atlasSchema(let found)): schema = schema ?? found
+            case .success(.other): continue
+            }
+        }
+        guard let schema else { throw ReconcileError(.invalidManifest, "\(path): no AtlasSchema document") }
+        let sql: String, origin: SourceLocation
+        switch schema.schema {
+        case .sql(let text, let firstLine):
+            (sql, origin) = (text, firstLine)
+        case .configMap(let name, let key, let location):
+            guard let text = configMaps[name]?.data[key], let start = configMaps[name]?.dataLocations[key] else {
+                throw ReconcileError(.invalidManifest, "\(location): ConfigMap \(name) key \(key) is not in this file")
+            }
+            (sql, origin) = (text, start)
+        }
+        let model = try normaliser.model(for: sql, origin: origin, schemas: schema.schemas)
+        return Desired(model: model, schemas: schema.schemas, allowDestructive: !schema.policy.destructiveIsError)
+    }
+
+    /// The plan that makes the database at `url` match `desired`.
+    public func plan(url: String, desired: Desired) throws(ReconcileError) -> Plan {
+        let connection = try connect(url)
+        defer { connection.close() }
+        return try Applier(settings: settings).plan(desired: desired.model, schemas: desired.schemas, on: connection)
+    }
+
+    /// Applies and verifies; returns the applied plan, or nil when nothing needed doing.
+    public func apply(url: String, desired: Desired, allowDestructive: Bool) throws(ReconcileError) -> Plan? {
+        let connection = try connect(url)
+        defer { connection.close() }
+        return try Applier(settings: settings).apply(desired: desired.model, schemas: desired.schemas,
+                                                     allowDestructive: allowDestructive || desired.allowDestructive,
+                                                     on: connection)
+    }
+
+    /// The managed schema of the database at `url`.
+    public func inspect(url: String, schemas: [String] = []) throws(ReconcileError) -> SchemaModel {
+        let connection = try connect(url)
+        defer { connection.close() }
+        do {
+            return try SchemaInspector(schemas: schemas).inspect(connection)
+        } catch {
+            throw ReconcileError(.applyFailed, "cannot inspect: \(error)")
+        }
+    }
+
+    /// The plan that turns the database at `from` into the one at `to`.
+    public func diff(from: String, to: String) throws(ReconcileError) -> Plan {
+        let current = try inspect(url: from)
+        let desired = try inspect(url: to)
+        return try Applier.plan(SchemaDiffer.diff(desired: desired, current: current))
+    }
+
+    private func connect(_ url: String) throws(ReconcileError) -> Connection {
+        do {
+            return try Connection(url)
+        } catch {
+            throw ReconcileError(.targetUnreachable, "\(error)")
+        }
+    }
+}
+/// The planner's plan, under a name that does not clash with the `plan` command.
+public typealias PlanResult = SchemaPlanner.Plan
