@@ -1,5 +1,23 @@
 import SchemaModel
 
+/// What a comment is attached to.
+public enum CommentTarget: Sendable, Hashable {
+    /// A schema.
+    case schema(String)
+    /// A table.
+    case table(QualifiedName)
+    /// A column of a table.
+    case column(QualifiedName, String)
+    /// A constraint of a table.
+    case constraint(QualifiedName, String)
+    /// An index (schema-qualified by its table's schema).
+    case index(QualifiedName)
+    /// A sequence.
+    case sequence(QualifiedName)
+    /// A type.
+    case type(QualifiedName)
+}
+
 /// One semantic difference the planner knows how to carry out.
 ///
 /// A closed set: the planner switches over it exhaustively. Differences the engine cannot
@@ -7,23 +25,76 @@ import SchemaModel
 public enum Change: Sendable, Hashable {
     /// `CREATE SCHEMA`.
     case createSchema(Schema)
+    /// `DROP SCHEMA` (after everything in it is gone).
+    case dropSchema(String)
+    /// `CREATE EXTENSION`.
+    case createExtension(Extension)
+    /// `DROP EXTENSION`.
+    case dropExtension(Extension)
+    /// `CREATE TYPE … AS ENUM`.
+    case createEnum(EnumType)
+    /// `DROP TYPE` of an enum.
+    case dropEnum(QualifiedName)
+    /// `ALTER TYPE … ADD VALUE`, placed before `before` (nil: at the end).
+    case addEnumValue(QualifiedName, String, before: String?)
+    /// Replaces an enum whose labels were removed or reordered: rename the old type, create
+    /// the new one, convert `columns` through text, drop the old type.
+    case rebuildEnum(EnumType, columns: [TypedColumn])
     /// `CREATE SEQUENCE` (ownership is a separate change, after its table exists).
     case createSequence(Sequence)
-    /// `ALTER SEQUENCE … OWNED BY`.
-    case setSequenceOwner(QualifiedName, ColumnRef)
+    /// `ALTER SEQUENCE` options.
+    case alterSequence(Sequence)
+    /// `DROP SEQUENCE`; `ownerGoes` when its owning table or column is dropped in the same
+    /// plan (the sequence may already be gone then).
+    case dropSequence(QualifiedName, ownerGoes: Bool)
+    /// `ALTER SEQUENCE … OWNED BY` (nil: `OWNED BY NONE`).
+    case setSequenceOwner(QualifiedName, ColumnRef?)
     /// `CREATE TABLE` with its columns (constraints and indexes are separate changes).
     case createTable(Table)
+    /// `DROP TABLE`.
+    case dropTable(QualifiedName)
+    /// `ALTER TABLE … SET LOGGED / UNLOGGED`.
+    case setPersistence(QualifiedName, Table.Persistence)
     /// `ALTER TABLE … ADD COLUMN`.
     case addColumn(QualifiedName, Column)
+    /// `ALTER TABLE … DROP COLUMN`.
+    case dropColumn(QualifiedName, String)
+    /// In-place column changes (type, default, NOT NULL, identity, collation). With
+    /// `castViaText` the type change converts through text (to or from an enum, where no
+    /// direct cast exists).
+    case alterColumn(QualifiedName, from: Column, to: Column, castViaText: Bool)
     /// `ALTER TABLE … ADD CONSTRAINT`.
     case addConstraint(QualifiedName, Constraint)
+    /// `ALTER TABLE … DROP CONSTRAINT`.
+    case dropConstraint(QualifiedName, Constraint)
     /// `CREATE INDEX`.
     case createIndex(QualifiedName, Index)
+    /// `DROP INDEX`.
+    case dropIndex(QualifiedName, Index)
+    /// `COMMENT ON … IS` (nil: `IS NULL`).
+    case setComment(CommentTarget, String?)
+}
+
+/// A column whose type is converted in place, with the default to put back afterwards.
+public struct TypedColumn: Sendable, Hashable {
+    /// The column.
+    public var ref: ColumnRef
+    /// Its type as `format_type` prints it (may be an array).
+    public var type: String
+    /// Its default, restored after the conversion.
+    public var defaultExpression: String?
+
+    /// A column of `type` with `defaultExpression`.
+    public init(ref: ColumnRef, type: String, defaultExpression: String?) {
+        self.ref = ref
+        self.type = type
+        self.defaultExpression = defaultExpression
+    }
 }
 
 /// A difference found but not yet plannable by this version of the engine.
 public struct UnsupportedDifference: Sendable, Hashable, CustomStringConvertible {
-    /// What differs, in words (`column public.t1.id: type is bigint, desired integer`).
+    /// What differs, in words (`view public.v is declared but missing …`).
     public var description: String
 
     /// A difference described as `description`.

@@ -1,145 +1,24 @@
 import SchemaModel
 
 /// Compares a desired model with a current one. Pure: no I/O, deterministic order.
+///
+/// Objects are matched by name; a renamed object is a drop and a create. Column order is
+/// never a difference. Kinds the model does not cover yet (views, functions …) are compared
+/// by PostgreSQL's own definition and reported as unsupported when they differ.
 public enum SchemaDiffer {
     /// The changes that turn `current` into `desired`.
-    ///
-    /// This version creates what is missing (schemas, sequences, tables, columns, constraints,
-    /// indexes) and reports every other difference as unsupported, so a caller never mistakes
-    /// "cannot plan" for "nothing to do".
     public static func diff(desired: SchemaModel, current: SchemaModel) -> SchemaDifference {
-        var changes: [Change] = []
-        var unsupported: [UnsupportedDifference] = []
-
-        let currentSchemas = Set(current.schemas.map(\.name))
-        for schema in desired.schemas where !currentSchemas.contains(schema.name) {
-            changes.append(.createSchema(schema))
-        }
-        let desiredSchemas = Set(desired.schemas.map(\.name))
-        for schema in current.schemas where !desiredSchemas.contains(schema.name) {
-            unsupported.append(.init("schema \(schema.name) exists but is not declared (dropping schemas is not supported yet)"))
-        }
-        for schema in desired.schemas where currentSchemas.contains(schema.name) {
-            if let now = current.schemas.first(where: { $0.name == schema.name }), now.comment != schema.comment {
-                unsupported.append(.init("schema \(schema.name): comment differs (changing comments is not supported yet)"))
-            }
-        }
-
-        diffSequences(desired: desired.sequences, current: current.sequences, changes: &changes, unsupported: &unsupported)
-        diffTables(desired: desired.tables, current: current.tables, changes: &changes, unsupported: &unsupported)
-
-        let currentOthers = Dictionary(current.otherObjects.map { ("\($0.kind) \($0.identity)", $0) }, uniquingKeysWith: { a, _ in a })
-        let desiredOthers = Dictionary(desired.otherObjects.map { ("\($0.kind) \($0.identity)", $0) }, uniquingKeysWith: { a, _ in a })
-        for key in desiredOthers.keys.sorted() {
-            let object = desiredOthers[key]!
-            if let now = currentOthers[key] {
-                if now.definition != object.definition {
-                    unsupported.append(.init("\(object) differs (\(object.kind)s are not supported yet)"))
-                }
-            } else {
-                unsupported.append(.init("\(object) is declared but missing (\(object.kind)s are not supported yet)"))
-            }
-        }
-        for key in currentOthers.keys.sorted() where desiredOthers[key] == nil {
-            unsupported.append(.init("\(currentOthers[key]!) exists but is not declared (\(currentOthers[key]!.kind)s are not supported yet)"))
-        }
-        return SchemaDifference(changes: changes, unsupported: unsupported)
+        var state = DiffState(desired: desired, current: current)
+        state.diffSchemas()
+        state.diffExtensions()
+        state.diffEnums()
+        state.diffSequences()
+        state.diffTables()
+        state.diffOtherObjects()
+        return SchemaDifference(changes: state.changes, unsupported: state.unsupported)
     }
 
-    private static func diffSequences(desired: [Sequence], current: [Sequence],
-                                      changes: inout [Change], unsupported: inout [UnsupportedDifference]) {
-        let now = Dictionary(current.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let wanted = Set(desired.map(\.name))
-        for sequence in desired.sorted(by: { $0.name < $1.name }) {
-            guard let existing = now[sequence.name] else {
-                var created = sequence
-                created.ownedBy = nil
-                changes.append(.createSequence(created))
-                if let owner = sequence.ownedBy { changes.append(.setSequenceOwner(sequence.name, owner)) }
-                continue
-            }
-            if existing != sequence {
-                unsupported.append(.init("sequence \(sequence.name): options differ (altering sequences is not supported yet)"))
-            }
-        }
-        for sequence in current.sorted(by: { $0.name < $1.name }) where !wanted.contains(sequence.name) {
-            unsupported.append(.init("sequence \(sequence.name) exists but is not declared (dropping is not supported yet)"))
-        }
-    }
-
-    private static func diffTables(desired: [Table], current: [Table],
-                                   changes: inout [Change], unsupported: inout [UnsupportedDifference]) {
-        let now = Dictionary(current.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let wanted = Set(desired.map(\.name))
-        for table in desired.sorted(by: { $0.name < $1.name }) {
-            guard let existing = now[table.name] else {
-                var bare = table
-                bare.constraints = []
-                bare.indexes = []
-                changes.append(.createTable(bare))
-                changes += table.constraints.map { .addConstraint(table.name, $0) }
-                changes += table.indexes.map { .createIndex(table.name, $0) }
-                continue
-            }
-            diffTable(desired: table, current: existing, changes: &changes, unsupported: &unsupported)
-        }
-        for table in current.sorted(by: { $0.name < $1.name }) where !wanted.contains(table.name) {
-            unsupported.append(.init("table \(table.name) exists but is not declared (dropping tables is not supported yet)"))
-        }
-    }
-
-    private static func diffTable(desired: Table, current: Table,
-                                  changes: inout [Change], unsupported: inout [UnsupportedDifference]) {
-        let name = desired.name
-        if desired.persistence != current.persistence {
-            unsupported.append(.init("table \(name): is \(current.persistence.rawValue), desired \(desired.persistence.rawValue) (not supported yet)"))
-        }
-        if desired.comment != current.comment {
-            unsupported.append(.init("table \(name): comment differs (changing comments is not supported yet)"))
-        }
-        for column in desired.columns {
-            guard let existing = current.column(column.name) else {
-                changes.append(.addColumn(name, column))
-                continue
-            }
-            for difference in columnDifferences(desired: column, current: existing) {
-                unsupported.append(.init("column \(name).\(column.name): \(difference) (altering columns is not supported yet)"))
-            }
-        }
-        for column in current.columns where desired.column(column.name) == nil {
-            unsupported.append(.init("column \(name).\(column.name) exists but is not declared (dropping columns is not supported yet)"))
-        }
-
-        let constraints = Dictionary(current.constraints.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for constraint in desired.constraints {
-            guard let existing = constraints[constraint.name] else {
-                changes.append(.addConstraint(name, constraint))
-                continue
-            }
-            if existing != constraint {
-                unsupported.append(.init("constraint \(constraint.name) on \(name): is \(existing.definition), desired \(constraint.definition) (not supported yet)"))
-            }
-        }
-        for constraint in current.constraints where !desired.constraints.contains(where: { $0.name == constraint.name }) {
-            unsupported.append(.init("constraint \(constraint.name) on \(name) exists but is not declared (dropping is not supported yet)"))
-        }
-
-        let indexes = Dictionary(current.indexes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for index in desired.indexes {
-            guard let existing = indexes[index.name] else {
-                changes.append(.createIndex(name, index))
-                continue
-            }
-            if existing != index {
-                unsupported.append(.init("index \(index.name) on \(name): definition differs (not supported yet)"))
-            }
-        }
-        for index in current.indexes where !desired.indexes.contains(where: { $0.name == index.name }) {
-            unsupported.append(.init("index \(index.name) on \(name) exists but is not declared (dropping is not supported yet)"))
-        }
-    }
-
-    /// What differs between two versions of one column, in words.
+    /// What differs between two versions of one column, in words (for reports).
     static func columnDifferences(desired: Column, current: Column) -> [String] {
         var found: [String] = []
         if desired.type != current.type { found.append("type is \(current.type), desired \(desired.type)") }
@@ -150,7 +29,277 @@ public enum SchemaDiffer {
         if desired.identity != current.identity { found.append("identity differs") }
         if desired.generatedExpression != current.generatedExpression { found.append("generated expression differs") }
         if desired.collation != current.collation { found.append("collation differs") }
-        if desired.comment != current.comment { found.append("comment differs") }
         return found
+    }
+}
+
+/// The working state of one diff.
+private struct DiffState {
+    let desired: SchemaModel
+    let current: SchemaModel
+    var changes: [Change] = []
+    var unsupported: [UnsupportedDifference] = []
+
+    init(desired: SchemaModel, current: SchemaModel) {
+        self.desired = desired
+        self.current = current
+    }
+
+    /// Every way an enum of either side may be spelled as a column type.
+    private var enumSpellings: Set<String> {
+        Set((desired.enums + current.enums).flatMap { typeSpellings($0.name) })
+    }
+
+    private var droppedTables: Set<QualifiedName> {
+        Set(current.tables.map(\.name)).subtracting(desired.tables.map(\.name))
+    }
+
+    mutating func comment(_ target: CommentTarget, desired: String?, current: String?) {
+        if desired != current { changes.append(.setComment(target, desired)) }
+    }
+
+    mutating func diffSchemas() {
+        let now = Dictionary(current.schemas.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for schema in desired.schemas {
+            if let existing = now[schema.name] {
+                comment(.schema(schema.name), desired: schema.comment, current: existing.comment)
+            } else {
+                changes.append(.createSchema(schema))
+            }
+        }
+        let wanted = Set(desired.schemas.map(\.name))
+        for schema in current.schemas where !wanted.contains(schema.name) {
+            changes.append(.dropSchema(schema.name))
+        }
+    }
+
+    mutating func diffExtensions() {
+        let now = Set(current.extensions)
+        let wanted = Set(desired.extensions)
+        for ext in desired.extensions where !now.contains(ext) { changes.append(.createExtension(ext)) }
+        for ext in current.extensions where !wanted.contains(ext) { changes.append(.dropExtension(ext)) }
+    }
+
+    mutating func diffEnums() {
+        let now = Dictionary(current.enums.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for type in desired.enums.sorted(by: { $0.name < $1.name }) {
+            guard let existing = now[type.name] else {
+                changes.append(.createEnum(type))
+                continue
+            }
+            comment(.type(type.name), desired: type.comment, current: existing.comment)
+            guard existing.labels != type.labels else { continue }
+            // Labels can be added in place, anywhere, as long as the old ones keep their order.
+            let kept = type.labels.filter { existing.labels.contains($0) }
+            if kept == existing.labels {
+                for (index, label) in type.labels.enumerated() where !existing.labels.contains(label) {
+                    let before = type.labels[(index + 1)...].first { existing.labels.contains($0) }
+                    changes.append(.addEnumValue(type.name, label, before: before))
+                }
+            } else {
+                changes.append(.rebuildEnum(type, columns: columns(using: type.name)))
+            }
+        }
+        let wanted = Set(desired.enums.map(\.name))
+        for type in current.enums where !wanted.contains(type.name) { changes.append(.dropEnum(type.name)) }
+    }
+
+    /// Columns of the current database whose type is `type` or an array of it and that the
+    /// desired schema keeps with that type, with the default they should end up with.
+    private func columns(using type: QualifiedName) -> [TypedColumn] {
+        let names = typeSpellings(type)
+        return current.tables.flatMap { table in
+            table.columns.compactMap { column -> TypedColumn? in
+                guard names.contains(column.type), let wanted = desired.table(table.name)?.column(column.name),
+                      wanted.type == column.type else { return nil }
+                return TypedColumn(ref: ColumnRef(table: table.name, column: column.name), type: column.type,
+                                   defaultExpression: wanted.defaultExpression)
+            }
+        }
+    }
+
+    mutating func diffSequences() {
+        let now = Dictionary(current.sequences.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let dropped = droppedTables
+        for sequence in desired.sequences.sorted(by: { $0.name < $1.name }) {
+            guard let existing = now[sequence.name] else {
+                var created = sequence
+                created.ownedBy = nil
+                created.comment = nil
+                changes.append(.createSequence(created))
+                if let owner = sequence.ownedBy { changes.append(.setSequenceOwner(sequence.name, owner)) }
+                comment(.sequence(sequence.name), desired: sequence.comment, current: nil)
+                continue
+            }
+            var a = existing, b = sequence
+            (a.ownedBy, a.comment, b.ownedBy, b.comment) = (nil, nil, nil, nil)
+            if a != b { changes.append(.alterSequence(b)) }
+            if existing.ownedBy != sequence.ownedBy { changes.append(.setSequenceOwner(sequence.name, sequence.ownedBy)) }
+            comment(.sequence(sequence.name), desired: sequence.comment, current: existing.comment)
+        }
+        let wanted = Set(desired.sequences.map(\.name))
+        for sequence in current.sequences.sorted(by: { $0.name < $1.name }) where !wanted.contains(sequence.name) {
+            var ownerGoes = false
+            if let owner = sequence.ownedBy {
+                ownerGoes = dropped.contains(owner.table)
+                    || desired.table(owner.table)?.column(owner.column) == nil
+            }
+            changes.append(.dropSequence(sequence.name, ownerGoes: ownerGoes))
+        }
+    }
+
+    mutating func diffTables() {
+        let now = Dictionary(current.tables.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        // Tables whose primary key or unique constraints are rebuilt: foreign keys that point
+        // at them must be dropped first and added back after.
+        var rebuiltKeys = Set<QualifiedName>()
+        for table in desired.tables {
+            guard let existing = now[table.name] else { continue }
+            let keys = existing.constraints.filter { [.primaryKey, .unique].contains($0.kind) }
+            // (A column type change needs nothing here: PostgreSQL rebuilds the constraints on
+            // and pointing at that column itself.)
+            for key in keys where !table.constraints.contains(key) { rebuiltKeys.insert(table.name) }
+        }
+
+        for table in desired.tables.sorted(by: { $0.name < $1.name }) {
+            guard let existing = now[table.name] else {
+                var bare = table
+                bare.constraints = []
+                bare.indexes = []
+                changes.append(.createTable(bare))
+                comment(.table(table.name), desired: table.comment, current: nil)
+                for column in table.columns { comment(.column(table.name, column.name), desired: column.comment, current: nil) }
+                for constraint in table.constraints {
+                    changes.append(.addConstraint(table.name, constraint))
+                    comment(.constraint(table.name, constraint.name), desired: constraint.comment, current: nil)
+                }
+                for index in table.indexes {
+                    changes.append(.createIndex(table.name, index))
+                    comment(.index(QualifiedName(table.name.schema, index.name)), desired: index.comment, current: nil)
+                }
+                continue
+            }
+            diffTable(desired: table, current: existing, rebuiltKeys: rebuiltKeys)
+        }
+        for table in current.tables.sorted(by: { $0.name < $1.name }) where desired.table(table.name) == nil {
+            // Foreign keys go first so tables can be dropped in any order.
+            for constraint in table.constraints where constraint.kind == .foreignKey {
+                changes.append(.dropConstraint(table.name, constraint))
+            }
+            changes.append(.dropTable(table.name))
+        }
+    }
+
+    private mutating func diffTable(desired table: Table, current existing: Table, rebuiltKeys: Set<QualifiedName>) {
+        let name = table.name
+        if table.persistence != existing.persistence { changes.append(.setPersistence(name, table.persistence)) }
+        comment(.table(name), desired: table.comment, current: existing.comment)
+
+        var recreatedColumns = Set<String>()
+        for column in table.columns {
+            guard let old = existing.column(column.name) else {
+                changes.append(.addColumn(name, column))
+                comment(.column(name, column.name), desired: column.comment, current: nil)
+                continue
+            }
+            if old.generatedExpression != column.generatedExpression {
+                // A generated expression cannot be changed in place: drop and add the column
+                // (its value is derived, so nothing is lost).
+                changes.append(.dropColumn(name, column.name))
+                changes.append(.addColumn(name, column))
+                recreatedColumns.insert(column.name)
+                comment(.column(name, column.name), desired: column.comment, current: nil)
+                continue
+            }
+            var a = old, b = column
+            (a.comment, b.comment) = (nil, nil)
+            if a != b {
+                let viaText = old.type != column.type && (enumSpellings.contains(old.type) || enumSpellings.contains(column.type))
+                changes.append(.alterColumn(name, from: old, to: column, castViaText: viaText))
+            }
+            comment(.column(name, column.name), desired: column.comment, current: old.comment)
+        }
+        for column in existing.columns where table.column(column.name) == nil {
+            changes.append(.dropColumn(name, column.name))
+        }
+
+        let constraints = Dictionary(existing.constraints.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for constraint in table.constraints {
+            let old = constraints[constraint.name]
+            let mentionsRecreated = recreatedColumns.contains { constraint.definition.contains($0) }
+            let pointsAtRebuilt = constraint.kind == .foreignKey && constraint.referencedTable.map(rebuiltKeys.contains) == true
+            var a = old, b = constraint
+            a?.comment = nil
+            b.comment = nil
+            if let old, a == b, !mentionsRecreated, !pointsAtRebuilt {
+                comment(.constraint(name, constraint.name), desired: constraint.comment, current: old.comment)
+                continue
+            }
+            if let old { changes.append(.dropConstraint(name, old)) }
+            changes.append(.addConstraint(name, constraint))
+            comment(.constraint(name, constraint.name), desired: constraint.comment, current: nil)
+        }
+        for constraint in existing.constraints where !table.constraints.contains(where: { $0.name == constraint.name }) {
+            changes.append(.dropConstraint(name, constraint))
+        }
+
+        let indexes = Dictionary(existing.indexes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for index in table.indexes {
+            let target = CommentTarget.index(QualifiedName(name.schema, index.name))
+            let old = indexes[index.name]
+            let mentionsRecreated = recreatedColumns.contains { index.definition.contains($0) }
+            if let old, old.definition == index.definition, !mentionsRecreated {
+                comment(target, desired: index.comment, current: old.comment)
+                continue
+            }
+            if let old { changes.append(.dropIndex(name, old)) }
+            changes.append(.createIndex(name, index))
+            comment(target, desired: index.comment, current: nil)
+        }
+        for index in existing.indexes where !table.indexes.contains(where: { $0.name == index.name }) {
+            changes.append(.dropIndex(name, index))
+        }
+    }
+
+    mutating func diffOtherObjects() {
+        func key(_ object: ObjectRef) -> String { "\(object.kind) \(object.identity)" }
+        let now = Dictionary(current.otherObjects.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
+        let wanted = Dictionary(desired.otherObjects.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
+        for key in wanted.keys.sorted() {
+            let object = wanted[key]!
+            if let existing = now[key] {
+                if existing.definition != object.definition {
+                    unsupported.append(.init("\(object) differs (\(object.kind)s are not supported yet)"))
+                }
+            } else {
+                unsupported.append(.init("\(object) is declared but missing (\(object.kind)s are not supported yet)"))
+            }
+        }
+        for key in now.keys.sorted() where wanted[key] == nil {
+            unsupported.append(.init("\(now[key]!) exists but is not declared (\(now[key]!.kind)s are not supported yet)"))
+        }
+    }
+}
+
+/// How `format_type` may print a type (with `search_path = pg_catalog`): qualified, and as
+/// an array.
+func typeSpellings(_ type: QualifiedName) -> Set<String> {
+    func ident(_ name: String) -> String {
+        let simple = name.first.map { $0 == "_" || ("a"..."z").contains($0) } == true
+            && name.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+        return simple ? name : type.sql.isEmpty ? name : "\"" + name.replacingQuotes() + "\""
+    }
+    let plain = [type.sql, "\(ident(type.schema)).\(ident(type.name))"]
+    return Set(plain + plain.map { $0 + "[]" })
+}
+
+private extension String {
+    func replacingQuotes() -> String {
+        var out = ""
+        for character in self {
+            out.append(character)
+            if character == "\"" { out.append("\"") }
+        }
+        return out
     }
 }

@@ -46,7 +46,9 @@ enum CatalogQueries {
     static let columns = managedNamespaces + """
         select a.attrelid::text, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
                pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated,
-               cn.nspname, co.collname, col_description(a.attrelid, a.attnum)
+               cn.nspname, co.collname, col_description(a.attrelid, a.attnum),
+               sn.nspname, sc.relname, format_type(s.seqtypid, null), s.seqstart::text, s.seqincrement::text,
+               s.seqmin::text, s.seqmax::text, s.seqcache::text, s.seqcycle
         from pg_attribute a
         join pg_class c on c.oid = a.attrelid
         join ns on ns.oid = c.relnamespace
@@ -54,6 +56,11 @@ enum CatalogQueries {
         left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
         left join pg_collation co on co.oid = a.attcollation and a.attcollation <> t.typcollation
         left join pg_namespace cn on cn.oid = co.collnamespace
+        left join pg_depend sd on a.attidentity <> '' and sd.refclassid = 'pg_class'::regclass and sd.refobjid = a.attrelid
+              and sd.refobjsubid = a.attnum and sd.classid = 'pg_class'::regclass and sd.deptype = 'i'
+        left join pg_sequence s on s.seqrelid = sd.objid
+        left join pg_class sc on sc.oid = s.seqrelid
+        left join pg_namespace sn on sn.oid = sc.relnamespace
         where a.attnum > 0 and not a.attisdropped and \(plainTable) and \(notExtensionMember)
         order by a.attrelid, a.attnum
         """
@@ -101,6 +108,24 @@ enum CatalogQueries {
         order by 1, 2
         """
 
+    static let enums = managedNamespaces + """
+        select ns.nspname, t.typname,
+               (select array_agg(e.enumlabel order by e.enumsortorder)::text from pg_enum e where e.enumtypid = t.oid),
+               obj_description(t.oid, 'pg_type')
+        from pg_type t join ns on ns.oid = t.typnamespace
+        where t.typtype = 'e'
+          and not exists (select 1 from pg_depend e
+                          where e.classid = 'pg_type'::regclass and e.objid = t.oid and e.deptype = 'e')
+        order by 1, 2
+        """
+
+    static let extensions = managedNamespaces + """
+        select x.extname, ns.nspname
+        from pg_extension x join ns on ns.oid = x.extnamespace
+        where x.extname <> 'plpgsql'
+        order by 1
+        """
+
     /// Every object of a kind the model does not cover yet, with PostgreSQL's own definition
     /// where it has one, so a declared view or function is never ignored silently.
     static let otherObjects = managedNamespaces + """
@@ -121,15 +146,11 @@ enum CatalogQueries {
             from pg_class c join ns on ns.oid = c.relnamespace
             where c.relrowsecurity
             union all
-            select case t.typtype when 'e' then 'enum' when 'd' then 'domain' else 'range type' end,
+            select case t.typtype when 'd' then 'domain' else 'range type' end,
                    ns.nspname || '.' || t.typname,
-                   case t.typtype
-                        when 'e' then (select string_agg(quote_literal(e.enumlabel), ', ' order by e.enumsortorder)
-                                       from pg_enum e where e.enumtypid = t.oid)
-                        when 'd' then format_type(t.typbasetype, t.typtypmod)
-                        else '' end
+                   case t.typtype when 'd' then format_type(t.typbasetype, t.typtypmod) else '' end
             from pg_type t join ns on ns.oid = t.typnamespace
-            where t.typtype in ('e', 'd', 'r')
+            where t.typtype in ('d', 'r')
               and not exists (select 1 from pg_depend e
                               where e.classid = 'pg_type'::regclass and e.objid = t.oid and e.deptype = 'e')
             union all
@@ -148,10 +169,6 @@ enum CatalogQueries {
                    pol.polcmd::text || ' ' || coalesce(pg_get_expr(pol.polqual, pol.polrelid), '') || ' '
                    || coalesce(pg_get_expr(pol.polwithcheck, pol.polrelid), '')
             from pg_policy pol join pg_class c on c.oid = pol.polrelid join ns on ns.oid = c.relnamespace
-            union all
-            select 'extension', x.extname, x.extversion
-            from pg_extension x join ns on ns.oid = x.extnamespace
-            where x.extname <> 'plpgsql'
         ) o
         order by 1, 2
         """

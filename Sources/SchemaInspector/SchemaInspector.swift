@@ -56,9 +56,14 @@ public struct SchemaInspector {
             default: nil
             }
             let collation = row[8].map { QualifiedName(row[7]!, $0) }
+            let identitySequence = row[11].map {
+                Sequence(name: QualifiedName(row[10]!, $0), type: row[12]!, start: Int64(row[13]!)!,
+                         increment: Int64(row[14]!)!, minValue: Int64(row[15]!)!, maxValue: Int64(row[16]!)!,
+                         cache: Int64(row[17]!)!, cycle: row[18] == "t")
+            }
             tables[row[0]!]?.columns.append(Column(
                 name: row[1]!, type: row[2]!, notNull: row[3] == "t",
-                defaultExpression: generated ? nil : row[4], identity: identity,
+                defaultExpression: generated ? nil : row[4], identity: identity, identitySequence: identitySequence,
                 generatedExpression: generated ? row[4] : nil, collation: collation, comment: row[9]))
         }
         for row in try rows(CatalogQueries.constraints) {
@@ -78,11 +83,15 @@ public struct SchemaInspector {
                      ownedBy: row[10].map { ColumnRef(table: QualifiedName(row[9]!, $0), column: row[11]!) },
                      comment: row[12])
         }
+        let enums = try rows(CatalogQueries.enums).map { row in
+            EnumType(name: QualifiedName(row[0]!, row[1]!), labels: parseTextArray(row[2] ?? "{}"), comment: row[3])
+        }
+        let extensions = try rows(CatalogQueries.extensions).map { Extension(name: $0[0]!, schema: $0[1]!) }
         let others = try rows(CatalogQueries.otherObjects).map {
             ObjectRef(kind: $0[0]!, identity: $0[1]!, definition: $0[2] ?? "")
         }
         return SchemaModel(schemas: schemaList, tables: order.compactMap { tables[$0] },
-                           sequences: sequences, otherObjects: others)
+                           sequences: sequences, enums: enums, extensions: extensions, otherObjects: others)
     }
 }
 
@@ -97,4 +106,30 @@ func textArrayLiteral(_ values: [String]) -> String {
         return quoted + "\""
     }
     return "{" + elements.joined(separator: ",") + "}"
+}
+
+/// Elements of a PostgreSQL text-array literal as the server prints it (`{a,"b c"}`).
+func parseTextArray(_ literal: String) -> [String] {
+    var elements: [String] = []
+    var current = ""
+    var quoted = false, inQuotes = false, escaped = false
+    for character in literal.dropFirst().dropLast() {
+        if escaped {
+            current.append(character)
+            escaped = false
+        } else if character == "\\" {
+            escaped = true
+        } else if character == "\"" {
+            inQuotes.toggle()
+            quoted = true
+        } else if character == "," && !inQuotes {
+            elements.append(current)
+            current = ""
+            quoted = false
+        } else {
+            current.append(character)
+        }
+    }
+    if !current.isEmpty || quoted || !elements.isEmpty { elements.append(current) }
+    return elements
 }

@@ -11,19 +11,28 @@ public struct SchemaModel: Sendable, Hashable, Codable {
     public var tables: [Table]
     /// Free-standing sequences (not identity sequences, which belong to their column).
     public var sequences: [Sequence]
+    /// Enum types.
+    public var enums: [EnumType]
+    /// Extensions installed in a managed schema.
+    public var extensions: [Extension]
     /// Objects of kinds the engine does not model yet, so they are never ignored silently.
     public var otherObjects: [ObjectRef]
 
     /// A model holding the given objects.
-    public init(schemas: [Schema] = [], tables: [Table] = [], sequences: [Sequence] = [], otherObjects: [ObjectRef] = []) {
+    public init(schemas: [Schema] = [], tables: [Table] = [], sequences: [Sequence] = [], enums: [EnumType] = [],
+                extensions: [Extension] = [], otherObjects: [ObjectRef] = []) {
         self.schemas = schemas
         self.tables = tables
         self.sequences = sequences
+        self.enums = enums
+        self.extensions = extensions
         self.otherObjects = otherObjects
     }
 
     /// True when the model holds no object at all beyond schemas.
-    public var isEmpty: Bool { tables.isEmpty && sequences.isEmpty && otherObjects.isEmpty }
+    public var isEmpty: Bool {
+        tables.isEmpty && sequences.isEmpty && enums.isEmpty && extensions.isEmpty && otherObjects.isEmpty
+    }
 
     /// The table named `name`.
     public func table(_ name: QualifiedName) -> Table? { tables.first { $0.name == name } }
@@ -101,6 +110,8 @@ public struct Column: Sendable, Hashable, Codable {
     public var defaultExpression: String?
     /// Identity kind, if an identity column.
     public var identity: Identity?
+    /// The identity column's sequence (name and options), if an identity column.
+    public var identitySequence: Sequence?
     /// Expression of a `GENERATED ALWAYS AS (…) STORED` column.
     public var generatedExpression: String?
     /// Collation, only when it differs from the type's default.
@@ -110,8 +121,9 @@ public struct Column: Sendable, Hashable, Codable {
 
     /// A column with the given attributes.
     public init(name: String, type: String, notNull: Bool = false, defaultExpression: String? = nil,
-                identity: Identity? = nil, generatedExpression: String? = nil, collation: QualifiedName? = nil,
-                comment: String? = nil) {
+                identity: Identity? = nil, identitySequence: Sequence? = nil, generatedExpression: String? = nil,
+                collation: QualifiedName? = nil, comment: String? = nil) {
+        self.identitySequence = identitySequence
         self.name = name
         self.type = type
         self.notNull = notNull
@@ -213,6 +225,37 @@ public struct Sequence: Sendable, Hashable, Codable {
         self.cycle = cycle
         self.ownedBy = ownedBy
         self.comment = comment
+    }
+}
+
+/// An enum type.
+public struct EnumType: Sendable, Hashable, Codable {
+    /// Qualified name.
+    public var name: QualifiedName
+    /// Labels in sort order.
+    public var labels: [String]
+    /// `COMMENT ON TYPE`.
+    public var comment: String?
+
+    /// An enum with `labels`.
+    public init(name: QualifiedName, labels: [String], comment: String? = nil) {
+        self.name = name
+        self.labels = labels
+        self.comment = comment
+    }
+}
+
+/// An installed extension (its member objects are the extension's business, not drover's).
+public struct Extension: Sendable, Hashable, Codable {
+    /// Extension name.
+    public var name: String
+    /// Schema it is installed in.
+    public var schema: String
+
+    /// Extension `name` in `schema`.
+    public init(name: String, schema: String) {
+        self.name = name
+        self.schema = schema
     }
 }
 

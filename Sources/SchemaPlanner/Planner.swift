@@ -1,12 +1,15 @@
-import SQLText
 import SchemaDiff
 import SchemaModel
+import SQLText
 
 /// Orders changes into SQL steps. Pure: the same changes always give the same plan.
+///
+/// Phases: drop what refers to other things (foreign keys, indexes, constraints), drop
+/// tables and columns; create schemas, extensions, types, sequences, tables, columns; alter
+/// columns; add keys and checks, then foreign keys, then indexes; comments; last, drop what
+/// only could go once nothing used it any more (sequences, types, extensions, schemas).
 public enum Planner {
-    /// Plans `changes` so that every object exists before anything refers to it: schemas,
-    /// sequences, tables, columns, sequence ownership, then keys/checks, then foreign keys,
-    /// then indexes.
+    /// Plans `changes`; within a phase, the diff's order is kept.
     public static func plan(_ changes: [Change]) -> Plan {
         let ordered = changes.enumerated().sorted { lhs, rhs in
             let (a, b) = (rank(lhs.element), rank(rhs.element))
@@ -17,13 +20,24 @@ public enum Planner {
 
     private static func rank(_ change: Change) -> Int {
         switch change {
-        case .createSchema: 0
-        case .createSequence: 1
-        case .createTable: 2
-        case .addColumn: 3
-        case .setSequenceOwner: 4
-        case .addConstraint(_, let constraint): constraint.kind == .foreignKey ? 6 : 5
-        case .createIndex: 7
+        case .dropConstraint(_, let constraint): constraint.kind == .foreignKey ? 0 : 2
+        case .dropIndex: 1
+        case .dropTable: 3
+        case .dropColumn: 4
+        case .createSchema: 10
+        case .createExtension: 11
+        case .createEnum, .addEnumValue, .rebuildEnum: 12
+        case .createSequence, .alterSequence: 13
+        case .createTable: 14
+        case .setPersistence, .addColumn, .alterColumn: 15
+        case .setSequenceOwner: 16
+        case .addConstraint(_, let constraint): constraint.kind == .foreignKey ? 18 : 17
+        case .createIndex: 19
+        case .setComment: 20
+        case .dropSequence: 21
+        case .dropEnum: 22
+        case .dropExtension: 23
+        case .dropSchema: 24
         }
     }
 
@@ -32,46 +46,188 @@ public enum Planner {
         switch change {
         case .createSchema(let schema):
             return [PlanStep(sql: "CREATE SCHEMA \(quoteIdentifier(schema.name))", summary: "create schema \(schema.name)")]
-                + comment(on: "SCHEMA \(quoteIdentifier(schema.name))", schema.comment)
+                + (schema.comment.map { [commentStep(.schema(schema.name), $0)] } ?? [])
+
+        case .dropSchema(let name):
+            return [PlanStep(sql: "DROP SCHEMA \(quoteIdentifier(name))", summary: "drop schema \(name)", hazards: [.dataLoss])]
+
+        case .createExtension(let ext):
+            return [PlanStep(sql: "CREATE EXTENSION IF NOT EXISTS \(quoteIdentifier(ext.name)) SCHEMA \(quoteIdentifier(ext.schema))",
+                             summary: "create extension \(ext.name)")]
+
+        case .dropExtension(let ext):
+            return [PlanStep(sql: "DROP EXTENSION \(quoteIdentifier(ext.name))", summary: "drop extension \(ext.name)", hazards: [.dataLoss])]
+
+        case .createEnum(let type):
+            return [PlanStep(sql: "CREATE TYPE \(type.name.sql) AS ENUM (\(type.labels.map(quoteLiteral).joined(separator: ", ")))",
+                             summary: "create enum \(type.name)")]
+                + (type.comment.map { [commentStep(.type(type.name), $0)] } ?? [])
+
+        case .addEnumValue(let type, let label, let before):
+            let position = before.map { " BEFORE \(quoteLiteral($0))" } ?? ""
+            return [PlanStep(sql: "ALTER TYPE \(type.sql) ADD VALUE \(quoteLiteral(label))\(position)",
+                             summary: "add value \(label) to enum \(type)")]
+
+        case .rebuildEnum(let type, let columns):
+            let old = QualifiedName(type.name.schema, type.name.name + "__drover_old")
+            var steps = [
+                PlanStep(sql: "ALTER TYPE \(type.name.sql) RENAME TO \(quoteIdentifier(old.name))",
+                         summary: "set enum \(type.name) aside to rebuild it"),
+                PlanStep(sql: "CREATE TYPE \(type.name.sql) AS ENUM (\(type.labels.map(quoteLiteral).joined(separator: ", ")))",
+                         summary: "create enum \(type.name) with its new labels"),
+            ]
+            for column in columns {
+                let table = column.ref.table.sql, name = quoteIdentifier(column.ref.column)
+                let viaText = column.type.hasSuffix("[]") ? "text[]" : "text"
+                if column.defaultExpression != nil {
+                    steps.append(PlanStep(sql: "ALTER TABLE \(table) ALTER COLUMN \(name) DROP DEFAULT",
+                                          summary: "drop default of \(column.ref) while its enum is rebuilt"))
+                }
+                steps.append(PlanStep(sql: "ALTER TABLE \(table) ALTER COLUMN \(name) TYPE \(column.type) USING \(name)::\(viaText)::\(column.type)",
+                                      summary: "convert \(column.ref) to the rebuilt enum",
+                                      hazards: [.dataLoss, .tableRewrite, .lock("ACCESS EXCLUSIVE")]))
+                if let expression = column.defaultExpression {
+                    steps.append(PlanStep(sql: "ALTER TABLE \(table) ALTER COLUMN \(name) SET DEFAULT \(expression)",
+                                          summary: "restore default of \(column.ref)"))
+                }
+            }
+            steps.append(PlanStep(sql: "DROP TYPE \(old.sql)", summary: "drop the old enum \(type.name)"))
+            return steps + (type.comment.map { [commentStep(.type(type.name), $0)] } ?? [])
+
+        case .dropEnum(let name):
+            return [PlanStep(sql: "DROP TYPE \(name.sql)", summary: "drop enum \(name)")]
 
         case .createSequence(let sequence):
-            let sql = "CREATE SEQUENCE \(sequence.name.sql) AS \(sequence.type) INCREMENT BY \(sequence.increment)"
-                + " MINVALUE \(sequence.minValue) MAXVALUE \(sequence.maxValue) START WITH \(sequence.start)"
-                + " CACHE \(sequence.cache)\(sequence.cycle ? " CYCLE" : " NO CYCLE")"
-            return [PlanStep(sql: sql, summary: "create sequence \(sequence.name)")]
-                + comment(on: "SEQUENCE \(sequence.name.sql)", sequence.comment)
+            return [PlanStep(sql: "CREATE SEQUENCE \(sequence.name.sql)\(sequenceOptions(sequence))", summary: "create sequence \(sequence.name)")]
+
+        case .alterSequence(let sequence):
+            return [PlanStep(sql: "ALTER SEQUENCE \(sequence.name.sql)\(sequenceOptions(sequence))", summary: "alter sequence \(sequence.name)")]
+
+        case .dropSequence(let name, let ownerGoes):
+            return [PlanStep(sql: "DROP SEQUENCE \(ownerGoes ? "IF EXISTS " : "")\(name.sql)", summary: "drop sequence \(name)",
+                             hazards: [.dataLoss])]
 
         case .setSequenceOwner(let sequence, let owner):
-            return [PlanStep(sql: "ALTER SEQUENCE \(sequence.sql) OWNED BY \(owner.table.sql).\(quoteIdentifier(owner.column))",
-                             summary: "make \(owner) own sequence \(sequence)")]
+            let target = owner.map { "\($0.table.sql).\(quoteIdentifier($0.column))" } ?? "NONE"
+            return [PlanStep(sql: "ALTER SEQUENCE \(sequence.sql) OWNED BY \(target)",
+                             summary: owner.map { "make \($0) own sequence \(sequence)" } ?? "make sequence \(sequence) free-standing")]
 
         case .createTable(let table):
             let columns = table.columns.map { "    " + columnDefinition($0) }.joined(separator: ",\n")
             let unlogged = table.persistence == .unlogged ? "UNLOGGED " : ""
             return [PlanStep(sql: "CREATE \(unlogged)TABLE \(table.name.sql) (\n\(columns)\n)", summary: "create table \(table.name)")]
-                + comment(on: "TABLE \(table.name.sql)", table.comment)
-                + table.columns.flatMap { comment(on: "COLUMN \(table.name.sql).\(quoteIdentifier($0.name))", $0.comment) }
+
+        case .dropTable(let name):
+            return [PlanStep(sql: "DROP TABLE \(name.sql)", summary: "drop table \(name)", hazards: [.dataLoss, .lock("ACCESS EXCLUSIVE")])]
+
+        case .setPersistence(let name, let persistence):
+            return [PlanStep(sql: "ALTER TABLE \(name.sql) SET \(persistence == .unlogged ? "UNLOGGED" : "LOGGED")",
+                             summary: "make table \(name) \(persistence.rawValue)",
+                             hazards: [.tableRewrite, .lock("ACCESS EXCLUSIVE")])]
 
         case .addColumn(let table, let column):
             var hazards: [Hazard] = [.lock("ACCESS EXCLUSIVE")]
-            // A volatile default or a stored generated column fills every existing row.
-            if column.generatedExpression != nil { hazards.append(.tableRewrite) }
+            if column.generatedExpression != nil || column.identity != nil { hazards.append(.tableRewrite) }
             return [PlanStep(sql: "ALTER TABLE \(table.sql) ADD COLUMN \(columnDefinition(column))",
                              summary: "add column \(column.name) to \(table)", hazards: hazards)]
-                + comment(on: "COLUMN \(table.sql).\(quoteIdentifier(column.name))", column.comment)
+
+        case .dropColumn(let table, let column):
+            return [PlanStep(sql: "ALTER TABLE \(table.sql) DROP COLUMN \(quoteIdentifier(column))",
+                             summary: "drop column \(column) of \(table)", hazards: [.dataLoss, .lock("ACCESS EXCLUSIVE")])]
+
+        case .alterColumn(let table, let from, let to, let viaText):
+            return alterColumn(table, from: from, to: to, castViaText: viaText)
 
         case .addConstraint(let table, let constraint):
             var hazards: [Hazard] = [.lock(constraint.kind == .foreignKey ? "SHARE ROW EXCLUSIVE" : "ACCESS EXCLUSIVE")]
             if [.primaryKey, .unique, .exclusion].contains(constraint.kind) { hazards.append(.indexBuild) }
             return [PlanStep(sql: "ALTER TABLE \(table.sql) ADD CONSTRAINT \(quoteIdentifier(constraint.name)) \(constraint.definition)",
                              summary: "add constraint \(constraint.name) to \(table)", hazards: hazards)]
-                + comment(on: "CONSTRAINT \(quoteIdentifier(constraint.name)) ON \(table.sql)", constraint.comment)
+
+        case .dropConstraint(let table, let constraint):
+            return [PlanStep(sql: "ALTER TABLE \(table.sql) DROP CONSTRAINT \(quoteIdentifier(constraint.name))",
+                             summary: "drop constraint \(constraint.name) of \(table)", hazards: [.lock("ACCESS EXCLUSIVE")])]
 
         case .createIndex(let table, let index):
             return [PlanStep(sql: index.definition, summary: "create index \(index.name) on \(table)",
                              hazards: [.lock("SHARE"), .indexBuild])]
-                + comment(on: "INDEX \(QualifiedName(table.schema, index.name).sql)", index.comment)
+
+        case .dropIndex(let table, let index):
+            return [PlanStep(sql: "DROP INDEX \(QualifiedName(table.schema, index.name).sql)", summary: "drop index \(index.name) of \(table)",
+                             hazards: [.lock("ACCESS EXCLUSIVE")])]
+
+        case .setComment(let target, let text):
+            return [commentStep(target, text)]
         }
+    }
+
+    /// The steps that change one column in place, in an order PostgreSQL accepts: identity
+    /// and default off before a type change, back on after it.
+    static func alterColumn(_ table: QualifiedName, from: Column, to: Column, castViaText: Bool = false) -> [PlanStep] {
+        let prefix = "ALTER TABLE \(table.sql) ALTER COLUMN \(quoteIdentifier(to.name))"
+        let typeChanged = from.type != to.type || from.collation != to.collation
+        let defaultChanged = from.defaultExpression != to.defaultExpression
+        var steps: [PlanStep] = []
+        if from.identity != nil && to.identity == nil {
+            steps.append(PlanStep(sql: "\(prefix) DROP IDENTITY", summary: "drop identity of \(table).\(to.name)"))
+        }
+        if from.defaultExpression != nil && (defaultChanged || typeChanged) {
+            steps.append(PlanStep(sql: "\(prefix) DROP DEFAULT", summary: "drop default of \(table).\(to.name)"))
+        }
+        if typeChanged {
+            let collate = to.collation.map { " COLLATE \($0.sql)" } ?? ""
+            var hazards: [Hazard] = [.tableRewrite, .lock("ACCESS EXCLUSIVE")]
+            if !isLossless(from: from.type, to: to.type) { hazards.insert(.dataLoss, at: 0) }
+            let via = castViaText ? (to.type.hasSuffix("[]") ? "::text[]" : "::text") : ""
+            steps.append(PlanStep(sql: "\(prefix) TYPE \(to.type)\(collate) USING \(quoteIdentifier(to.name))\(via)::\(to.type)",
+                                  summary: "change type of \(table).\(to.name) from \(from.type) to \(to.type)", hazards: hazards))
+        }
+        if let expression = to.defaultExpression, defaultChanged || typeChanged {
+            steps.append(PlanStep(sql: "\(prefix) SET DEFAULT \(expression)", summary: "set default of \(table).\(to.name)"))
+        }
+        if from.notNull != to.notNull {
+            steps.append(PlanStep(sql: "\(prefix) \(to.notNull ? "SET" : "DROP") NOT NULL",
+                                  summary: "make \(table).\(to.name) \(to.notNull ? "NOT NULL" : "nullable")",
+                                  hazards: to.notNull ? [.lock("ACCESS EXCLUSIVE")] : []))
+        }
+        if let identity = to.identity, identity != from.identity {
+            let kind = identity == .always ? "ALWAYS" : "BY DEFAULT"
+            let sql = from.identity == nil
+                ? "\(prefix) ADD GENERATED \(kind) AS IDENTITY\(identityOptions(to.identitySequence))"
+                : "\(prefix) SET GENERATED \(kind)"
+            steps.append(PlanStep(sql: sql, summary: "make \(table).\(to.name) an identity column"))
+        }
+        if from.identity != nil, to.identity != nil, let wanted = to.identitySequence, let now = from.identitySequence,
+           (wanted.increment, wanted.minValue, wanted.maxValue, wanted.start, wanted.cache, wanted.cycle)
+            != (now.increment, now.minValue, now.maxValue, now.start, now.cache, now.cycle) {
+            steps.append(PlanStep(sql: "\(prefix) SET INCREMENT BY \(wanted.increment) SET MINVALUE \(wanted.minValue)"
+                                  + " SET MAXVALUE \(wanted.maxValue) SET START WITH \(wanted.start) SET CACHE \(wanted.cache)"
+                                  + " SET \(wanted.cycle ? "CYCLE" : "NO CYCLE")",
+                                  summary: "change identity options of \(table).\(to.name)"))
+        }
+        return steps
+    }
+
+    /// True when every value of `from` fits `to` unchanged (a widening).
+    static func isLossless(from: String, to: String) -> Bool {
+        if to == "text" { return true }
+        let widening: [String: Set<String>] = [
+            "smallint": ["integer", "bigint", "numeric", "real", "double precision"],
+            "integer": ["bigint", "numeric", "double precision"],
+            "bigint": ["numeric"],
+            "real": ["double precision"],
+            "character varying": ["text"],
+        ]
+        if widening[from]?.contains(to) == true { return true }
+        // varchar(n) → varchar(m ≥ n) or unbounded; numeric(p,s) → numeric.
+        for base in ["character varying", "character", "numeric", "bit varying"] where from.hasPrefix(base + "(") {
+            if to == base || to == "character varying" && base == "character varying" { return true }
+            if to.hasPrefix(base + "("), base != "numeric",
+               let old = Int(from.dropFirst(base.count + 1).dropLast()), let new = Int(to.dropFirst(base.count + 1).dropLast()) {
+                return new >= old
+            }
+        }
+        return false
     }
 
     /// A column as it appears in CREATE TABLE / ADD COLUMN.
@@ -81,7 +237,8 @@ public enum Planner {
         if let generated = column.generatedExpression {
             parts.append("GENERATED ALWAYS AS (\(generated)) STORED")
         } else if let identity = column.identity {
-            parts.append(identity == .always ? "GENERATED ALWAYS AS IDENTITY" : "GENERATED BY DEFAULT AS IDENTITY")
+            parts.append((identity == .always ? "GENERATED ALWAYS AS IDENTITY" : "GENERATED BY DEFAULT AS IDENTITY")
+                         + identityOptions(column.identitySequence))
         } else if let expression = column.defaultExpression {
             parts.append("DEFAULT \(expression)")
         }
@@ -89,8 +246,29 @@ public enum Planner {
         return parts.joined(separator: " ")
     }
 
-    private static func comment(on target: String, _ text: String?) -> [PlanStep] {
-        guard let text else { return [] }
-        return [PlanStep(sql: "COMMENT ON \(target) IS \(quoteLiteral(text))", summary: "comment on \(target)")]
+    /// ` (SEQUENCE NAME … START WITH …)` for an identity column, empty when unknown.
+    private static func identityOptions(_ sequence: Sequence?) -> String {
+        guard let sequence else { return "" }
+        return " (SEQUENCE NAME \(sequence.name.sql) INCREMENT BY \(sequence.increment) MINVALUE \(sequence.minValue)"
+            + " MAXVALUE \(sequence.maxValue) START WITH \(sequence.start) CACHE \(sequence.cache)\(sequence.cycle ? " CYCLE" : " NO CYCLE"))"
+    }
+
+    private static func sequenceOptions(_ sequence: Sequence) -> String {
+        " AS \(sequence.type) INCREMENT BY \(sequence.increment) MINVALUE \(sequence.minValue) MAXVALUE \(sequence.maxValue)"
+            + " START WITH \(sequence.start) CACHE \(sequence.cache)\(sequence.cycle ? " CYCLE" : " NO CYCLE")"
+    }
+
+    private static func commentStep(_ target: CommentTarget, _ text: String?) -> PlanStep {
+        let object: String
+        switch target {
+        case .schema(let name): object = "SCHEMA \(quoteIdentifier(name))"
+        case .table(let name): object = "TABLE \(name.sql)"
+        case .column(let table, let column): object = "COLUMN \(table.sql).\(quoteIdentifier(column))"
+        case .constraint(let table, let name): object = "CONSTRAINT \(quoteIdentifier(name)) ON \(table.sql)"
+        case .index(let name): object = "INDEX \(name.sql)"
+        case .sequence(let name): object = "SEQUENCE \(name.sql)"
+        case .type(let name): object = "TYPE \(name.sql)"
+        }
+        return PlanStep(sql: "COMMENT ON \(object) IS \(text.map(quoteLiteral) ?? "NULL")", summary: "comment on \(object)")
     }
 }

@@ -67,18 +67,31 @@ import TestSupport
         #expect(report.contains("revision: \(revision)") && report.contains("reason: Applied"))
     }
 
+    @Test func destructiveChangeIsBlockedByDefault() throws {
+        let scenario = try DaemonScenario()
+        _ = try scenario.psql("create table t1 (id bigint); insert into t1 values (1)")
+        try scenario.commit(["schemas/atlasschema-pg.yaml": DaemonScenario.quickstartManifest])
+        let result = try scenario.runOnce()
+        #expect(result.status == 1)
+        let report = try #require(try scenario.status("atlasschema-pg"))
+        #expect(report.contains("ready: false"))
+        #expect(report.contains("reason: DestructiveChangeBlocked"))
+        #expect(report.contains("ALTER TABLE \"public\".\"t1\" ALTER COLUMN \"id\" TYPE integer"))
+        // Nothing was changed.
+        #expect(try scenario.psql("select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'public.t1'::regclass and attname = 'id'") == "bigint")
+    }
+
     @Test func differenceThatCannotBePlannedIsNotReportedReady() throws {
         let scenario = try DaemonScenario()
-        _ = try scenario.psql("create table t1 (id bigint)")
+        _ = try scenario.psql("create view v as select 1 as one")
         try scenario.commit(["schemas/atlasschema-pg.yaml": DaemonScenario.quickstartManifest])
         let result = try scenario.runOnce()
         #expect(result.status == 1)
         let report = try #require(try scenario.status("atlasschema-pg"))
         #expect(report.contains("ready: false"))
         #expect(report.contains("reason: UnsupportedChange"))
-        #expect(report.contains("type is bigint, desired integer"))
-        // Nothing was changed.
-        #expect(try scenario.psql("select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'public.t1'::regclass and attname = 'id'") == "bigint")
+        #expect(report.contains("view public.v exists but is not declared"))
+        #expect(try scenario.psql("select count(*) from pg_class where relname = 't1'") == "0")
     }
 
     @Test func sqlErrorIsReportedWithManifestLine() throws {
