@@ -2,7 +2,7 @@
 #   make demo   installs what is missing, builds, and runs the quick-start end to end
 #   make test   runs the whole test suite against a throwaway PostgreSQL
 
-.PHONY: demo demo-stop test build release
+.PHONY: demo demo-stop test conformance build release bench
 
 demo:
 	bash scripts/demo.sh
@@ -13,8 +13,14 @@ demo-stop:
 test:
 	bash scripts/test.sh
 
+conformance:
+	bash scripts/conformance.sh
+
 build:
 	swift build
 
 release:
 	swift build -c release
+
+bench:
+	bash scripts/bench.sh

@@ -15,15 +15,20 @@ public struct Applier {
 
     /// Timeouts to set.
     public var settings: ApplySettings
+    /// Objects excluded and change kinds skipped.
+    public var policy: DiffPolicy
 
-    /// An applier with `settings`.
-    public init(settings: ApplySettings) { self.settings = settings }
+    /// An applier with `settings` and `policy`.
+    public init(settings: ApplySettings, policy: DiffPolicy = DiffPolicy()) {
+        self.settings = settings
+        self.policy = policy
+    }
 
     /// The plan that would make the database `connection` is on match `desired`, read in its
     /// own read-only snapshot. Differences the engine cannot plan are an `UnsupportedChange` error.
     public func plan(desired: SchemaModel, schemas: [String], on connection: Connection) throws(ReconcileError) -> Plan {
         let current = try inspect(SchemaInspector(schemas: schemas), connection)
-        return try Self.plan(SchemaDiffer.diff(desired: desired, current: current))
+        return try Self.plan(SchemaDiffer.diff(desired: desired, current: current, policy: policy))
     }
 
     /// The plan for `difference`, refusing differences the engine cannot plan yet.
@@ -39,8 +44,35 @@ public struct Applier {
     /// Makes the database `connection` is on match `desired`. Returns the applied plan, or nil
     /// when nothing needed doing. Without `allowDestructive`, a plan with data-loss steps is
     /// refused (`DestructiveChangeBlocked`) and nothing is applied.
+    ///
+    /// Steps that must be committed before others can use their result (new enum values) run
+    /// in a transaction of their own first; the rest is then planned again and applied in one
+    /// transaction. Only those additive steps can outlive a failed apply.
     public func apply(desired: SchemaModel, schemas: [String], allowDestructive: Bool = false,
                       on connection: Connection) throws(ReconcileError) -> Plan? {
+        switch try applyOnce(desired: desired, schemas: schemas, allowDestructive: allowDestructive, on: connection) {
+        case .nothing:
+            return nil
+        case .done(let plan):
+            return plan
+        case .committedFirst(let early):
+            let rest = try applyOnce(desired: desired, schemas: schemas, allowDestructive: allowDestructive,
+                                     onlyTransactional: true, on: connection)
+            switch rest {
+            case .nothing: return early
+            case .done(let plan), .committedFirst(let plan): return Plan(steps: early.steps + plan.steps)
+            }
+        }
+    }
+
+    private enum Outcome {
+        case nothing
+        case done(Plan)
+        case committedFirst(Plan)
+    }
+
+    private func applyOnce(desired: SchemaModel, schemas: [String], allowDestructive: Bool,
+                           onlyTransactional: Bool = false, on connection: Connection) throws(ReconcileError) -> Outcome {
         let inspector = SchemaInspector(schemas: schemas)
         do {
             try connection.execute("BEGIN")
@@ -53,18 +85,21 @@ public struct Applier {
         }
         do {
             let current = try inspect(inspector, connection)
-            let difference = SchemaDiffer.diff(desired: desired, current: current)
+            let difference = SchemaDiffer.diff(desired: desired, current: current, policy: policy)
             if difference.isEmpty {
                 try? connection.execute("ROLLBACK")
-                return nil
+                return .nothing
             }
-            let plan = try Self.plan(difference)
+            var plan = try Self.plan(difference)
             let destructive = plan.steps.filter(\.isDestructive)
             if !allowDestructive && !destructive.isEmpty {
                 throw ReconcileError(.destructiveChangeBlocked,
                                      "the plan has \(destructive.count) destructive step(s) and destructive changes are not allowed; nothing was applied",
                                      pending: destructive.map(\.sql))
             }
+            let early = plan.steps.filter { $0.hazards.contains(.commitsFirst) }
+            let splitting = !onlyTransactional && !early.isEmpty && early.count < plan.steps.count
+            if splitting { plan = Plan(steps: early) }
             for step in plan.steps {
                 do {
                     try connection.execute(step.sql)
@@ -73,8 +108,16 @@ public struct Applier {
                                          pending: plan.steps.map(\.sql))
                 }
             }
+            if splitting {
+                do {
+                    try connection.execute("COMMIT")
+                } catch {
+                    throw ReconcileError(.applyFailed, "COMMIT failed: \(error)")
+                }
+                return .committedFirst(plan)
+            }
             let after = try inspect(inspector, connection)
-            let left = SchemaDiffer.diff(desired: desired, current: after)
+            let left = SchemaDiffer.diff(desired: desired, current: after, policy: policy)
             guard left.isEmpty else {
                 throw ReconcileError(.notConverged, "after applying, the database still differs; everything was rolled back",
                                      pending: Planner.plan(left.changes).steps.map(\.sql) + left.unsupported.map(\.description))
@@ -84,7 +127,7 @@ public struct Applier {
             } catch {
                 throw ReconcileError(.applyFailed, "COMMIT failed: \(error)")
             }
-            return plan
+            return .done(plan)
         } catch let error as ReconcileError {
             try? connection.execute("ROLLBACK")
             throw error

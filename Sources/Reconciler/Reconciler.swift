@@ -170,7 +170,8 @@ public final class Reconciler {
             throw ReconcileError(.targetUnreachable, "\(error)")
         }
         defer { connection.close() }
-        return try Applier(settings: settings).apply(desired: desired, schemas: manifest.schemas,
+        let policy = DiffPolicy(exclude: manifest.exclude, skip: manifest.policy.skip)
+        return try Applier(settings: settings, policy: policy).apply(desired: desired, schemas: manifest.schemas,
                                                      allowDestructive: !manifest.policy.destructiveIsError, on: connection)
     }
 

@@ -17,6 +17,8 @@ public final class SchemaEngine {
         public var schemas: [String]
         /// Whether the manifest allows destructive changes.
         public var allowDestructive: Bool
+        /// The manifest's exclusions and skipped change kinds.
+        public var policy = DiffPolicy()
     }
 
     private let normaliser: Normaliser
@@ -66,21 +68,22 @@ public final class SchemaEngine {
             (sql, origin) = (text, start)
         }
         let model = try normaliser.model(for: sql, origin: origin, schemas: schema.schemas)
-        return Desired(model: model, schemas: schema.schemas, allowDestructive: !schema.policy.destructiveIsError)
+        return Desired(model: model, schemas: schema.schemas, allowDestructive: !schema.policy.destructiveIsError,
+                       policy: DiffPolicy(exclude: schema.exclude, skip: schema.policy.skip))
     }
 
     /// The plan that makes the database at `url` match `desired`.
     public func plan(url: String, desired: Desired) throws(ReconcileError) -> Plan {
         let connection = try connect(url)
         defer { connection.close() }
-        return try Applier(settings: settings).plan(desired: desired.model, schemas: desired.schemas, on: connection)
+        return try Applier(settings: settings, policy: desired.policy).plan(desired: desired.model, schemas: desired.schemas, on: connection)
     }
 
     /// Applies and verifies; returns the applied plan, or nil when nothing needed doing.
     public func apply(url: String, desired: Desired, allowDestructive: Bool) throws(ReconcileError) -> Plan? {
         let connection = try connect(url)
         defer { connection.close() }
-        return try Applier(settings: settings).apply(desired: desired.model, schemas: desired.schemas,
+        return try Applier(settings: settings, policy: desired.policy).apply(desired: desired.model, schemas: desired.schemas,
                                                      allowDestructive: allowDestructive || desired.allowDestructive,
                                                      on: connection)
     }
@@ -113,3 +116,17 @@ public final class SchemaEngine {
 }
 /// The planner's plan, under a name that does not clash with the `plan` command.
 public typealias PlanResult = SchemaPlanner.Plan
+
+extension SchemaEngine {
+    /// `model` as an SQL script that creates it in an empty database (which already has the
+    /// `public` schema). Objects of kinds the engine cannot create yet are listed as comments.
+    public static func script(for model: SchemaModel) -> String {
+        let base = SchemaModel(schemas: model.schemas.filter { $0.name == "public" }.map { Schema(name: $0.name) })
+        var emptyish = model
+        emptyish.otherObjects = []
+        let plan = Planner.plan(SchemaDiffer.diff(desired: emptyish, current: base).changes)
+        var lines = plan.steps.map { $0.sql + ";" }
+        lines += model.otherObjects.map { "-- not rendered (not supported yet): \($0)" }
+        return lines.joined(separator: "\n")
+    }
+}

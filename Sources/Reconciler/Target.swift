@@ -1,4 +1,5 @@
 import Manifest
+import SchemaDiff
 
 /// A database cluster of this environment that manifests are mapped to.
 ///
@@ -50,27 +51,6 @@ public struct Target: Sendable, Hashable {
             if rest.count == 2 && rest[1] == "svc" { return true }
             if rest.count == 4 && rest[1] == "svc" && rest[2] == "cluster" && rest[3] == "local" { return true }
         }
-        return hostPatterns.contains { glob($0.lowercased(), matches: host) }
+        return hostPatterns.contains { globMatch($0.lowercased(), host) }
     }
-}
-
-/// `*` matches any run of characters, `?` one character; everything else literally.
-func glob(_ pattern: String, matches text: String) -> Bool {
-    let p = Array(pattern), t = Array(text)
-    var memo: [Int: Bool] = [:]
-    func match(_ i: Int, _ j: Int) -> Bool {
-        let key = i * (t.count + 1) + j
-        if let known = memo[key] { return known }
-        let result: Bool
-        if i == p.count {
-            result = j == t.count
-        } else if p[i] == "*" {
-            result = match(i + 1, j) || (j < t.count && match(i, j + 1))
-        } else {
-            result = j < t.count && (p[i] == "?" || p[i] == t[j]) && match(i + 1, j + 1)
-        }
-        memo[key] = result
-        return result
-    }
-    return match(0, 0)
 }

@@ -53,6 +53,12 @@ public enum Change: Sendable, Hashable {
     case createTable(Table)
     /// `DROP TABLE`.
     case dropTable(QualifiedName)
+    /// `ALTER TABLE … OWNER TO` (nil: the role drover connects as).
+    case setOwner(QualifiedName, String?)
+    /// `ALTER TABLE parent DETACH PARTITION child` (its bound is changing).
+    case detachPartition(QualifiedName, parent: QualifiedName)
+    /// `ALTER TABLE parent ATTACH PARTITION child bound`.
+    case attachPartition(QualifiedName, PartitionOf)
     /// `ALTER TABLE … SET LOGGED / UNLOGGED`.
     case setPersistence(QualifiedName, Table.Persistence)
     /// `ALTER TABLE … ADD COLUMN`.
@@ -81,14 +87,17 @@ public struct TypedColumn: Sendable, Hashable {
     public var ref: ColumnRef
     /// Its type as `format_type` prints it (may be an array).
     public var type: String
-    /// Its default, restored after the conversion.
+    /// The default it should have after the conversion.
     public var defaultExpression: String?
+    /// Whether it has a default now (dropped before the conversion, which could not cast it).
+    public var hadDefault: Bool
 
-    /// A column of `type` with `defaultExpression`.
-    public init(ref: ColumnRef, type: String, defaultExpression: String?) {
+    /// A column of `type` that `hadDefault` and should end with `defaultExpression`.
+    public init(ref: ColumnRef, type: String, defaultExpression: String?, hadDefault: Bool) {
         self.ref = ref
         self.type = type
         self.defaultExpression = defaultExpression
+        self.hadDefault = hadDefault
     }
 }
 

@@ -6,16 +6,16 @@ import SchemaModel
 /// never a difference. Kinds the model does not cover yet (views, functions …) are compared
 /// by PostgreSQL's own definition and reported as unsupported when they differ.
 public enum SchemaDiffer {
-    /// The changes that turn `current` into `desired`.
-    public static func diff(desired: SchemaModel, current: SchemaModel) -> SchemaDifference {
-        var state = DiffState(desired: desired, current: current)
+    /// The changes that turn `current` into `desired`, leaving out what `policy` excludes or skips.
+    public static func diff(desired: SchemaModel, current: SchemaModel, policy: DiffPolicy = DiffPolicy()) -> SchemaDifference {
+        var state = DiffState(desired: policy.apply(to: desired), current: policy.apply(to: current))
         state.diffSchemas()
         state.diffExtensions()
         state.diffEnums()
         state.diffSequences()
         state.diffTables()
         state.diffOtherObjects()
-        return SchemaDifference(changes: state.changes, unsupported: state.unsupported)
+        return SchemaDifference(changes: state.changes.filter { !policy.skips($0) }, unsupported: state.unsupported)
     }
 
     /// What differs between two versions of one column, in words (for reports).
@@ -113,7 +113,7 @@ private struct DiffState {
                 guard names.contains(column.type), let wanted = desired.table(table.name)?.column(column.name),
                       wanted.type == column.type else { return nil }
                 return TypedColumn(ref: ColumnRef(table: table.name, column: column.name), type: column.type,
-                                   defaultExpression: wanted.defaultExpression)
+                                   defaultExpression: wanted.defaultExpression, hadDefault: column.defaultExpression != nil)
             }
         }
     }
@@ -161,27 +161,28 @@ private struct DiffState {
             for key in keys where !table.constraints.contains(key) { rebuiltKeys.insert(table.name) }
         }
 
-        for table in desired.tables.sorted(by: { $0.name < $1.name }) {
-            guard let existing = now[table.name] else {
-                var bare = table
-                bare.constraints = []
-                bare.indexes = []
-                changes.append(.createTable(bare))
-                comment(.table(table.name), desired: table.comment, current: nil)
-                for column in table.columns { comment(.column(table.name, column.name), desired: column.comment, current: nil) }
-                for constraint in table.constraints {
-                    changes.append(.addConstraint(table.name, constraint))
-                    comment(.constraint(table.name, constraint.name), desired: constraint.comment, current: nil)
-                }
-                for index in table.indexes {
-                    changes.append(.createIndex(table.name, index))
-                    comment(.index(QualifiedName(table.name.schema, index.name)), desired: index.comment, current: nil)
-                }
+        // A table whose partitioning changes shape is dropped and created again.
+        let recreated = Set(desired.tables.compactMap { table -> QualifiedName? in
+            guard let existing = now[table.name] else { return nil }
+            let sameShape = existing.partitionKey == table.partitionKey
+                && existing.partitionOf?.parent == table.partitionOf?.parent
+            return sameShape ? nil : table.name
+        })
+
+        for table in partitionOrder(desired.tables) {
+            guard let existing = now[table.name], !recreated.contains(table.name) else {
+                create(table)
                 continue
+            }
+            if let wanted = table.partitionOf, let old = existing.partitionOf, wanted.bound != old.bound {
+                changes.append(.detachPartition(table.name, parent: old.parent))
+                changes.append(.attachPartition(table.name, wanted))
             }
             diffTable(desired: table, current: existing, rebuiltKeys: rebuiltKeys)
         }
-        for table in current.tables.sorted(by: { $0.name < $1.name }) where desired.table(table.name) == nil {
+        // Partitions before their parents, so every DROP finds its table.
+        for table in partitionOrder(current.tables).reversed()
+        where desired.table(table.name) == nil || recreated.contains(table.name) {
             // Foreign keys go first so tables can be dropped in any order.
             for constraint in table.constraints where constraint.kind == .foreignKey {
                 changes.append(.dropConstraint(table.name, constraint))
@@ -190,9 +191,50 @@ private struct DiffState {
         }
     }
 
+    /// Tables sorted by name, partitions after the tables they belong to.
+    private func partitionOrder(_ tables: [Table]) -> [Table] {
+        var placed = Set<QualifiedName>()
+        var ordered: [Table] = []
+        var pending = tables.sorted { $0.name < $1.name }
+        while !pending.isEmpty {
+            let waiting = Set(pending.map(\.name))
+            let ready = pending.filter { table in
+                guard let parent = table.partitionOf?.parent else { return true }
+                return placed.contains(parent) || !waiting.contains(parent)
+            }
+            let batch = ready.isEmpty ? pending : ready
+            ordered += batch
+            placed.formUnion(batch.map(\.name))
+            let names = Set(batch.map(\.name))
+            pending.removeAll { names.contains($0.name) }
+        }
+        return ordered
+    }
+
+    /// Changes that create `table` with everything on it.
+    private mutating func create(_ table: Table) {
+        var bare = table
+        bare.constraints = []
+        bare.indexes = []
+        bare.owner = nil
+        changes.append(.createTable(bare))
+        if let owner = table.owner { changes.append(.setOwner(table.name, owner)) }
+        comment(.table(table.name), desired: table.comment, current: nil)
+        for column in table.columns { comment(.column(table.name, column.name), desired: column.comment, current: nil) }
+        for constraint in table.constraints {
+            changes.append(.addConstraint(table.name, constraint))
+            comment(.constraint(table.name, constraint.name), desired: constraint.comment, current: nil)
+        }
+        for index in table.indexes {
+            changes.append(.createIndex(table.name, index))
+            comment(.index(QualifiedName(table.name.schema, index.name)), desired: index.comment, current: nil)
+        }
+    }
+
     private mutating func diffTable(desired table: Table, current existing: Table, rebuiltKeys: Set<QualifiedName>) {
         let name = table.name
         if table.persistence != existing.persistence { changes.append(.setPersistence(name, table.persistence)) }
+        if table.owner != existing.owner { changes.append(.setOwner(name, table.owner)) }
         comment(.table(name), desired: table.comment, current: existing.comment)
 
         var recreatedColumns = Set<String>()
@@ -269,14 +311,14 @@ private struct DiffState {
             let object = wanted[key]!
             if let existing = now[key] {
                 if existing.definition != object.definition {
-                    unsupported.append(.init("\(object) differs (\(object.kind)s are not supported yet)"))
+                    unsupported.append(.init("\(object) differs (managing \(object.kind) objects is not supported yet)"))
                 }
             } else {
-                unsupported.append(.init("\(object) is declared but missing (\(object.kind)s are not supported yet)"))
+                unsupported.append(.init("\(object) is declared but missing (managing \(object.kind) objects is not supported yet)"))
             }
         }
         for key in now.keys.sorted() where wanted[key] == nil {
-            unsupported.append(.init("\(now[key]!) exists but is not declared (\(now[key]!.kind)s are not supported yet)"))
+            unsupported.append(.init("\(now[key]!) exists but is not declared (managing \(now[key]!.kind) objects is not supported yet)"))
         }
     }
 }

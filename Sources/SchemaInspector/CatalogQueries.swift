@@ -24,11 +24,12 @@ enum CatalogQueries {
                     where e.classid = 'pg_class'::regclass and e.objid = c.oid and e.deptype = 'e')
         """
 
-    /// Ordinary tables: not partitioned, not partitions, not in an inheritance tree (those are
-    /// reported as other objects until the engine models them).
+    /// Tables the model covers: ordinary, partitioned and partitions, but not tables in a
+    /// (non-partition) inheritance tree, which are reported as other objects until modelled.
     static let plainTable = """
-        c.relkind = 'r' and not c.relispartition
-          and not exists (select 1 from pg_inherits i where i.inhrelid = c.oid or i.inhparent = c.oid)
+        c.relkind in ('r', 'p')
+          and not exists (select 1 from pg_inherits i join pg_class ch on ch.oid = i.inhrelid
+                          where (i.inhrelid = c.oid or i.inhparent = c.oid) and not ch.relispartition)
         """
 
     static let schemas = managedNamespaces + """
@@ -37,8 +38,14 @@ enum CatalogQueries {
         """
 
     static let tables = managedNamespaces + """
-        select c.oid::text, ns.nspname, c.relname, c.relpersistence, obj_description(c.oid, 'pg_class')
+        select c.oid::text, ns.nspname, c.relname, c.relpersistence, obj_description(c.oid, 'pg_class'),
+               nullif(pg_get_userbyid(c.relowner), current_user::text),
+               case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end,
+               pn.nspname, pc.relname, case when c.relispartition then pg_get_expr(c.relpartbound, c.oid) end
         from pg_class c join ns on ns.oid = c.relnamespace
+        left join pg_inherits pi on c.relispartition and pi.inhrelid = c.oid
+        left join pg_class pc on pc.oid = pi.inhparent
+        left join pg_namespace pn on pn.oid = pc.relnamespace
         where \(plainTable) and \(notExtensionMember)
         order by 2, 3
         """
@@ -62,6 +69,7 @@ enum CatalogQueries {
         left join pg_class sc on sc.oid = s.seqrelid
         left join pg_namespace sn on sn.oid = sc.relnamespace
         where a.attnum > 0 and not a.attisdropped and \(plainTable) and \(notExtensionMember)
+          and not c.relispartition
         order by a.attrelid, a.attnum
         """
 
@@ -74,6 +82,7 @@ enum CatalogQueries {
         left join pg_class fc on fc.oid = con.confrelid
         left join pg_namespace fn on fn.oid = fc.relnamespace
         where con.contype in ('p', 'u', 'c', 'f', 'x') and \(plainTable) and \(notExtensionMember)
+          and con.conparentid = 0 and con.conislocal
         order by con.conrelid, con.conname
         """
 
@@ -87,6 +96,7 @@ enum CatalogQueries {
           and not exists (select 1 from pg_constraint con
                           where con.conrelid = i.indrelid and con.conindid = i.indexrelid
                             and con.contype in ('p', 'u', 'x'))
+          and not exists (select 1 from pg_inherits ii where ii.inhrelid = i.indexrelid)
         order by i.indrelid, ic.relname
         """
 
@@ -131,15 +141,27 @@ enum CatalogQueries {
     static let otherObjects = managedNamespaces + """
         select kind, identity, definition from (
             select case c.relkind when 'v' then 'view' when 'm' then 'materialized view'
-                                  when 'f' then 'foreign table' when 'p' then 'partitioned table'
-                                  when 'c' then 'composite type'
-                                  else case when c.relispartition then 'partition' else 'inheriting table' end end as kind,
+                                  when 'f' then 'foreign table' when 'c' then 'composite type'
+                                  else 'inheriting table' end as kind,
                    ns.nspname || '.' || c.relname as identity,
-                   case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) else '' end as definition
+                   case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid)
+                        else coalesce((select string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod)
+                                                         || case when a.attnotnull then ' not null' else '' end
+                                                         || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
+                                                         || case when a.attislocal then '' else ' inherited' end,
+                                                         ', ' order by a.attname)
+                                       from pg_attribute a
+                                       left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+                                       where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped), '')
+                             || coalesce(' inherits ' || (select string_agg(i.inhparent::regclass::text, ', ' order by i.inhseqno)
+                                                          from pg_inherits i where i.inhrelid = c.oid), '')
+                             || coalesce(' constraints ' || (select string_agg(pg_get_constraintdef(co.oid), ', ' order by co.conname)
+                                                             from pg_constraint co where co.conrelid = c.oid), '')
+                   end as definition
             from pg_class c join ns on ns.oid = c.relnamespace
             where \(notExtensionMember)
-              and (c.relkind in ('v', 'm', 'f', 'p', 'c')
-                   or (c.relkind = 'r' and not (\(plainTable))))
+              and (c.relkind in ('v', 'm', 'f', 'c')
+                   or (c.relkind in ('r', 'p') and not (\(plainTable))))
             union all
             select 'row-level security', ns.nspname || '.' || c.relname,
                    case when c.relforcerowsecurity then 'forced' else 'enabled' end
@@ -148,7 +170,13 @@ enum CatalogQueries {
             union all
             select case t.typtype when 'd' then 'domain' else 'range type' end,
                    ns.nspname || '.' || t.typname,
-                   case t.typtype when 'd' then format_type(t.typbasetype, t.typtypmod) else '' end
+                   case t.typtype
+                        when 'd' then format_type(t.typbasetype, t.typtypmod)
+                                      || case when t.typnotnull then ' not null' else '' end
+                                      || coalesce(' default ' || t.typdefault, '')
+                                      || coalesce(' ' || (select string_agg(pg_get_constraintdef(co.oid), ', ' order by co.conname)
+                                                          from pg_constraint co where co.contypid = t.oid), '')
+                        else (select format_type(r.rngsubtype, null) from pg_range r where r.rngtypid = t.oid) end
             from pg_type t join ns on ns.oid = t.typnamespace
             where t.typtype in ('d', 'r')
               and not exists (select 1 from pg_depend e
@@ -166,8 +194,11 @@ enum CatalogQueries {
             where not tg.tgisinternal
             union all
             select 'policy', pol.polname || ' on ' || ns.nspname || '.' || c.relname,
-                   pol.polcmd::text || ' ' || coalesce(pg_get_expr(pol.polqual, pol.polrelid), '') || ' '
-                   || coalesce(pg_get_expr(pol.polwithcheck, pol.polrelid), '')
+                   case when pol.polpermissive then 'permissive ' else 'restrictive ' end || pol.polcmd::text
+                   || ' to ' || coalesce((select string_agg(case when r = 0 then 'public' else pg_get_userbyid(r) end, ',' order by 1)
+                                          from unnest(pol.polroles) r), '')
+                   || ' using ' || coalesce(pg_get_expr(pol.polqual, pol.polrelid), '')
+                   || ' check ' || coalesce(pg_get_expr(pol.polwithcheck, pol.polrelid), '')
             from pg_policy pol join pg_class c on c.oid = pol.polrelid join ns on ns.oid = c.relnamespace
         ) o
         order by 1, 2

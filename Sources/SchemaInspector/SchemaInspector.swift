@@ -46,7 +46,8 @@ public struct SchemaInspector {
             order.append(oid)
             tables[oid] = Table(name: QualifiedName(row[1]!, row[2]!),
                                 persistence: row[3] == "u" ? .unlogged : .permanent,
-                                comment: row[4])
+                                comment: row[4], owner: row[5], partitionKey: row[6],
+                                partitionOf: row[8].map { PartitionOf(parent: QualifiedName(row[7]!, $0), bound: row[9] ?? "") })
         }
         for row in try rows(CatalogQueries.columns) {
             let generated = row[6] == "s"

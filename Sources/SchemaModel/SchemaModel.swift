@@ -74,10 +74,22 @@ public struct Table: Sendable, Hashable, Codable {
     public var indexes: [Index]
     /// `COMMENT ON TABLE`.
     public var comment: String?
+    /// Owner, when it is not the role drover connects as (nil: owned by that role). Declared
+    /// SQL that says `ALTER TABLE … OWNER TO` sets it; otherwise tables belong to whoever applies.
+    public var owner: String?
+    /// `PARTITION BY …` as `pg_get_partkeydef` prints it, for a partitioned table.
+    public var partitionKey: String?
+    /// The partitioned table this table is a partition of, with its bound
+    /// (`FOR VALUES …` or `DEFAULT`). A partition's columns come from its parent and are not listed.
+    public var partitionOf: PartitionOf?
 
     /// A table with the given parts.
     public init(name: QualifiedName, persistence: Persistence = .permanent, columns: [Column] = [],
-                constraints: [Constraint] = [], indexes: [Index] = [], comment: String? = nil) {
+                constraints: [Constraint] = [], indexes: [Index] = [], comment: String? = nil, owner: String? = nil,
+                partitionKey: String? = nil, partitionOf: PartitionOf? = nil) {
+        self.owner = owner
+        self.partitionKey = partitionKey
+        self.partitionOf = partitionOf
         self.name = name
         self.persistence = persistence
         self.columns = columns
@@ -88,6 +100,20 @@ public struct Table: Sendable, Hashable, Codable {
 
     /// The column called `name`.
     public func column(_ name: String) -> Column? { columns.first { $0.name == name } }
+}
+
+/// Where a partition sits: its parent and its bound.
+public struct PartitionOf: Sendable, Hashable, Codable {
+    /// The partitioned table.
+    public var parent: QualifiedName
+    /// `FOR VALUES …` or `DEFAULT`, as `pg_get_expr(relpartbound)` prints it.
+    public var bound: String
+
+    /// A partition of `parent` for `bound`.
+    public init(parent: QualifiedName, bound: String) {
+        self.parent = parent
+        self.bound = bound
+    }
 }
 
 /// A table column.

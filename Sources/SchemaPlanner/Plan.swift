@@ -12,6 +12,9 @@ public enum Hazard: Sendable, Hashable, Codable, CustomStringConvertible {
     case indexBuild
     /// Cannot run inside a transaction.
     case nonTransactional
+    /// Must be committed before later steps can use what it creates (a new enum value):
+    /// runs in a transaction of its own ahead of the rest of the plan.
+    case commitsFirst
 
     /// Short tag such as `lock:ACCESS EXCLUSIVE`.
     public var description: String {
@@ -21,6 +24,7 @@ public enum Hazard: Sendable, Hashable, Codable, CustomStringConvertible {
         case .lock(let level): "lock:\(level)"
         case .indexBuild: "index-build"
         case .nonTransactional: "non-transactional"
+        case .commitsFirst: "commits-first"
         }
     }
 }

@@ -29,10 +29,14 @@ public enum Planner {
         case .createEnum, .addEnumValue, .rebuildEnum: 12
         case .createSequence, .alterSequence: 13
         case .createTable: 14
-        case .setPersistence, .addColumn, .alterColumn: 15
-        case .setSequenceOwner: 16
+        case .detachPartition: 5
+        case .setPersistence, .addColumn, .alterColumn, .setOwner: 15
+        case .attachPartition: 15
+        // Freeing a sequence comes before dropping its old owner, which would drop it too.
+        case .setSequenceOwner(_, let owner): owner == nil ? 2 : 16
+        // Unique indexes come before foreign keys, which may reference them.
         case .addConstraint(_, let constraint): constraint.kind == .foreignKey ? 18 : 17
-        case .createIndex: 19
+        case .createIndex: 17
         case .setComment: 20
         case .dropSequence: 21
         case .dropEnum: 22
@@ -65,8 +69,9 @@ public enum Planner {
 
         case .addEnumValue(let type, let label, let before):
             let position = before.map { " BEFORE \(quoteLiteral($0))" } ?? ""
-            return [PlanStep(sql: "ALTER TYPE \(type.sql) ADD VALUE \(quoteLiteral(label))\(position)",
-                             summary: "add value \(label) to enum \(type)")]
+            // A new value cannot be used in the transaction that adds it.
+            return [PlanStep(sql: "ALTER TYPE \(type.sql) ADD VALUE IF NOT EXISTS \(quoteLiteral(label))\(position)",
+                             summary: "add value \(label) to enum \(type)", hazards: [.commitsFirst])]
 
         case .rebuildEnum(let type, let columns):
             let old = QualifiedName(type.name.schema, type.name.name + "__drover_old")
@@ -79,7 +84,7 @@ public enum Planner {
             for column in columns {
                 let table = column.ref.table.sql, name = quoteIdentifier(column.ref.column)
                 let viaText = column.type.hasSuffix("[]") ? "text[]" : "text"
-                if column.defaultExpression != nil {
+                if column.hadDefault {
                     steps.append(PlanStep(sql: "ALTER TABLE \(table) ALTER COLUMN \(name) DROP DEFAULT",
                                           summary: "drop default of \(column.ref) while its enum is rebuilt"))
                 }
@@ -113,9 +118,26 @@ public enum Planner {
                              summary: owner.map { "make \($0) own sequence \(sequence)" } ?? "make sequence \(sequence) free-standing")]
 
         case .createTable(let table):
-            let columns = table.columns.map { "    " + columnDefinition($0) }.joined(separator: ",\n")
             let unlogged = table.persistence == .unlogged ? "UNLOGGED " : ""
-            return [PlanStep(sql: "CREATE \(unlogged)TABLE \(table.name.sql) (\n\(columns)\n)", summary: "create table \(table.name)")]
+            let partitioned = table.partitionKey.map { " PARTITION BY \($0)" } ?? ""
+            if let partition = table.partitionOf {
+                return [PlanStep(sql: "CREATE \(unlogged)TABLE \(table.name.sql) PARTITION OF \(partition.parent.sql) \(partition.bound)\(partitioned)",
+                                 summary: "create partition \(table.name) of \(partition.parent)")]
+            }
+            let columns = table.columns.map { "    " + columnDefinition($0) }.joined(separator: ",\n")
+            return [PlanStep(sql: "CREATE \(unlogged)TABLE \(table.name.sql) (\n\(columns)\n)\(partitioned)", summary: "create table \(table.name)")]
+
+        case .setOwner(let name, let owner):
+            return [PlanStep(sql: "ALTER TABLE \(name.sql) OWNER TO \(owner.map(quoteIdentifier) ?? "CURRENT_USER")",
+                             summary: "make \(owner ?? "the applying role") own \(name)")]
+
+        case .detachPartition(let name, let parent):
+            return [PlanStep(sql: "ALTER TABLE \(parent.sql) DETACH PARTITION \(name.sql)", summary: "detach partition \(name) to change its bound",
+                             hazards: [.lock("ACCESS EXCLUSIVE")])]
+
+        case .attachPartition(let name, let partition):
+            return [PlanStep(sql: "ALTER TABLE \(partition.parent.sql) ATTACH PARTITION \(name.sql) \(partition.bound)",
+                             summary: "attach partition \(name)", hazards: [.lock("SHARE UPDATE EXCLUSIVE")])]
 
         case .dropTable(let name):
             return [PlanStep(sql: "DROP TABLE \(name.sql)", summary: "drop table \(name)", hazards: [.dataLoss, .lock("ACCESS EXCLUSIVE")])]
@@ -149,7 +171,10 @@ public enum Planner {
                              summary: "drop constraint \(constraint.name) of \(table)", hazards: [.lock("ACCESS EXCLUSIVE")])]
 
         case .createIndex(let table, let index):
-            return [PlanStep(sql: index.definition, summary: "create index \(index.name) on \(table)",
+            // `pg_get_indexdef` says ON ONLY for a partitioned table's own index; created that
+            // way the index stays invalid and the partitions unindexed, so create it through.
+            let sql = index.definition.replacingFirst(" ON ONLY ", with: " ON ")
+            return [PlanStep(sql: sql, summary: "create index \(index.name) on \(table)",
                              hazards: [.lock("SHARE"), .indexBuild])]
 
         case .dropIndex(let table, let index):
@@ -270,5 +295,20 @@ public enum Planner {
         case .type(let name): object = "TYPE \(name.sql)"
         }
         return PlanStep(sql: "COMMENT ON \(object) IS \(text.map(quoteLiteral) ?? "NULL")", summary: "comment on \(object)")
+    }
+}
+
+extension String {
+    /// The string with the first `target` replaced (no Foundation in the pure modules).
+    func replacingFirst(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var index = startIndex
+        while index < endIndex {
+            if self[index...].hasPrefix(target) {
+                return String(self[..<index]) + replacement + String(self[self.index(index, offsetBy: target.count)...])
+            }
+            index = self.index(after: index)
+        }
+        return self
     }
 }

@@ -164,17 +164,20 @@ struct Diff: ParsableCommand {
 }
 
 struct Inspect: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the managed schema as JSON.")
+    static let configuration = CommandConfiguration(abstract: "Print the managed schema as SQL or JSON.")
     @Option(name: .long, help: "Database to inspect.") var url: String
-    @Option(name: .long, help: "json (sql is not implemented yet).") var format: OutputFormat = .json
+    @Option(name: .long, help: "sql or json.") var format: OutputFormat = .sql
     @Option(name: .long, parsing: .upToNextOption, help: "Schemas to inspect (default: all non-system schemas).")
     var schema: [String] = []
 
     func run() throws {
-        guard format == .json else { throw NotImplemented(command: "inspect --format sql") }
         let engine = SchemaEngine(dev: ExternalDevServer(url: url))
         do {
             let model = try engine.inspect(url: url, schemas: schema)
+            guard format == .json else {
+                print(SchemaEngine.script(for: model))
+                return
+            }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(model), as: UTF8.self))

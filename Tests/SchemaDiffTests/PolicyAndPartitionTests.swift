@@ -1,0 +1,65 @@
+import SchemaDiff
+import SchemaModel
+import SchemaPlanner
+import Testing
+
+@Suite struct PolicyAndPartitionTests {
+    static let events = QualifiedName("public", "events")
+
+    @Test func excludedObjectsAreLeftAlone() {
+        let current = SchemaModel(schemas: [Schema(name: "public")], tables: [
+            Table(name: QualifiedName("public", "audit_2024"), columns: [Column(name: "x", type: "text")]),
+            Table(name: Self.events, columns: [Column(name: "id", type: "integer"), Column(name: "legacy_flag", type: "boolean")]),
+        ])
+        let desired = SchemaModel(schemas: [Schema(name: "public")], tables: [
+            Table(name: Self.events, columns: [Column(name: "id", type: "integer")]),
+        ])
+        #expect(!SchemaDiffer.diff(desired: desired, current: current).isEmpty)
+        let policy = DiffPolicy(exclude: ["public.audit_*", "public.events.legacy_*"])
+        #expect(SchemaDiffer.diff(desired: desired, current: current, policy: policy).isEmpty)
+    }
+
+    @Test func skippedKindsAreLeftOutOfThePlan() {
+        let current = SchemaModel(schemas: [Schema(name: "public")], tables: [
+            Table(name: QualifiedName("public", "old"), columns: [Column(name: "x", type: "text")]),
+        ])
+        let desired = SchemaModel(schemas: [Schema(name: "public")], tables: [
+            Table(name: Self.events, columns: [Column(name: "id", type: "integer")]),
+        ])
+        let changes = SchemaDiffer.diff(desired: desired, current: current, policy: DiffPolicy(skip: ["drop_table"])).changes
+        #expect(Planner.plan(changes).steps.map(\.sql) == ["CREATE TABLE \"public\".\"events\" (\n    \"id\" integer\n)"])
+    }
+
+    @Test func partitionsAreCreatedAfterTheirParentAndRebound() {
+        let parent = Table(name: Self.events, columns: [Column(name: "at", type: "date", notNull: true)],
+                           indexes: [Index(name: "events_at", definition: "CREATE INDEX events_at ON ONLY public.events USING btree (at)")],
+                           partitionKey: "RANGE (at)")
+        let y2024 = Table(name: QualifiedName("public", "events_2024"),
+                          partitionOf: PartitionOf(parent: Self.events, bound: "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')"))
+        let desired = SchemaModel(schemas: [Schema(name: "public")], tables: [y2024, parent])
+        let plan = Planner.plan(SchemaDiffer.diff(desired: desired, current: SchemaModel(schemas: [Schema(name: "public")])).changes)
+        #expect(plan.steps.map(\.sql) == [
+            "CREATE TABLE \"public\".\"events\" (\n    \"at\" date NOT NULL\n) PARTITION BY RANGE (at)",
+            "CREATE TABLE \"public\".\"events_2024\" PARTITION OF \"public\".\"events\" FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+            // Created through the parent so every partition gets its index.
+            "CREATE INDEX events_at ON public.events USING btree (at)",
+        ])
+
+        var moved = desired
+        moved.tables[0].partitionOf?.bound = "FOR VALUES FROM ('2024-01-01') TO ('2026-01-01')"
+        #expect(Planner.plan(SchemaDiffer.diff(desired: moved, current: desired).changes).steps.map(\.sql) == [
+            "ALTER TABLE \"public\".\"events\" DETACH PARTITION \"public\".\"events_2024\"",
+            "ALTER TABLE \"public\".\"events\" ATTACH PARTITION \"public\".\"events_2024\" FOR VALUES FROM ('2024-01-01') TO ('2026-01-01')",
+        ])
+    }
+
+    @Test func ownerIsManagedOnlyWhenDeclared() {
+        let mine = Table(name: Self.events, columns: [Column(name: "id", type: "integer")])
+        var theirs = mine
+        theirs.owner = "app_user"
+        let toThem = SchemaDiffer.diff(desired: SchemaModel(tables: [theirs]), current: SchemaModel(tables: [mine])).changes
+        #expect(Planner.plan(toThem).steps.map(\.sql) == ["ALTER TABLE \"public\".\"events\" OWNER TO \"app_user\""])
+        let back = SchemaDiffer.diff(desired: SchemaModel(tables: [mine]), current: SchemaModel(tables: [theirs])).changes
+        #expect(Planner.plan(back).steps.map(\.sql) == ["ALTER TABLE \"public\".\"events\" OWNER TO CURRENT_USER"])
+    }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the conformance judge (../shared/conformance) on the whole corpus and fails when fewer
+# cases pass than the floor recorded in .ci/conformance-floor, or when the judge itself
+# errs. The floor only ever goes up: raise it when the engine improves.
+# Usage: scripts/conformance.sh [extra run.py arguments]; DROVER=path overrides the binary.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+shared=${DROVER_SHARED:-$root/../shared}
+if [ ! -f "$shared/conformance/run.py" ]; then
+    echo "conformance: $shared/conformance not found; skipped (a user's clone has none)"
+    exit 0
+fi
+drover=${DROVER:-$root/.build/debug/drover}
+[ -x "$drover" ] || (cd "$root" && swift build --product drover)
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/drover-conformance.XXXXXX")
+chmod 755 "$work"   # the judge's server runs as the postgres OS user when we are root
+trap 'rm -rf "$work"' EXIT
+set +e
+python3 "$shared/conformance/run.py" --drover "$drover" --start-cluster "$work/judge" \
+    --json "$work/results.json" "$@" | tee "$work/output.txt"
+set -e
+closing=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$work/output.txt" | tail -n 1)
+[ -n "$closing" ] || { echo "conformance: the judge printed no closing line" >&2; exit 1; }
+passed=${closing%% passed*}
+floor=$(cat "$root/.ci/conformance-floor")
+judge_errors=$(python3 -c 'import json,sys; print(sum(r["result"] == "judge-error" for r in json.load(open(sys.argv[1]))))' "$work/results.json")
+echo "conformance: $closing (floor $floor, judge errors $judge_errors)"
+if [ "$judge_errors" -gt 0 ]; then echo "conformance: the judge reported errors" >&2; exit 1; fi
+if [ "$passed" -lt "$floor" ]; then echo "conformance: $passed passing is below the floor of $floor" >&2; exit 1; fi
