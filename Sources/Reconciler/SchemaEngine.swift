@@ -90,20 +90,36 @@ public final class SchemaEngine {
 
     /// The managed schema of the database at `url`.
     public func inspect(url: String, schemas: [String] = []) throws(ReconcileError) -> SchemaModel {
-        let connection = try connect(url)
+        try Self.inspect(url: url, schemas: schemas)
+    }
+
+    /// The plan that turns the database at `from` into the one at `to`. The two databases
+    /// are inspected at the same time, each on its own connection and thread: the catalog
+    /// queries, not drover, are where the time goes.
+    public func diff(from: String, to: String) throws(ReconcileError) -> Plan {
+        let results = InspectionResults()
+        let urls = [from, to]
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            results.set(index, Result { () throws(ReconcileError) -> SchemaModel in try Self.inspect(url: urls[index], schemas: []) })
+        }
+        let current = try results.get(0)
+        let desired = try results.get(1)
+        return try Applier.plan(SchemaDiffer.diff(desired: desired, current: current))
+    }
+
+    private static func inspect(url: String, schemas: [String]) throws(ReconcileError) -> SchemaModel {
+        let connection: Connection
+        do {
+            connection = try Connection(url)
+        } catch {
+            throw ReconcileError(.targetUnreachable, "\(error)")
+        }
         defer { connection.close() }
         do {
             return try SchemaInspector(schemas: schemas).inspect(connection)
         } catch {
             throw ReconcileError(.applyFailed, "cannot inspect: \(error)")
         }
-    }
-
-    /// The plan that turns the database at `from` into the one at `to`.
-    public func diff(from: String, to: String) throws(ReconcileError) -> Plan {
-        let current = try inspect(url: from)
-        let desired = try inspect(url: to)
-        return try Applier.plan(SchemaDiffer.diff(desired: desired, current: current))
     }
 
     private func connect(_ url: String) throws(ReconcileError) -> Connection {
@@ -128,5 +144,25 @@ extension SchemaEngine {
         var lines = plan.steps.map { $0.sql + ";" }
         lines += model.otherObjects.map { "-- not rendered (not supported yet): \($0)" }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// Results of inspections running on other threads, handed back under a lock.
+private final class InspectionResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Int: Result<SchemaModel, ReconcileError>] = [:]
+
+    func set(_ index: Int, _ result: Result<SchemaModel, ReconcileError>) {
+        lock.lock()
+        results[index] = result
+        lock.unlock()
+    }
+
+    func get(_ index: Int) throws(ReconcileError) -> SchemaModel {
+        lock.lock()
+        let result = results[index]
+        lock.unlock()
+        guard let result else { throw ReconcileError(.applyFailed, "inspection \(index) did not run") }
+        return try result.get()
     }
 }

@@ -50,50 +50,61 @@ enum CatalogQueries {
         order by 2, 3
         """
 
-    static let columns = managedNamespaces + """
+    /// The managed tables, computed once per query (a materialised CTE) rather than tested
+    /// again for every column, constraint and index row.
+    static let managedTables = managedNamespaces + """
+        , tbl as materialized (
+            select c.oid, c.relispartition
+            from pg_class c join ns on ns.oid = c.relnamespace
+            where \(plainTable) and \(notExtensionMember)
+        )
+        """
+
+    static let columns = managedTables + """
+        , ident as materialized (
+            select d.refobjid, d.refobjsubid, sn.nspname, sc.relname, s.*
+            from pg_depend d
+            join pg_sequence s on s.seqrelid = d.objid
+            join pg_class sc on sc.oid = s.seqrelid
+            join pg_namespace sn on sn.oid = sc.relnamespace
+            where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass and d.deptype = 'i'
+        )
         select a.attrelid::text, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
                pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated,
-               cn.nspname, co.collname, col_description(a.attrelid, a.attnum),
-               sn.nspname, sc.relname, format_type(s.seqtypid, null), s.seqstart::text, s.seqincrement::text,
-               s.seqmin::text, s.seqmax::text, s.seqcache::text, s.seqcycle
-        from pg_attribute a
-        join pg_class c on c.oid = a.attrelid
-        join ns on ns.oid = c.relnamespace
+               cn.nspname, co.collname, de.description,
+               i.nspname, i.relname, format_type(i.seqtypid, null), i.seqstart::text, i.seqincrement::text,
+               i.seqmin::text, i.seqmax::text, i.seqcache::text, i.seqcycle
+        from tbl
+        join pg_attribute a on a.attrelid = tbl.oid
         join pg_type t on t.oid = a.atttypid
         left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
         left join pg_collation co on co.oid = a.attcollation and a.attcollation <> t.typcollation
         left join pg_namespace cn on cn.oid = co.collnamespace
-        left join pg_depend sd on a.attidentity <> '' and sd.refclassid = 'pg_class'::regclass and sd.refobjid = a.attrelid
-              and sd.refobjsubid = a.attnum and sd.classid = 'pg_class'::regclass and sd.deptype = 'i'
-        left join pg_sequence s on s.seqrelid = sd.objid
-        left join pg_class sc on sc.oid = s.seqrelid
-        left join pg_namespace sn on sn.oid = sc.relnamespace
-        where a.attnum > 0 and not a.attisdropped and \(plainTable) and \(notExtensionMember)
-          and not c.relispartition
+        left join pg_description de on de.objoid = a.attrelid and de.classoid = 'pg_class'::regclass and de.objsubid = a.attnum
+        left join ident i on a.attidentity <> '' and i.refobjid = a.attrelid and i.refobjsubid = a.attnum
+        where a.attnum > 0 and not a.attisdropped and not tbl.relispartition
         order by a.attrelid, a.attnum
         """
 
-    static let constraints = managedNamespaces + """
+    static let constraints = managedTables + """
         select con.conrelid::text, con.conname, con.contype, pg_get_constraintdef(con.oid),
-               fn.nspname, fc.relname, obj_description(con.oid, 'pg_constraint')
-        from pg_constraint con
-        join pg_class c on c.oid = con.conrelid
-        join ns on ns.oid = c.relnamespace
+               fn.nspname, fc.relname, de.description
+        from tbl
+        join pg_constraint con on con.conrelid = tbl.oid
         left join pg_class fc on fc.oid = con.confrelid
         left join pg_namespace fn on fn.oid = fc.relnamespace
-        where con.contype in ('p', 'u', 'c', 'f', 'x') and \(plainTable) and \(notExtensionMember)
-          and con.conparentid = 0 and con.conislocal
+        left join pg_description de on de.objoid = con.oid and de.classoid = 'pg_constraint'::regclass and de.objsubid = 0
+        where con.contype in ('p', 'u', 'c', 'f', 'x') and con.conparentid = 0 and con.conislocal
         order by con.conrelid, con.conname
         """
 
-    static let indexes = managedNamespaces + """
-        select i.indrelid::text, ic.relname, pg_get_indexdef(i.indexrelid), obj_description(i.indexrelid, 'pg_class')
-        from pg_index i
+    static let indexes = managedTables + """
+        select i.indrelid::text, ic.relname, pg_get_indexdef(i.indexrelid), de.description
+        from tbl
+        join pg_index i on i.indrelid = tbl.oid
         join pg_class ic on ic.oid = i.indexrelid
-        join pg_class c on c.oid = i.indrelid
-        join ns on ns.oid = c.relnamespace
-        where \(plainTable) and \(notExtensionMember)
-          and not exists (select 1 from pg_constraint con
+        left join pg_description de on de.objoid = i.indexrelid and de.classoid = 'pg_class'::regclass and de.objsubid = 0
+        where not exists (select 1 from pg_constraint con
                           where con.conrelid = i.indrelid and con.conindid = i.indexrelid
                             and con.contype in ('p', 'u', 'x'))
           and not exists (select 1 from pg_inherits ii where ii.inhrelid = i.indexrelid)
