@@ -274,12 +274,16 @@ public enum Planner {
     /// ` (SEQUENCE NAME … START WITH …)` for an identity column, empty when unknown.
     private static func identityOptions(_ sequence: Sequence?) -> String {
         guard let sequence else { return "" }
-        return " (SEQUENCE NAME \(sequence.name.sql) INCREMENT BY \(sequence.increment) MINVALUE \(sequence.minValue)"
-            + " MAXVALUE \(sequence.maxValue) START WITH \(sequence.start) CACHE \(sequence.cache)\(sequence.cycle ? " CYCLE" : " NO CYCLE"))"
+        return " (SEQUENCE NAME \(sequence.name.sql) \(optionList(sequence)))"
     }
 
     private static func sequenceOptions(_ sequence: Sequence) -> String {
-        " AS \(sequence.type) INCREMENT BY \(sequence.increment) MINVALUE \(sequence.minValue) MAXVALUE \(sequence.maxValue)"
+        " AS \(sequence.type) \(optionList(sequence))"
+    }
+
+    /// The options both free-standing and identity sequences are created with.
+    private static func optionList(_ sequence: Sequence) -> String {
+        "INCREMENT BY \(sequence.increment) MINVALUE \(sequence.minValue) MAXVALUE \(sequence.maxValue)"
             + " START WITH \(sequence.start) CACHE \(sequence.cache)\(sequence.cycle ? " CYCLE" : " NO CYCLE")"
     }
 
