@@ -95,7 +95,7 @@ public final class Daemon {
                     manifest: .init(path: path, name: name, document: document?.index ?? 0),
                     environment: config.environment, target: nil, revision: revision.hex,
                     reason: .invalidManifest, message: error.description, lastApplied: old?.lastApplied,
-                    failures: (old.map { $0.ready ? 0 : $0.failures } ?? 0) + 1))
+                    failures: StatusReport.failuresAfterFailing(old)))
             }
         }
 

@@ -52,7 +52,7 @@ public final class Reconciler {
         do {
             let target = try resolveTarget(manifest)
             targetName = target.name
-            let (sql, origin) = try desiredSQL(manifest, configMaps: configMaps)
+            let (sql, origin) = try Self.desiredSQL(manifest, configMaps: configMaps)
             let desired = try normaliser.model(for: sql, origin: origin, schemas: manifest.schemas)
             let conninfo = try connectionInfo(for: manifest, target: target)
             let outcome = try apply(desired: desired, conninfo: conninfo, manifest: manifest)
@@ -76,7 +76,7 @@ public final class Reconciler {
             return StatusReport(manifest: ref, environment: environment, target: targetName, revision: revision,
                                 reason: error.reason, message: error.message, warnings: warnings,
                                 pending: error.pending, lastApplied: previous?.lastApplied,
-                                failures: (previous.map { $0.ready ? 0 : $0.failures } ?? 0) + 1)
+                                failures: StatusReport.failuresAfterFailing(previous))
         }
     }
 
@@ -111,13 +111,15 @@ public final class Reconciler {
         return try secrets.resolve(host)
     }
 
-    private func desiredSQL(_ manifest: AtlasSchema, configMaps: [String: ConfigMap]) throws(ReconcileError) -> (String, SourceLocation) {
+    /// The declared SQL of `manifest` and where its first line sits: inline, or from a
+    /// ConfigMap read alongside it (same commit for the daemon, same file for the commands).
+    static func desiredSQL(_ manifest: AtlasSchema, configMaps: [String: ConfigMap]) throws(ReconcileError) -> (String, SourceLocation) {
         switch manifest.schema {
         case .sql(let sql, let firstLine):
             return (sql, firstLine)
         case .configMap(let name, let key, let location):
             guard let map = configMaps[name] else {
-                throw ReconcileError(.invalidManifest, "\(location): ConfigMap \(name) is not in this commit")
+                throw ReconcileError(.invalidManifest, "\(location): ConfigMap \(name) is not in the same commit or file")
             }
             guard let sql = map.data[key], let origin = map.dataLocations[key] else {
                 throw ReconcileError(.invalidManifest, "\(location): ConfigMap \(name) has no key \(key)")

@@ -57,16 +57,7 @@ public final class SchemaEngine {
             }
         }
         guard let schema else { throw ReconcileError(.invalidManifest, "\(path): no AtlasSchema document") }
-        let sql: String, origin: SourceLocation
-        switch schema.schema {
-        case .sql(let text, let firstLine):
-            (sql, origin) = (text, firstLine)
-        case .configMap(let name, let key, let location):
-            guard let text = configMaps[name]?.data[key], let start = configMaps[name]?.dataLocations[key] else {
-                throw ReconcileError(.invalidManifest, "\(location): ConfigMap \(name) key \(key) is not in this file")
-            }
-            (sql, origin) = (text, start)
-        }
+        let (sql, origin) = try Reconciler.desiredSQL(schema, configMaps: configMaps)
         let model = try normaliser.model(for: sql, origin: origin, schemas: schema.schemas)
         return Desired(model: model, schemas: schema.schemas, allowDestructive: !schema.policy.destructiveIsError,
                        policy: DiffPolicy(exclude: schema.exclude, skip: schema.policy.skip))

@@ -117,6 +117,11 @@ public struct StatusReport: Sendable, Hashable, Codable {
         self.failures = failures
     }
 
+    /// The consecutive-failure count for a new failing report that follows `previous`.
+    public static func failuresAfterFailing(_ previous: StatusReport?) -> Int {
+        (previous.map { $0.ready ? 0 : $0.failures } ?? 0) + 1
+    }
+
     /// The same report with `failures` left out, for deciding whether anything changed:
     /// a manifest that keeps failing the same way does not make a commit every pass.
     public var substance: StatusReport {
