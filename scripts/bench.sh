@@ -12,12 +12,16 @@
 #   DROVER_BIN    the drover binary (default .build/release/drover, built when missing)
 #   BENCH_SIZES   table counts (default "1000 5000")
 #   BENCH_RUNS    runs per tool and size (default 3)
+#   BENCH_WARMUP  unmeasured runs per tool before those (default 1): the first reads of a
+#                 freshly loaded catalog set hint bits and prune pages, a one-time cost that
+#                 a database in service does not have, and that would land on whichever
+#                 tool happens to run first
 #   BENCH_VERIFY  1 (default): apply drover's plan to a copy of A and check that drover and
 #                 migra then find no difference to B; 0 skips this
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set /{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; }
 drover=${DROVER_BIN:-}
 while (($#)); do
     case $1 in
@@ -29,6 +33,7 @@ while (($#)); do
 done
 sizes=${BENCH_SIZES:-1000 5000}
 runs=${BENCH_RUNS:-3}
+warmup=${BENCH_WARMUP:-1}
 verify=${BENCH_VERIFY:-1}
 # A given binary is relative to the caller's directory.
 if [ -n "$drover" ]; then
@@ -95,12 +100,14 @@ median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }
 # max FILE: the largest number in FILE.
 max() { sort -n "$1" | tail -n 1; }
 
-# measure NAME EXPECTED_RC OUTDIR -- COMMAND…: runs COMMAND $runs times under /usr/bin/time,
-# keeps its stdout in OUTDIR/NAME.out, and appends seconds and peak KiB to NAME.secs/.kib.
+# measure NAME EXPECTED_RC OUTDIR -- COMMAND…: runs COMMAND $warmup times unmeasured, then
+# $runs times under /usr/bin/time, keeps its stdout in OUTDIR/NAME.out, and appends seconds
+# and peak KiB to NAME.secs/.kib.
 measure() {
     local name=$1 expected=$2 dir=$3; shift 4
     local i rc line
     : >"$dir/$name.secs"; : >"$dir/$name.kib"
+    for ((i = 1; i <= warmup; i++)); do "$@" >/dev/null 2>&1 || true; done
     for ((i = 1; i <= runs; i++)); do
         rc=0
         /usr/bin/time -f '%e %M' -o "$dir/$name.time" "$@" >"$dir/$name.out" 2>"$dir/$name.err" || rc=$?
@@ -170,7 +177,7 @@ for n in $sizes; do
 done
 
 echo
-echo "drover diff vs migra --unsafe: median of $runs runs, peak RSS = largest of the runs; outputs in .bench/out/N/"
+echo "drover diff vs migra --unsafe: median of $runs runs after $warmup warm-up run(s) each, peak RSS = largest of the runs; outputs in .bench/out/N/"
 printf '%6s %10s %10s %10s %10s %8s %12s %12s\n' N drover_s drover_MiB migra_s migra_MiB ratio drover_lines migra_lines
 printf '%s\n' "${results[@]}"
 ((${#notes[@]} == 0)) || printf '%s\n' "${notes[@]}"

@@ -107,6 +107,21 @@ public final class Connection {
     /// cannot.
     /// - Throws: `PostgresError` with `statement` set to `sql`.
     public func query(_ sql: String, _ parameters: [String?] = []) throws -> QueryResult {
+        try withResult(try send(sql, parameters), statement: sql) { QueryResult(result: $0) }
+    }
+
+    /// Runs a single statement like `query(_:_:)`, but hands each row to `body` straight
+    /// from libpq's buffer instead of copying the whole result first: for large catalog
+    /// reads. A row is valid only during its call of `body`.
+    /// - Throws: `PostgresError` with `statement` set to `sql`, or what `body` throws.
+    public func forEachRow(_ sql: String, _ parameters: [String?] = [], _ body: (ResultRow) throws -> Void) throws {
+        try withResult(try send(sql, parameters), statement: sql) { result in
+            for index in 0..<PQntuples(result) { try body(ResultRow(result: result, index: index)) }
+        }
+    }
+
+    /// Sends `sql` with text `parameters` through the extended protocol and waits for the result.
+    private func send(_ sql: String, _ parameters: [String?]) throws -> OpaquePointer? {
         let conn = try liveHandle()
         try rejectNUL(in: sql, what: "statement", statement: sql)
         for (index, parameter) in parameters.enumerated() {
@@ -118,8 +133,7 @@ public final class Connection {
         let copies: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.map(cStringCopy) }
         defer { copies.forEach { $0?.deallocate() } }
         let values: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
-        let result = PQexecParams(conn, sql, Int32(values.count), nil, values, nil, nil, 0)
-        return try withResult(result, statement: sql) { QueryResult(result: $0) }
+        return PQexecParams(conn, sql, Int32(values.count), nil, values, nil, nil, 0)
     }
 
     /// Runs `body` between BEGIN and COMMIT, rolling back if it throws.
@@ -170,7 +184,7 @@ public final class Connection {
     }
 
     /// Checks the status of `result`, hands it to `body` on success and always clears it.
-    private func withResult<T>(_ result: OpaquePointer?, statement: String, _ body: (OpaquePointer) -> T) throws -> T {
+    private func withResult<T>(_ result: OpaquePointer?, statement: String, _ body: (OpaquePointer) throws -> T) throws -> T {
         guard let result else {
             // libpq returns no result only when it could not even send the query.
             let message = handle.map { trimmed(PQerrorMessage($0)) } ?? ""
@@ -180,7 +194,7 @@ public final class Connection {
         let status = PQresultStatus(result)
         switch status {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
-            return body(result)
+            return try body(result)
         case PGRES_FATAL_ERROR, PGRES_NONFATAL_ERROR:
             let broken = handle.map { PQstatus($0) != CONNECTION_OK } ?? true
             throw PostgresError(result: result, kind: broken ? .connection : .query, statement: statement)

@@ -93,3 +93,27 @@ public struct QueryResult: Sendable {
         }
     }
 }
+
+/// One row of a result still in libpq's buffer, handed out by `Connection.forEachRow`;
+/// valid only during that call.
+public struct ResultRow {
+    let result: OpaquePointer
+    let index: Int32
+
+    /// The value in column number `column` (0-based) as text; nil is SQL NULL.
+    public subscript(column: Int) -> String? {
+        let column = Int32(column)
+        if PQgetisnull(result, index, column) == 1 { return nil }
+        let length = Int(PQgetlength(result, index, column))
+        return PQgetvalue(result, index, column).withMemoryRebound(to: UInt8.self, capacity: length) {
+            String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+        }
+    }
+
+    /// Whether column number `column` holds boolean true (`t`).
+    public func isTrue(_ column: Int) -> Bool {
+        let column = Int32(column)
+        return PQgetisnull(result, index, column) == 0 && PQgetlength(result, index, column) == 1
+            && PQgetvalue(result, index, column).pointee == CChar(UInt8(ascii: "t"))
+    }
+}

@@ -29,6 +29,9 @@ public enum SchemaDiffer {
         if desired.identity != current.identity { found.append("identity differs") }
         if desired.generatedExpression != current.generatedExpression { found.append("generated expression differs") }
         if desired.collation != current.collation { found.append("collation differs") }
+        if desired.storage != current.storage {
+            found.append("storage is \(current.storage ?? "the type's default"), desired \(desired.storage ?? "the type's default")")
+        }
         return found
     }
 }
@@ -37,12 +40,17 @@ public enum SchemaDiffer {
 private struct DiffState {
     let desired: SchemaModel
     let current: SchemaModel
+    /// Tables of each side by name (`SchemaModel.table(_:)` searches linearly).
+    let desiredTables: [QualifiedName: Table]
+    let currentTables: [QualifiedName: Table]
     var changes: [Change] = []
     var unsupported: [UnsupportedDifference] = []
 
     init(desired: SchemaModel, current: SchemaModel) {
         self.desired = desired
         self.current = current
+        desiredTables = Dictionary(desired.tables.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        currentTables = Dictionary(current.tables.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Every way an enum of either side may be spelled as a column type.
@@ -110,7 +118,7 @@ private struct DiffState {
         let names = typeSpellings(type)
         return current.tables.flatMap { table in
             table.columns.compactMap { column -> TypedColumn? in
-                guard names.contains(column.type), let wanted = desired.table(table.name)?.column(column.name),
+                guard names.contains(column.type), let wanted = desiredTables[table.name]?.column(column.name),
                       wanted.type == column.type else { return nil }
                 return TypedColumn(ref: ColumnRef(table: table.name, column: column.name), type: column.type,
                                    defaultExpression: wanted.defaultExpression, hadDefault: column.defaultExpression != nil)
@@ -142,14 +150,14 @@ private struct DiffState {
             var ownerGoes = false
             if let owner = sequence.ownedBy {
                 ownerGoes = dropped.contains(owner.table)
-                    || desired.table(owner.table)?.column(owner.column) == nil
+                    || desiredTables[owner.table]?.column(owner.column) == nil
             }
             changes.append(.dropSequence(sequence.name, ownerGoes: ownerGoes))
         }
     }
 
     mutating func diffTables() {
-        let now = Dictionary(current.tables.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let now = currentTables
         // Tables whose primary key or unique constraints are rebuilt: foreign keys that point
         // at them must be dropped first and added back after.
         var rebuiltKeys = Set<QualifiedName>()
@@ -174,6 +182,13 @@ private struct DiffState {
                 create(table)
                 continue
             }
+            // Most tables are unchanged: one comparison instead of a walk over their parts.
+            // (A foreign key of an unchanged table still follows a key rebuilt elsewhere.)
+            if existing == table, !table.constraints.contains(where: {
+                $0.kind == .foreignKey && $0.referencedTable.map(rebuiltKeys.contains) == true
+            }) {
+                continue
+            }
             if let wanted = table.partitionOf, let old = existing.partitionOf, wanted.bound != old.bound {
                 changes.append(.detachPartition(table.name, parent: old.parent))
                 changes.append(.attachPartition(table.name, wanted))
@@ -182,7 +197,7 @@ private struct DiffState {
         }
         // Partitions before their parents, so every DROP finds its table.
         for table in partitionOrder(current.tables).reversed()
-        where desired.table(table.name) == nil || recreated.contains(table.name) {
+        where desiredTables[table.name] == nil || recreated.contains(table.name) {
             // Foreign keys go first so tables can be dropped in any order.
             for constraint in table.constraints where constraint.kind == .foreignKey {
                 changes.append(.dropConstraint(table.name, constraint))
@@ -191,24 +206,26 @@ private struct DiffState {
         }
     }
 
-    /// Tables sorted by name, partitions after the tables they belong to.
+    /// Tables sorted by name, partitions after the tables they belong to. Works on names and
+    /// positions so the (large) table values are not moved while sorting.
     private func partitionOrder(_ tables: [Table]) -> [Table] {
+        var pending = tables.indices.sorted { tables[$0].name < tables[$1].name }
         var placed = Set<QualifiedName>()
-        var ordered: [Table] = []
-        var pending = tables.sorted { $0.name < $1.name }
+        var ordered: [Int] = []
+        ordered.reserveCapacity(tables.count)
         while !pending.isEmpty {
-            let waiting = Set(pending.map(\.name))
-            let ready = pending.filter { table in
-                guard let parent = table.partitionOf?.parent else { return true }
+            let waiting = Set(pending.map { tables[$0].name })
+            let ready = pending.filter { index in
+                guard let parent = tables[index].partitionOf?.parent else { return true }
                 return placed.contains(parent) || !waiting.contains(parent)
             }
             let batch = ready.isEmpty ? pending : ready
             ordered += batch
-            placed.formUnion(batch.map(\.name))
-            let names = Set(batch.map(\.name))
-            pending.removeAll { names.contains($0.name) }
+            placed.formUnion(batch.map { tables[$0].name })
+            let taken = Set(batch)
+            pending.removeAll { taken.contains($0) }
         }
-        return ordered
+        return ordered.map { tables[$0] }
     }
 
     /// Changes that create `table` with everything on it.

@@ -16,16 +16,32 @@ public struct SchemaInspector {
     ///
     /// Runs in a read-only repeatable-read transaction so all queries see one snapshot, with
     /// `search_path` set to pg_catalog for the transaction only, so definitions come out
-    /// schema-qualified whatever the session's path.
+    /// schema-qualified whatever the session's path. (Inside a caller's transaction, the
+    /// settings are put back afterwards.)
     public func inspect(_ connection: Connection) throws -> SchemaModel {
+        var spelled = Spelled()
+        return try inspect(connection, spelled: &spelled)
+    }
+
+    /// Names of the indexes and constraints whose definitions the client spelled itself
+    /// (`CatalogSpelling`) rather than asking PostgreSQL, for tests.
+    struct Spelled {
+        var indexes: Set<String> = []
+        var constraints: Set<String> = []
+    }
+
+    /// `inspect(_:)`, also telling which definitions were spelled by the client.
+    func inspect(_ connection: Connection, spelled: inout Spelled) throws -> SchemaModel {
         let ownTransaction = !connection.isInTransaction
         if ownTransaction {
             try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         }
         do {
-            try connection.execute("SET LOCAL search_path = pg_catalog")
-            let model = try read(connection)
-            try connection.execute(ownTransaction ? "COMMIT" : "RESET search_path")
+            // Catalog queries gain nothing from JIT compilation (it costs more than the
+            // query on large catalogs) and sort in memory with a little more work_mem.
+            try connection.execute("SET LOCAL search_path = pg_catalog; SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
+            let model = try read(connection, spelled: &spelled)
+            try connection.execute(ownTransaction ? "COMMIT" : "RESET search_path; RESET work_mem; RESET jit")
             return model
         } catch {
             if ownTransaction { try? connection.execute("ROLLBACK") }
@@ -33,23 +49,59 @@ public struct SchemaInspector {
         }
     }
 
-    private func read(_ connection: Connection) throws -> SchemaModel {
-        let parameter: [String?] = [schemas.isEmpty ? nil : textArrayLiteral(schemas)]
-        func rows(_ sql: String) throws -> [[String?]] { try connection.query(sql, parameter).rows }
+    private func read(_ connection: Connection, spelled: inout Spelled) throws -> SchemaModel {
+        let schemaParameter: [String?] = [schemas.isEmpty ? nil : textArrayLiteral(schemas)]
+        /// Runs `sql` and hands each row to `body` (rows are read in place, not copied).
+        func each(_ sql: String, _ parameters: [String?]? = nil, _ body: (ResultRow) throws -> Void) throws {
+            try connection.forEachRow(sql, parameters ?? schemaParameter, body)
+        }
+        func all<T>(_ sql: String, _ transform: (ResultRow) throws -> T) throws -> [T] {
+            var values: [T] = []
+            try each(sql) { values.append(try transform($0)) }
+            return values
+        }
 
-        let schemaList = try rows(CatalogQueries.schemas).map { Schema(name: $0[0]!, comment: $0[1]) }
+        let schemaList = try all(CatalogQueries.schemas) { Schema(name: $0[0]!, comment: $0[1]) }
 
         var tables: [String: Table] = [:]
         var order: [String] = []
-        for row in try rows(CatalogQueries.tables) {
+        var spelling = CatalogSpelling()
+        try each(CatalogQueries.tables) { row in
             let oid = row[0]!
             order.append(oid)
+            spelling.tableNames[oid] = row[10]!
             tables[oid] = Table(name: QualifiedName(row[1]!, row[2]!),
                                 persistence: row[3] == "u" ? .unlogged : .permanent,
                                 comment: row[4], owner: row[5], partitionKey: row[6],
                                 partitionOf: row[8].map { PartitionOf(parent: QualifiedName(row[7]!, $0), bound: row[9] ?? "") })
         }
-        for row in try rows(CatalogQueries.columns) {
+        let tableOids: [String?] = ["{" + order.joined(separator: ",") + "}"]
+        let ownColumns = order.filter { tables[$0]?.partitionOf == nil }
+        let columnTableOids: [String?] = ["{" + ownColumns.joined(separator: ",") + "}"]
+        var identitySequences: [String: Sequence] = [:]
+        try each(CatalogQueries.identitySequences, columnTableOids) { row in
+            identitySequences[row[0]! + ":" + row[1]!] = Sequence(
+                name: QualifiedName(row[2]!, row[3]!), type: row[4]!, start: Int64(row[5]!)!,
+                increment: Int64(row[6]!)!, minValue: Int64(row[7]!)!, maxValue: Int64(row[8]!)!,
+                cache: Int64(row[9]!)!, cycle: row.isTrue(10))
+        }
+        // Rows come ordered by table: each table's columns are collected, then stored once.
+        var currentTable = ""
+        var columns: [Column] = []
+        var spellingColumns: [Int: CatalogSpelling.Column] = [:]
+        func storeColumns() {
+            guard !currentTable.isEmpty else { return }
+            tables[currentTable]?.columns = columns
+            spelling.columns[currentTable] = spellingColumns
+        }
+        try each(CatalogQueries.columns, columnTableOids) { row in
+            let table = row[0]!, number = row[10]!
+            if table != currentTable {
+                storeColumns()
+                currentTable = table
+                columns = []
+                spellingColumns = [:]
+            }
             let generated = row[6] == "s"
             let identity: Column.Identity? = switch row[5] {
             case "a": .always
@@ -57,42 +109,93 @@ public struct SchemaInspector {
             default: nil
             }
             let collation = row[8].map { QualifiedName(row[7]!, $0) }
-            let identitySequence = row[11].map {
-                Sequence(name: QualifiedName(row[10]!, $0), type: row[12]!, start: Int64(row[13]!)!,
-                         increment: Int64(row[14]!)!, minValue: Int64(row[15]!)!, maxValue: Int64(row[16]!)!,
-                         cache: Int64(row[17]!)!, cycle: row[18] == "t")
-            }
-            tables[row[0]!]?.columns.append(Column(
-                name: row[1]!, type: row[2]!, notNull: row[3] == "t",
-                defaultExpression: generated ? nil : row[4], identity: identity, identitySequence: identitySequence,
-                generatedExpression: generated ? row[4] : nil, collation: collation, comment: row[9]))
+            let expression = row[4]
+            spellingColumns[Int(number)!] = .init(
+                quotedName: row[13]!, typeOid: row[11]!, collationOid: row[12]!,
+                kind: CatalogSpelling.TypeKind(type: row[14]!, category: row[15]!))
+            columns.append(Column(
+                name: row[1]!, type: row[2]!, notNull: row.isTrue(3),
+                defaultExpression: generated ? nil : expression, identity: identity,
+                identitySequence: identity == nil ? nil : identitySequences[table + ":" + number],
+                generatedExpression: generated ? expression : nil, collation: collation,
+                storage: row[16].map(storageName), typeStorage: row[16] == nil ? nil : storageName(row[17]!),
+                comment: row[9]))
         }
-        for row in try rows(CatalogQueries.constraints) {
-            guard let kind = Constraint.Kind(rawValue: row[2]!) else { continue }
-            let referenced = row[5].map { QualifiedName(row[4]!, $0) }
-            tables[row[0]!]?.constraints.append(Constraint(name: row[1]!, kind: kind, definition: row[3]!,
-                                                           referencedTable: referenced, comment: row[6]))
-        }
-        for row in try rows(CatalogQueries.indexes) {
-            tables[row[0]!]?.indexes.append(Index(name: row[1]!, definition: row[2]!, comment: row[3]))
-        }
+        storeColumns()
 
-        let sequences = try rows(CatalogQueries.sequences).map { row in
+        // Definitions PostgreSQL printed, or spelled here; those neither could do are asked
+        // for by oid afterwards.
+        let version = connection.serverVersionNumber
+        var constraints: [(table: String, constraint: Constraint)] = []
+        var unspelledConstraints: [String: Int] = [:]
+        try each(CatalogQueries.constraints(serverVersion: version), tableOids) { row in
+            guard let kind = Constraint.Kind(rawValue: row[2]!) else { return }
+            let printed = row[3]
+            let definition = printed ?? spelling.constraint(row)
+            if definition == nil {
+                unspelledConstraints[row[7]!] = constraints.count
+            } else if printed == nil {
+                spelled.constraints.insert(row[1]!)
+            }
+            let referenced = row[5].map { QualifiedName(row[4]!, $0) }
+            constraints.append((row[0]!, Constraint(name: row[1]!, kind: kind, definition: definition ?? "",
+                                                    referencedTable: referenced, comment: row[6])))
+        }
+        if !unspelledConstraints.isEmpty {
+            try each(CatalogQueries.constraintDefinitions, ["{" + unspelledConstraints.keys.joined(separator: ",") + "}"]) { row in
+                constraints[unspelledConstraints[row[0]!]!].constraint.definition = row[1]!
+            }
+        }
+        for (table, constraint) in constraints { tables[table]?.constraints.append(constraint) }
+
+        try each(CatalogQueries.operatorClasses, []) { row in
+            spelling.operatorClasses[row[0]!] = .init(method: row[1]!, inputType: row[2]!, isDefault: row.isTrue(3))
+        }
+        var indexes: [(table: String, index: Index)] = []
+        var unspelledIndexes: [String: Int] = [:]
+        try each(CatalogQueries.indexes(serverVersion: version), tableOids) { row in
+            let printed = row[2]
+            let definition = printed ?? spelling.index(row)
+            if definition == nil {
+                unspelledIndexes[row[4]!] = indexes.count
+            } else if printed == nil {
+                spelled.indexes.insert(row[1]!)
+            }
+            indexes.append((row[0]!, Index(name: row[1]!, definition: definition ?? "", comment: row[3])))
+        }
+        if !unspelledIndexes.isEmpty {
+            try each(CatalogQueries.indexDefinitions, ["{" + unspelledIndexes.keys.joined(separator: ",") + "}"]) { row in
+                indexes[unspelledIndexes[row[0]!]!].index.definition = row[1]!
+            }
+        }
+        for (table, index) in indexes { tables[table]?.indexes.append(index) }
+
+        let sequences = try all(CatalogQueries.sequences) { row in
             Sequence(name: QualifiedName(row[0]!, row[1]!), type: row[2]!,
                      start: Int64(row[3]!)!, increment: Int64(row[4]!)!, minValue: Int64(row[5]!)!,
-                     maxValue: Int64(row[6]!)!, cache: Int64(row[7]!)!, cycle: row[8] == "t",
+                     maxValue: Int64(row[6]!)!, cache: Int64(row[7]!)!, cycle: row.isTrue(8),
                      ownedBy: row[10].map { ColumnRef(table: QualifiedName(row[9]!, $0), column: row[11]!) },
                      comment: row[12])
         }
-        let enums = try rows(CatalogQueries.enums).map { row in
+        let enums = try all(CatalogQueries.enums) { row in
             EnumType(name: QualifiedName(row[0]!, row[1]!), labels: parseTextArray(row[2] ?? "{}"), comment: row[3])
         }
-        let extensions = try rows(CatalogQueries.extensions).map { Extension(name: $0[0]!, schema: $0[1]!) }
-        let others = try rows(CatalogQueries.otherObjects).map {
+        let extensions = try all(CatalogQueries.extensions) { Extension(name: $0[0]!, schema: $0[1]!) }
+        let others = try all(CatalogQueries.otherObjects) {
             ObjectRef(kind: $0[0]!, identity: $0[1]!, definition: $0[2] ?? "")
         }
         return SchemaModel(schemas: schemaList, tables: order.compactMap { tables[$0] },
                            sequences: sequences, enums: enums, extensions: extensions, otherObjects: others)
+    }
+}
+
+/// The `SET STORAGE` word for a `pg_attribute.attstorage` / `pg_type.typstorage` letter.
+func storageName(_ letter: String) -> String {
+    switch letter {
+    case "p": "plain"
+    case "e": "external"
+    case "m": "main"
+    default: "extended"
     }
 }
 

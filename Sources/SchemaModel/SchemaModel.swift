@@ -142,13 +142,21 @@ public struct Column: Sendable, Hashable, Codable {
     public var generatedExpression: String?
     /// Collation, only when it differs from the type's default.
     public var collation: QualifiedName?
+    /// `SET STORAGE` (`plain`, `external`, `extended`, `main`), only when it differs from
+    /// the type's default.
+    public var storage: String?
+    /// The type's default storage, recorded with `storage` (to set it back).
+    public var typeStorage: String?
     /// `COMMENT ON COLUMN`.
     public var comment: String?
 
     /// A column with the given attributes.
     public init(name: String, type: String, notNull: Bool = false, defaultExpression: String? = nil,
                 identity: Identity? = nil, identitySequence: Sequence? = nil, generatedExpression: String? = nil,
-                collation: QualifiedName? = nil, comment: String? = nil) {
+                collation: QualifiedName? = nil, storage: String? = nil, typeStorage: String? = nil,
+                comment: String? = nil) {
+        self.storage = storage
+        self.typeStorage = typeStorage
         self.identitySequence = identitySequence
         self.name = name
         self.type = type

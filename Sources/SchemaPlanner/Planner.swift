@@ -126,6 +126,7 @@ public enum Planner {
             }
             let columns = table.columns.map { "    " + columnDefinition($0) }.joined(separator: ",\n")
             return [PlanStep(sql: "CREATE \(unlogged)TABLE \(table.name.sql) (\n\(columns)\n)\(partitioned)", summary: "create table \(table.name)")]
+                + table.columns.compactMap { column in column.storage.map { setStorage(table.name, column.name, $0) } }
 
         case .setOwner(let name, let owner):
             return [PlanStep(sql: "ALTER TABLE \(name.sql) OWNER TO \(owner.map(quoteIdentifier) ?? "CURRENT_USER")",
@@ -152,6 +153,7 @@ public enum Planner {
             if column.generatedExpression != nil || column.identity != nil { hazards.append(.tableRewrite) }
             return [PlanStep(sql: "ALTER TABLE \(table.sql) ADD COLUMN \(columnDefinition(column))",
                              summary: "add column \(column.name) to \(table)", hazards: hazards)]
+                + (column.storage.map { [setStorage(table, column.name, $0)] } ?? [])
 
         case .dropColumn(let table, let column):
             return [PlanStep(sql: "ALTER TABLE \(table.sql) DROP COLUMN \(quoteIdentifier(column))",
@@ -207,6 +209,12 @@ public enum Planner {
             steps.append(PlanStep(sql: "\(prefix) TYPE \(to.type)\(collate) USING \(quoteIdentifier(to.name))\(via)::\(to.type)",
                                   summary: "change type of \(table).\(to.name) from \(from.type) to \(to.type)", hazards: hazards))
         }
+        // A type change also sets the storage back to the new type's default.
+        if typeChanged, let storage = to.storage {
+            steps.append(setStorage(table, to.name, storage))
+        } else if !typeChanged, from.storage != to.storage, let storage = to.storage ?? from.typeStorage {
+            steps.append(setStorage(table, to.name, storage))
+        }
         if let expression = to.defaultExpression, defaultChanged || typeChanged {
             steps.append(PlanStep(sql: "\(prefix) SET DEFAULT \(expression)", summary: "set default of \(table).\(to.name)"))
         }
@@ -231,6 +239,12 @@ public enum Planner {
                                   summary: "change identity options of \(table).\(to.name)"))
         }
         return steps
+    }
+
+    /// `SET STORAGE` of a column (no rewrite: it applies to values stored from then on).
+    static func setStorage(_ table: QualifiedName, _ column: String, _ storage: String) -> PlanStep {
+        PlanStep(sql: "ALTER TABLE \(table.sql) ALTER COLUMN \(quoteIdentifier(column)) SET STORAGE \(storage.uppercased())",
+                 summary: "store \(table).\(column) \(storage)", hazards: [.lock("ACCESS EXCLUSIVE")])
     }
 
     /// True when every value of `from` fits `to` unchanged (a widening).

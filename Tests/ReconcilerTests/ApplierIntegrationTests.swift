@@ -21,6 +21,7 @@ import TestSupport
             score integer constraint people_score_check check (score >= 0)
         );
         create index people_name on public.people (name);
+        alter table public.people alter column moods set storage main;
         create table public.obsolete (id integer primary key);
         """
 
@@ -40,6 +41,7 @@ import TestSupport
             email text
         );
         create index people_age on public.people (age desc);
+        alter table public.people alter column name set storage main, alter column email set storage external;
         create table reporting.summary (
             mood public.mood primary key,
             people integer not null default 0
@@ -87,6 +89,10 @@ import TestSupport
                                      on: database) == [["{sad,ok,happy}", "{red,amber,green,blue}"]])
         #expect(try Integration.rows("select pg_get_expr(adbin, adrelid) from pg_attrdef where adrelid = 'people'::regclass order by adnum",
                                      on: database) == [["18"], ["'happy'::mood"]])
+        #expect(try Integration.rows("""
+            select attname::text, attstorage::text from pg_attribute
+            where attrelid = 'people'::regclass and attname in ('name', 'moods', 'email') order by attname
+            """, on: database) == [["email", "e"], ["moods", "x"], ["name", "m"]])
     }
 
     @Test func destructiveChangeIsRefusedAndNothingChanges() throws {

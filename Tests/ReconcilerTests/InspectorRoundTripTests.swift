@@ -40,6 +40,8 @@ struct RepresentativeSchema: Sendable, CustomTestStringConvertible {
             );
             comment on table app.customers is 'people who pay';
             comment on column app.customers.email is 'primary contact';
+            alter table app.customers alter column name set storage main;
+            alter table app.customers alter column tags set storage external;
             comment on constraint customers_email_key on app.customers is 'one account per address';
 
             create table app.orders (

@@ -92,6 +92,30 @@ import Testing
                                            to: Column(name: "c", type: "integer"), castViaText: false)]).steps.contains { $0.isDestructive })
     }
 
+    @Test func storageIsSetOnlyWhereItDiffersFromTheTypeDefault() {
+        let plain = Column(name: "body", type: "text")
+        let main = Column(name: "body", type: "text", storage: "main", typeStorage: "extended")
+        let prefix = "ALTER TABLE \"public\".\"t1\" ALTER COLUMN \"body\""
+        #expect(Planner.plan([.alterColumn(Self.t1, from: plain, to: main, castViaText: false)]).steps.map(\.sql)
+                == ["\(prefix) SET STORAGE MAIN"])
+        // Back to the type's default, which the current column recorded.
+        #expect(Planner.plan([.alterColumn(Self.t1, from: main, to: plain, castViaText: false)]).steps.map(\.sql)
+                == ["\(prefix) SET STORAGE EXTENDED"])
+        // A type change resets storage to the new type's default; a wanted one is set after it.
+        var varchar = main
+        varchar.type = "character varying"
+        #expect(Planner.plan([.alterColumn(Self.t1, from: plain, to: varchar, castViaText: false)]).steps.map(\.sql) == [
+            "\(prefix) TYPE character varying USING \"body\"::character varying",
+            "\(prefix) SET STORAGE MAIN",
+        ])
+        #expect(Planner.plan([.addColumn(Self.t1, main)]).steps.map(\.sql) == [
+            "ALTER TABLE \"public\".\"t1\" ADD COLUMN \"body\" text",
+            "\(prefix) SET STORAGE MAIN",
+        ])
+        #expect(SchemaDiffer.diff(desired: SchemaModel(tables: [Table(name: Self.t1, columns: [main])]),
+                                  current: SchemaModel(tables: [Table(name: Self.t1, columns: [plain])])).changes.count == 1)
+    }
+
     @Test func defaultAndIdentityAreMovedAroundATypeChange() {
         let steps = Planner.plan([.alterColumn(Self.t1,
                                                from: Column(name: "id", type: "integer", notNull: false, defaultExpression: "0"),

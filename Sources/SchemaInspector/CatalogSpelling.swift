@@ -1,0 +1,181 @@
+import Postgres
+
+/// Spells index and constraint definitions from catalog rows exactly as `pg_get_indexdef`
+/// and `pg_get_constraintdef` print them, for the common shapes. Those functions open every
+/// table or look every column up one at a time, which for thousands of tables is most of an
+/// inspection; the client already has the names. Anything outside the shapes handled here
+/// returns nil and is left to PostgreSQL. An integration test holds the spelling to
+/// PostgreSQL's byte for byte.
+struct CatalogSpelling {
+    /// A column as the definitions need it.
+    struct Column {
+        /// `quote_ident(attname)`.
+        var quotedName: String
+        var typeOid: String
+        var collationOid: String
+        var kind: TypeKind
+    }
+
+    /// The kinds of column type whose default operator class is a polymorphic one.
+    enum TypeKind {
+        case array, enumeration, range, multirange, other
+
+        /// From `pg_type.typtype` and `typcategory`.
+        init(type: String, category: String) {
+            switch (type, category) {
+            case ("b", "A"): self = .array
+            case ("e", _): self = .enumeration
+            case ("r", _): self = .range
+            case ("m", _): self = .multirange
+            default: self = .other
+            }
+        }
+
+        /// The pseudo-type (`anyarray`, …) operator classes for this kind take.
+        var polymorphicType: String? {
+            switch self {
+            case .array: "2277"
+            case .enumeration: "3500"
+            case .range: "3831"
+            case .multirange: "4537"
+            case .other: nil
+            }
+        }
+    }
+
+    /// An operator class, to tell whether an index column uses its type's default one.
+    struct OperatorClass {
+        var method: String
+        var inputType: String
+        var isDefault: Bool
+    }
+
+    /// `quote_ident(schema) || '.' || quote_ident(name)` of each managed table, by oid.
+    var tableNames: [String: String] = [:]
+    /// Columns of each managed (non-partition) table, by table oid and column number.
+    var columns: [String: [Int: Column]] = [:]
+    /// Operator classes by oid.
+    var operatorClasses: [String: OperatorClass] = [:] {
+        didSet {
+            exactDefaults = Set(operatorClasses.values.filter(\.isDefault).map { $0.method + ":" + $0.inputType })
+        }
+    }
+    /// `method:type` for every type with a default operator class of its own in a method.
+    private var exactDefaults: Set<String> = []
+
+    static let btree = "403"
+    static let varchar = "1043"
+    static let text = "25"
+
+    /// The index definition from the columns of an index query row, or nil when the shape
+    /// is not one spelled here.
+    func index(_ row: ResultRow) -> String? {
+        guard let table = row[0], let tableName = tableNames[table], let columns = columns[table],
+              let name = row[5], let method = row[8], let methodName = row[9],
+              let keyCount = row[10].flatMap({ Int($0) }) else { return nil }
+        let keys = Self.numbers(row[11]), classes = Self.words(row[12])
+        let collations = Self.words(row[13]), options = Self.numbers(row[14])
+        guard keys.count >= keyCount, classes.count == keyCount, collations.count == keyCount,
+              options.count == keyCount else { return nil }
+        var keyParts: [String] = [], included: [String] = []
+        for (position, number) in keys.enumerated() {
+            guard let column = columns[number] else { return nil }
+            if position >= keyCount {
+                included.append(column.quotedName)
+                continue
+            }
+            // The type's default operator class and the column's own collation, which the
+            // definition leaves out.
+            guard let opclass = operatorClasses[classes[position]], isDefault(opclass, for: column, in: method),
+                  collations[position] == "0" || collations[position] == column.collationOid else { return nil }
+            // DESC and NULLS FIRST (indoption bits 1 and 2) exist only for btree here.
+            let option = options[position]
+            guard option == 0 || (method == Self.btree && option & ~3 == 0) else { return nil }
+            let order = switch option {
+            case 1: " DESC NULLS LAST"
+            case 2: " NULLS FIRST"
+            case 3: " DESC"
+            default: ""
+            }
+            keyParts.append(column.quotedName + order)
+        }
+        var definition = "CREATE " + (row.isTrue(6) ? "UNIQUE " : "") + "INDEX " + name + " ON "
+            + (row.isTrue(7) ? "ONLY " : "") + tableName + " USING " + methodName
+            + " (" + keyParts.joined(separator: ", ") + ")"
+        if !included.isEmpty { definition += " INCLUDE (" + included.joined(separator: ", ") + ")" }
+        return definition
+    }
+
+    /// Whether `opclass` is the one PostgreSQL picks for `column` in `method` when none is
+    /// named (`GetDefaultOpClass`): the type's own default; else text's for varchar, or the
+    /// polymorphic one (`anyarray`, `anyenum`, …) for its kind. Other cases (domains, other
+    /// binary-coercible types) are left to `pg_get_indexdef`.
+    private func isDefault(_ opclass: OperatorClass, for column: Column, in method: String) -> Bool {
+        guard opclass.isDefault, opclass.method == method else { return false }
+        if opclass.inputType == column.typeOid { return true }
+        if exactDefaults.contains(method + ":" + column.typeOid) { return false }
+        if column.typeOid == Self.varchar { return opclass.inputType == Self.text }
+        return column.kind.polymorphicType == opclass.inputType
+    }
+
+    /// The definition of a primary key, unique constraint or foreign key from the columns of
+    /// a constraint query row, or nil when it is not spelled here.
+    func constraint(_ row: ResultRow) -> String? {
+        guard let table = row[0], let kind = row[2], let ownColumns = columns[table],
+              let own = Self.names(Self.numbers(row[8]), in: ownColumns) else { return nil }
+        var definition: String
+        switch kind {
+        case "p": definition = "PRIMARY KEY (" + own + ")"
+        case "u": definition = "UNIQUE (" + own + ")"
+        case "f":
+            guard let referenced = row[10], let referencedName = tableNames[referenced],
+                  let referencedColumns = columns[referenced],
+                  let theirs = Self.names(Self.numbers(row[9]), in: referencedColumns) else { return nil }
+            definition = "FOREIGN KEY (" + own + ") REFERENCES " + referencedName + "(" + theirs + ")"
+            switch row[11] {
+            case "f": definition += " MATCH FULL"
+            case "p": definition += " MATCH PARTIAL"
+            default: break
+            }
+            if let action = Self.action(row[12]) { definition += " ON UPDATE " + action }
+            if let action = Self.action(row[13]) { definition += " ON DELETE " + action }
+        default:
+            return nil
+        }
+        if row.isTrue(14) { definition += " DEFERRABLE" }
+        if row.isTrue(15) { definition += " INITIALLY DEFERRED" }
+        if !row.isTrue(16) { definition += " NOT VALID" }
+        return definition
+    }
+
+    private static func action(_ code: String?) -> String? {
+        switch code {
+        case "r": "RESTRICT"
+        case "c": "CASCADE"
+        case "n": "SET NULL"
+        case "d": "SET DEFAULT"
+        default: nil
+        }
+    }
+
+    /// `a, b` for column numbers, or nil if one is unknown (or there are none).
+    private static func names(_ numbers: [Int], in columns: [Int: Column]) -> String? {
+        var names: [String] = []
+        for number in numbers {
+            guard let column = columns[number] else { return nil }
+            names.append(column.quotedName)
+        }
+        return names.isEmpty ? nil : names.joined(separator: ", ")
+    }
+
+    /// The numbers of an `int2vector` (`1 2`) or `int2[]` (`{1,2}`) as text.
+    static func numbers(_ text: String?) -> [Int] {
+        words(text).compactMap { Int($0) }
+    }
+
+    /// The elements of an `oidvector` (`1 2`) or array (`{1,2}`) of numbers as text.
+    static func words(_ text: String?) -> [String] {
+        guard let text else { return [] }
+        return text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "{" || $0 == "}" }).map(String.init)
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import Postgres
+@testable import SchemaInspector
+import Testing
+import TestSupport
+
+/// The inspector spells the common index and constraint shapes itself (`CatalogSpelling`)
+/// instead of calling `pg_get_indexdef` / `pg_get_constraintdef`, which open every table or
+/// look every column up one at a time. These tests hold that spelling to PostgreSQL's, byte
+/// for byte, over many shapes, and check which shapes the client spells, so that neither a
+/// spelling drift nor a silently disabled path goes unnoticed.
+@Suite("Catalog spelling of indexes and constraints", .serialized)
+struct CatalogSpellingTests {
+    static let schema = """
+        create schema "Odd Schema";
+        create type status as enum ('a', 'b');
+        create domain positive as integer check (value > 0);
+        create table parent (id integer primary key, code text not null, unique (code), unique (id, code));
+        create table "Odd Schema"."Mixed Case" (
+            "Id" bigint,
+            "select" text,
+            v varchar(20),
+            c text collate "C",
+            doc jsonb,
+            words tsvector,
+            during tstzrange,
+            at timestamptz,
+            tags integer[],
+            s status,
+            p positive,
+            parent_id integer,
+            parent_code text,
+            constraint "Mixed PK" primary key ("Id"),
+            constraint mixed_unique_pair unique ("select", v),
+            constraint mixed_unique_deferred unique (at) deferrable initially deferred,
+            constraint mixed_unique_deferrable unique (c) deferrable,
+            constraint mixed_fk_plain foreign key (parent_id) references parent (id),
+            constraint mixed_fk_actions foreign key (parent_id) references parent (id)
+                on update cascade on delete set null,
+            constraint mixed_fk_restrict foreign key (parent_code) references parent (code)
+                match full on update restrict on delete set default,
+            constraint mixed_fk_cascade foreign key (parent_id) references parent (id) on delete cascade,
+            constraint mixed_fk_deferred foreign key (parent_id) references parent (id) deferrable initially deferred,
+            constraint mixed_check check (p < 1000)
+        );
+        alter table "Odd Schema"."Mixed Case"
+            add constraint mixed_fk_not_valid foreign key (parent_id) references parent (id) not valid;
+        alter table "Odd Schema"."Mixed Case"
+            add constraint mixed_fk_set_null_column foreign key (parent_id, parent_code) references parent (id, code)
+                on delete set null (parent_id);
+        create table composite (a integer, b integer, c integer,
+            constraint composite_pk primary key (a, b),
+            constraint composite_self_fk foreign key (b, a) references composite (a, b),
+            constraint composite_include unique (c) include (a),
+            constraint composite_nulls unique nulls not distinct (c, b),
+            constraint composite_exclusion exclude using btree (c with =));
+
+        create index ix_plain on "Odd Schema"."Mixed Case" ("select");
+        create index "Ix Multi" on "Odd Schema"."Mixed Case" ("Id", "select" desc, v nulls first, at desc nulls last);
+        create index ix_asc_nulls_last on "Odd Schema"."Mixed Case" (at asc nulls last);
+        create index ix_desc_nulls_first on "Odd Schema"."Mixed Case" (at desc nulls first);
+        create unique index ix_unique on "Odd Schema"."Mixed Case" (v);
+        create index ix_include on "Odd Schema"."Mixed Case" (v) include ("select", at);
+        create index ix_varchar on "Odd Schema"."Mixed Case" (v);
+        create index ix_column_collation on "Odd Schema"."Mixed Case" (c);
+        create index ix_same_collation on "Odd Schema"."Mixed Case" (c collate "C");
+        create index ix_other_collation on "Odd Schema"."Mixed Case" ("select" collate "C");
+        create index ix_pattern on "Odd Schema"."Mixed Case" ("select" text_pattern_ops);
+        create index ix_hash on "Odd Schema"."Mixed Case" using hash ("select");
+        create index ix_gin_jsonb on "Odd Schema"."Mixed Case" using gin (doc);
+        create index ix_gin_jsonb_path on "Odd Schema"."Mixed Case" using gin (doc jsonb_path_ops);
+        create index ix_gin_tsvector on "Odd Schema"."Mixed Case" using gin (words);
+        create index ix_gist_range on "Odd Schema"."Mixed Case" using gist (during);
+        create index ix_brin on "Odd Schema"."Mixed Case" using brin (at);
+        create index ix_gin_array on "Odd Schema"."Mixed Case" using gin (tags);
+        create index ix_enum on "Odd Schema"."Mixed Case" (s);
+        create index ix_enum_hash on "Odd Schema"."Mixed Case" using hash (s);
+        create index ix_btree_array on "Odd Schema"."Mixed Case" (tags);
+        create index ix_domain on "Odd Schema"."Mixed Case" (p);
+        create index ix_expression on "Odd Schema"."Mixed Case" (lower("select"));
+        create index ix_partial on "Odd Schema"."Mixed Case" (at) where "Id" > 0;
+        create index ix_fillfactor on "Odd Schema"."Mixed Case" (at) with (fillfactor = 70);
+        create unique index ix_nulls_not_distinct on "Odd Schema"."Mixed Case" (v) nulls not distinct;
+
+        create table measurements (at date not null, site integer not null, value numeric)
+            partition by range (at);
+        create table measurements_2026 partition of measurements
+            for values from ('2026-01-01') to ('2027-01-01');
+        create index ix_partitioned on measurements (site, at desc);
+        alter table measurements add constraint measurements_pk primary key (at, site);
+        alter table measurements add constraint measurements_fk foreign key (site) references parent (id);
+        create index ix_on_partition on measurements_2026 (value);
+        """
+
+    /// Indexes the client must spell itself.
+    static let clientIndexes: Set<String> = [
+        "ix_plain", "Ix Multi", "ix_asc_nulls_last", "ix_desc_nulls_first", "ix_unique", "ix_include",
+        "ix_varchar", "ix_column_collation", "ix_same_collation", "ix_hash", "ix_gin_jsonb",
+        "ix_gin_tsvector", "ix_brin", "ix_partitioned", "ix_gist_range", "ix_gin_array", "ix_enum", "ix_enum_hash",
+        "ix_btree_array",
+    ]
+
+    /// Constraints the client must spell itself.
+    static let clientConstraints: Set<String> = [
+        "parent_pkey", "parent_code_key", "parent_id_code_key", "Mixed PK", "mixed_unique_pair", "mixed_unique_deferred",
+        "mixed_unique_deferrable", "mixed_fk_plain", "mixed_fk_actions", "mixed_fk_restrict",
+        "mixed_fk_cascade", "mixed_fk_deferred", "mixed_fk_not_valid", "composite_pk", "composite_self_fk",
+        "measurements_pk", "measurements_fk",
+    ]
+
+    /// The spellings checked: PostgreSQL's own definition of every index and constraint of
+    /// `schema` next to what the inspector recorded, and which ones the client spelled.
+    struct Inspected {
+        var indexes: [String: (inspected: String, postgres: String)] = [:]
+        var constraints: [String: (inspected: String, postgres: String)] = [:]
+        var spelled = SchemaInspector.Spelled()
+    }
+
+    func inspect() throws -> Inspected {
+        let database = try TestPostgres.shared.makeDatabase()
+        defer { try? database.drop() }
+        let connection = try database.connect()
+        defer { connection.close() }
+        try connection.execute(Self.schema)
+        var result = Inspected()
+        let model = try SchemaInspector().inspect(connection, spelled: &result.spelled)
+        try connection.execute("SET search_path = pg_catalog")
+        let indexes = Dictionary(uniqueKeysWithValues: try connection.query("""
+            select c.relname, pg_get_indexdef(c.oid) from pg_class c where c.relkind in ('i', 'I')
+              and c.relnamespace in ('public'::regnamespace, '"Odd Schema"'::regnamespace)
+            """).rows.map { ($0[0]!, $0[1]!) })
+        let constraints = Dictionary(uniqueKeysWithValues: try connection.query("""
+            select conname, pg_get_constraintdef(oid) from pg_constraint
+            where connamespace in ('public'::regnamespace, '"Odd Schema"'::regnamespace) and contypid = 0 and conparentid = 0
+            """).rows.map { ($0[0]!, $0[1]!) })
+        for table in model.tables {
+            for index in table.indexes { result.indexes[index.name] = (index.definition, indexes[index.name] ?? "missing") }
+            for constraint in table.constraints {
+                result.constraints[constraint.name] = (constraint.definition, constraints[constraint.name] ?? "missing")
+            }
+        }
+        return result
+    }
+
+    @Test("index definitions match pg_get_indexdef, and the common shapes are spelled by the client")
+    func indexes() throws {
+        let inspected = try inspect()
+        #expect(inspected.indexes.count == 28)
+        for (name, definition) in inspected.indexes {
+            #expect(definition.inspected == definition.postgres, "index \(name)")
+        }
+        #expect(inspected.spelled.indexes == Self.clientIndexes)
+    }
+
+    @Test("constraint definitions match pg_get_constraintdef, and the common shapes are spelled by the client")
+    func constraints() throws {
+        let inspected = try inspect()
+        #expect(inspected.constraints.count == 22)
+        for (name, definition) in inspected.constraints {
+            #expect(definition.inspected == definition.postgres, "constraint \(name)")
+        }
+        #expect(inspected.spelled.constraints == Self.clientConstraints)
+    }
+
+    @Test("defaults without column references are printed as pg_get_expr prints them with the table")
+    func defaults() throws {
+        let database = try TestPostgres.shared.makeDatabase()
+        defer { try? database.drop() }
+        let connection = try database.connect()
+        defer { connection.close() }
+        try connection.execute("""
+            create sequence counter;
+            create table t (
+                a integer default 42, b text default 'x'::text || 'y', c timestamptz default now(),
+                d bigint default nextval('counter'), e numeric default (1.5 * 2), f integer[] default '{1,2}',
+                g integer generated always as (a * 2) stored, h jsonb default '{"k": [1, 2]}');
+            """)
+        let rows = try connection.query("""
+            select a.attname, \(CatalogQueries.expression("d.adbin", relation: "d.adrelid")), pg_get_expr(d.adbin, d.adrelid)
+            from pg_attrdef d join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum
+            where d.adrelid = 't'::regclass
+            """).rows
+        #expect(rows.count == 8)
+        for row in rows {
+            #expect(row[1] == row[2], "default of \(row[0]!)")
+        }
+    }
+}
