@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresServer", "SQLText", "TestSupport"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest"]),
         .testTarget(name: "SchemaDiffTests", dependencies: ["SchemaModel", "SchemaDiff", "SchemaPlanner", "SQLText"]),
-        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "SchemaInspector", "Postgres", "TestSupport"]),
+        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "SchemaInspector", "Manifest", "Postgres", "PostgresServer", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Git", "Postgres", "TestSupport"]),
     ]
 )

@@ -6,8 +6,10 @@ import PostgresServer
 /// and drop scratch databases.
 public protocol DevServer: AnyObject {
     /// A connection string to a database of the dev server from which scratch databases
-    /// can be created (the caller replaces the database name).
-    func adminConnectionInfo() throws -> String
+    /// can be created (the caller replaces the database name). `majorVersion` is the
+    /// target's PostgreSQL major version, when known: a server that can run several
+    /// versions picks that one.
+    func adminConnectionInfo(majorVersion: Int?) throws -> String
 }
 
 /// A dev server given by URL (`dev.url` / `--dev-url`).
@@ -17,33 +19,63 @@ public final class ExternalDevServer: DevServer {
     /// The server at `url` (a libpq URI or key=value string).
     public init(url: String) { self.url = url }
 
-    /// The URL as given.
-    public func adminConnectionInfo() throws -> String { url }
+    /// The URL as given, whatever the target's version (the user chose this server).
+    public func adminConnectionInfo(majorVersion: Int?) throws -> String { url }
 }
 
 /// The default dev server: a private PostgreSQL that drover starts under its state folder on
-/// first use and stops when it is released.
+/// first use and stops when it is released. It runs the target's major version when that
+/// version's server binaries are installed (one cluster per version, in `<directory>/<major>`),
+/// else the default installation's; the normaliser notes the mismatch.
 public final class EmbeddedDevServer: DevServer {
     private let directory: String
-    private var server: EmbeddedPostgres?
+    private let lock = NSLock()
+    private var servers: [Int: EmbeddedPostgres] = [:]
+    private var binaries: [Int: PostgresBinaries?] = [:]
+    private var defaultBinaries: PostgresBinaries?
 
-    /// A server kept in `directory` (created on first use).
+    /// Servers kept in `directory` (created on first use).
     public init(directory: String) { self.directory = directory }
 
-    /// Starts the server if needed and returns its `postgres` database.
-    public func adminConnectionInfo() throws -> String {
-        if let server { return server.connectionString(database: "postgres") }
-        let started = try EmbeddedPostgres(baseDirectory: directory)
-        try started.start()
-        server = started
-        return started.connectionString(database: "postgres")
+    /// Starts the server for `majorVersion` (or the default one) if needed and returns its
+    /// `postgres` database.
+    public func adminConnectionInfo(majorVersion: Int?) throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        let chosen = try binaries(for: majorVersion)
+        let major = chosen.majorVersion ?? 0
+        if let server = servers[major] { return server.connectionString(database: "postgres") }
+        let server = try EmbeddedPostgres(EmbeddedPostgres.Configuration(
+            baseDirectory: directory + "/" + (chosen.majorVersion.map(String.init) ?? "default"),
+            majorVersion: chosen.majorVersion, binDirectory: chosen.directory))
+        try server.start()
+        servers[major] = server
+        return server.connectionString(database: "postgres")
     }
 
-    /// Stops the server if it was started.
+    /// The binaries of `majorVersion` if installed, else the default installation's.
+    private func binaries(for majorVersion: Int?) throws -> PostgresBinaries {
+        if let majorVersion {
+            if binaries[majorVersion] == nil {
+                binaries[majorVersion] = .some(try? PostgresBinaries.locate(majorVersion: majorVersion))
+            }
+            if let found = binaries[majorVersion] ?? nil { return found }
+        }
+        if let defaultBinaries { return defaultBinaries }
+        let found = try PostgresBinaries.locate()
+        defaultBinaries = found
+        return found
+    }
+
+    /// Stops every server this instance started.
     public func stop() {
-        try? server?.stop()
-        server = nil
+        lock.lock()
+        defer { lock.unlock() }
+        for server in servers.values { try? server.stop() }
+        servers = [:]
     }
 
-    deinit { try? server?.stop() }
+    deinit {
+        for server in servers.values { try? server.stop() }
+    }
 }

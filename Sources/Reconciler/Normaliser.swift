@@ -9,26 +9,49 @@ import SQLText
 /// server and inspecting the result: PostgreSQL itself decides what the SQL means.
 public final class Normaliser {
     private let dev: DevServer
-    private var cache: [String: SchemaModel] = [:]
+    private var cache: [String: Normalised] = [:]
     nonisolated(unsafe) private static var counter = 0
     private static let counterLock = NSLock()
 
     /// A normaliser using `dev`.
     public init(dev: DevServer) { self.dev = dev }
 
+    /// A normalised declaration: the model, and the major version of the server that
+    /// produced it.
+    public struct Normalised: Sendable {
+        public var model: SchemaModel
+        public var devMajorVersion: Int
+
+        /// A warning when the dev server's major version is not the target's: PostgreSQL
+        /// may then spell definitions differently, or refuse SQL the target accepts.
+        public func versionWarning(targetMajorVersion: Int?) -> String? {
+            guard let target = targetMajorVersion, target != devMajorVersion else { return nil }
+            return "the declared SQL was normalised on PostgreSQL \(devMajorVersion) but the target runs \(target); "
+                + "install the PostgreSQL \(target) server binaries (or set dev.url to a \(target) server) for exact results"
+        }
+    }
+
     /// The model of `sql` restricted to `schemas` (empty: all). `origin` is where the SQL's
     /// first line sits in its file, so errors point at the manifest line.
-    ///
-    /// Results are cached by SQL text and schema list for the life of the process, so an
-    /// unchanged manifest costs no dev-server work after the first pass.
     public func model(for sql: String, origin: SourceLocation, schemas: [String]) throws(ReconcileError) -> SchemaModel {
-        let key = schemas.joined(separator: "\u{0}") + "\u{1}" + sql
+        try normalise(sql, origin: origin, schemas: schemas, targetMajorVersion: nil).model
+    }
+
+    /// Normalises `sql` restricted to `schemas` (empty: all) on the dev server, of the
+    /// target's major version `targetMajorVersion` where the dev server can run it. `origin`
+    /// is where the SQL's first line sits in its file, so errors point at the manifest line.
+    ///
+    /// Results are cached by SQL text, schema list and version for the life of the process,
+    /// so an unchanged manifest costs no dev-server work after the first pass.
+    public func normalise(_ sql: String, origin: SourceLocation, schemas: [String],
+                          targetMajorVersion: Int?) throws(ReconcileError) -> Normalised {
+        let key = "\(targetMajorVersion ?? 0)\u{2}" + schemas.joined(separator: "\u{0}") + "\u{1}" + sql
         if let cached = cache[key] { return cached }
 
         let adminInfo: String
         let admin: Connection
         do {
-            adminInfo = try dev.adminConnectionInfo()
+            adminInfo = try dev.adminConnectionInfo(majorVersion: targetMajorVersion)
             admin = try Connection(adminInfo)
         } catch {
             throw ReconcileError(.devDatabaseFailed, "cannot reach the dev database: \(error)")
@@ -61,8 +84,9 @@ public final class Normaliser {
         } catch {
             throw ReconcileError(.devDatabaseFailed, "dev database: \(error)")
         }
-        cache[key] = model
-        return model
+        let normalised = Normalised(model: model, devMajorVersion: admin.serverVersionNumber / 10000)
+        cache[key] = normalised
+        return normalised
     }
 
     /// `file:line:column: ERROR 42601: message` for an error in one statement.

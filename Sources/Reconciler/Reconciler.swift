@@ -47,15 +47,22 @@ public final class Reconciler {
     public func reconcile(_ manifest: AtlasSchema, configMaps: [String: ConfigMap], revision: String,
                           previous: StatusReport?) -> StatusReport {
         let ref = StatusReport.ManifestRef(path: manifest.file, name: manifest.name, document: manifest.documentIndex)
-        let warnings = manifest.warnings.map(\.description)
+        var warnings = manifest.warnings.map(\.description)
         var targetName: String?
         do {
             let target = try resolveTarget(manifest)
             targetName = target.name
             let (sql, origin) = try Self.desiredSQL(manifest, configMaps: configMaps)
-            let desired = try normaliser.model(for: sql, origin: origin, schemas: manifest.schemas)
             let conninfo = try connectionInfo(for: manifest, target: target)
-            let outcome = try apply(desired: desired, conninfo: conninfo, manifest: manifest)
+            // The target first, for its major version (the dev server runs the same one where
+            // it can); an unreachable target is reported after the declared SQL is checked.
+            let connection = Result { try Connection(conninfo) }
+            let targetVersion = (try? connection.get()).map { $0.serverVersionNumber / 10000 }
+            defer { (try? connection.get())?.close() }
+            let desired = try normaliser.normalise(sql, origin: origin, schemas: manifest.schemas,
+                                                   targetMajorVersion: targetVersion)
+            if let warning = desired.versionWarning(targetMajorVersion: targetVersion) { warnings.append(warning) }
+            let outcome = try apply(desired: desired.model, connection: connection, manifest: manifest)
             var report = StatusReport(manifest: ref, environment: environment, target: target.name, revision: revision,
                                       reason: .noChanges, message: "", warnings: warnings,
                                       lastApplied: previous?.lastApplied)
@@ -164,14 +171,14 @@ public final class Reconciler {
 
     /// Plans and applies in one transaction under the advisory lock, verifying before commit.
     /// Returns the applied plan, or nil when there was nothing to do.
-    private func apply(desired: SchemaModel, conninfo: String, manifest: AtlasSchema) throws(ReconcileError) -> Plan? {
+    private func apply(desired: SchemaModel, connection opened: Result<Connection, any Error>,
+                       manifest: AtlasSchema) throws(ReconcileError) -> Plan? {
         let connection: Connection
         do {
-            connection = try Connection(conninfo)
+            connection = try opened.get()
         } catch {
             throw ReconcileError(.targetUnreachable, "\(error)")
         }
-        defer { connection.close() }
         let policy = DiffPolicy(exclude: manifest.exclude, skip: manifest.policy.skip)
         return try Applier(settings: settings, policy: policy).apply(desired: desired, schemas: manifest.schemas,
                                                      allowDestructive: !manifest.policy.destructiveIsError, on: connection)

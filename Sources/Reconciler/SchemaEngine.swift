@@ -19,6 +19,8 @@ public final class SchemaEngine {
         public var allowDestructive: Bool
         /// The manifest's exclusions and skipped change kinds.
         public var policy = DiffPolicy()
+        /// Things the user should know (e.g. a dev server of another major version).
+        public var warnings: [String] = []
     }
 
     private let normaliser: Normaliser
@@ -31,14 +33,31 @@ public final class SchemaEngine {
     }
 
     /// Reads `path`, a `.sql` file or a manifest (its first AtlasSchema document), and
-    /// normalises the SQL it declares.
-    public func desired(from path: String) throws(ReconcileError) -> Desired {
+    /// normalises the SQL it declares: on a dev server of the same major version as the
+    /// database at `targetURL` where it can, so definitions are spelled as the target spells
+    /// them.
+    public func desired(from path: String, targetURL: String? = nil) throws(ReconcileError) -> Desired {
+        let targetVersion = targetURL.flatMap { url -> Int? in
+            guard let connection = try? Connection(url) else { return nil }
+            defer { connection.close() }
+            return connection.serverVersionNumber / 10000
+        }
+        var desired = try declared(in: path, targetMajorVersion: targetVersion)
+        if let warning = desired.normalised.versionWarning(targetMajorVersion: targetVersion) {
+            desired.result.warnings.append(warning)
+        }
+        return desired.result
+    }
+
+    private func declared(in path: String, targetMajorVersion: Int?) throws(ReconcileError)
+        -> (result: Desired, normalised: Normaliser.Normalised) {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ReconcileError(.invalidManifest, "\(path): cannot read the file")
         }
         guard path.hasSuffix(".yaml") || path.hasSuffix(".yml") else {
-            let model = try normaliser.model(for: text, origin: SourceLocation(file: path, line: 1, column: 1), schemas: [])
-            return Desired(model: model, schemas: [], allowDestructive: false)
+            let normalised = try normaliser.normalise(text, origin: SourceLocation(file: path, line: 1, column: 1), schemas: [],
+                                                      targetMajorVersion: targetMajorVersion)
+            return (Desired(model: normalised.model, schemas: [], allowDestructive: false), normalised)
         }
         let documents: [ParsedDocument]
         do {
@@ -58,9 +77,10 @@ public final class SchemaEngine {
         }
         guard let schema else { throw ReconcileError(.invalidManifest, "\(path): no AtlasSchema document") }
         let (sql, origin) = try Reconciler.desiredSQL(schema, configMaps: configMaps)
-        let model = try normaliser.model(for: sql, origin: origin, schemas: schema.schemas)
-        return Desired(model: model, schemas: schema.schemas, allowDestructive: !schema.policy.destructiveIsError,
-                       policy: DiffPolicy(exclude: schema.exclude, skip: schema.policy.skip))
+        let normalised = try normaliser.normalise(sql, origin: origin, schemas: schema.schemas,
+                                                  targetMajorVersion: targetMajorVersion)
+        return (Desired(model: normalised.model, schemas: schema.schemas, allowDestructive: !schema.policy.destructiveIsError,
+                        policy: DiffPolicy(exclude: schema.exclude, skip: schema.policy.skip)), normalised)
     }
 
     /// The plan that makes the database at `url` match `desired`.

@@ -42,8 +42,8 @@ public enum Change: Sendable, Hashable {
     case rebuildEnum(EnumType, columns: [TypedColumn])
     /// `CREATE SEQUENCE` (ownership is a separate change, after its table exists).
     case createSequence(Sequence)
-    /// `ALTER SEQUENCE` options.
-    case alterSequence(Sequence)
+    /// `ALTER SEQUENCE` options (`from`: the sequence as it is).
+    case alterSequence(Sequence, from: Sequence)
     /// `DROP SEQUENCE`; `ownerGoes` when its owning table or column is dropped in the same
     /// plan (the sequence may already be gone then).
     case dropSequence(QualifiedName, ownerGoes: Bool)

@@ -141,7 +141,7 @@ private struct DiffState {
             }
             var a = existing, b = sequence
             (a.ownedBy, a.comment, b.ownedBy, b.comment) = (nil, nil, nil, nil)
-            if a != b { changes.append(.alterSequence(b)) }
+            if a != b { changes.append(.alterSequence(b, from: a)) }
             if existing.ownedBy != sequence.ownedBy { changes.append(.setSequenceOwner(sequence.name, sequence.ownedBy)) }
             comment(.sequence(sequence.name), desired: sequence.comment, current: existing.comment)
         }

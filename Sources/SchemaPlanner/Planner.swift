@@ -105,8 +105,10 @@ public enum Planner {
         case .createSequence(let sequence):
             return [PlanStep(sql: "CREATE SEQUENCE \(sequence.name.sql)\(sequenceOptions(sequence))", summary: "create sequence \(sequence.name)")]
 
-        case .alterSequence(let sequence):
-            return [PlanStep(sql: "ALTER SEQUENCE \(sequence.name.sql)\(sequenceOptions(sequence))", summary: "alter sequence \(sequence.name)")]
+        case .alterSequence(let sequence, let old):
+            return [keepInBounds(sequence.name, from: old, to: sequence),
+                    PlanStep(sql: "ALTER SEQUENCE \(sequence.name.sql)\(sequenceOptions(sequence))", summary: "alter sequence \(sequence.name)")]
+                .compactMap { $0 }
 
         case .dropSequence(let name, let ownerGoes):
             return [PlanStep(sql: "DROP SEQUENCE \(ownerGoes ? "IF EXISTS " : "")\(name.sql)", summary: "drop sequence \(name)",
@@ -233,12 +235,26 @@ public enum Planner {
         if from.identity != nil, to.identity != nil, let wanted = to.identitySequence, let now = from.identitySequence,
            (wanted.increment, wanted.minValue, wanted.maxValue, wanted.start, wanted.cache, wanted.cycle)
             != (now.increment, now.minValue, now.maxValue, now.start, now.cache, now.cycle) {
+            if let clamp = keepInBounds(now.name, from: now, to: wanted) { steps.append(clamp) }
             steps.append(PlanStep(sql: "\(prefix) SET INCREMENT BY \(wanted.increment) SET MINVALUE \(wanted.minValue)"
                                   + " SET MAXVALUE \(wanted.maxValue) SET START WITH \(wanted.start) SET CACHE \(wanted.cache)"
                                   + " SET \(wanted.cycle ? "CYCLE" : "NO CYCLE")",
                                   summary: "change identity options of \(table).\(to.name)"))
         }
         return steps
+    }
+
+    /// When a sequence's bounds narrow, its current value may fall outside them, and
+    /// PostgreSQL then refuses the new bounds (22023). This step moves the value to the
+    /// nearest new bound first (a value already used stays used: `is_called` is kept), so no
+    /// number is handed out twice. Nil when the bounds do not narrow, or when old and new
+    /// ranges do not overlap (no value fits both; the ALTER then reports PostgreSQL's error).
+    static func keepInBounds(_ name: QualifiedName, from old: Sequence, to new: Sequence) -> PlanStep? {
+        guard new.minValue > old.minValue || new.maxValue < old.maxValue,
+              new.minValue <= old.maxValue, new.maxValue >= old.minValue else { return nil }
+        let low = max(new.minValue, old.minValue), high = min(new.maxValue, old.maxValue)
+        return PlanStep(sql: "SELECT setval(\(quoteLiteral(name.sql)), greatest(\(low), least(\(high), last_value)), is_called) FROM \(name.sql)",
+                        summary: "keep the current value of \(name) within its new bounds")
     }
 
     /// `SET STORAGE` of a column (no rewrite: it applies to values stored from then on).

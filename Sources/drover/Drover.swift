@@ -88,6 +88,12 @@ struct DevOptions: ParsableArguments {
 }
 
 /// Prints a failure of the engine with its pending steps, then exits 1.
+/// `desired`, after printing its warnings to standard error.
+func warned(_ desired: SchemaEngine.Desired) -> SchemaEngine.Desired {
+    for warning in desired.warnings { FileHandle.standardError.write(Data("drover: warning: \(warning)\n".utf8)) }
+    return desired
+}
+
 func fail(_ error: ReconcileError) -> Never {
     var text = "\(error.reason.rawValue): \(error.message)"
     for line in error.pending { text += "\n  " + line.replacingOccurrences(of: "\n", with: "\n  ") }
@@ -107,7 +113,7 @@ struct Plan: ParsableCommand {
         defer { finish() }
         let plan: PlanResult
         do {
-            plan = try engine.plan(url: url, desired: try engine.desired(from: desired))
+            plan = try engine.plan(url: url, desired: warned(try engine.desired(from: desired, targetURL: url)))
         } catch {
             finish()
             fail(error)
@@ -129,7 +135,7 @@ struct Apply: ParsableCommand {
         let (engine, finish) = dev.engine()
         defer { finish() }
         do {
-            let wanted = try engine.desired(from: desired)
+            let wanted = warned(try engine.desired(from: desired, targetURL: url))
             if dryRun {
                 try printPlan(try engine.plan(url: url, desired: wanted), format: OutputFormat.sql)
                 return

@@ -116,6 +116,23 @@ import Testing
                                   current: SchemaModel(tables: [Table(name: Self.t1, columns: [plain])])).changes.count == 1)
     }
 
+    @Test func narrowedSequenceBoundsKeepTheCurrentValueInside() {
+        let name = QualifiedName("public", "s")
+        let wide = Sequence(name: name, type: "integer", start: -200, increment: 10, minValue: -200, maxValue: 200,
+                            cache: 1, cycle: false)
+        var narrow = wide
+        (narrow.start, narrow.minValue, narrow.maxValue) = (-100, -100, 100)
+        #expect(Planner.plan([.alterSequence(narrow, from: wide)]).steps.map(\.sql) == [
+            "SELECT setval('\"public\".\"s\"', greatest(-100, least(100, last_value)), is_called) FROM \"public\".\"s\"",
+            "ALTER SEQUENCE \"public\".\"s\" AS integer INCREMENT BY 10 MINVALUE -100 MAXVALUE 100 START WITH -100 CACHE 1 NO CYCLE",
+        ])
+        // Widening needs no care; nor can disjoint ranges be helped.
+        #expect(Planner.plan([.alterSequence(wide, from: narrow)]).steps.count == 1)
+        var elsewhere = wide
+        (elsewhere.start, elsewhere.minValue, elsewhere.maxValue) = (500, 500, 600)
+        #expect(Planner.plan([.alterSequence(elsewhere, from: wide)]).steps.count == 1)
+    }
+
     @Test func defaultAndIdentityAreMovedAroundATypeChange() {
         let steps = Planner.plan([.alterColumn(Self.t1,
                                                from: Column(name: "id", type: "integer", notNull: false, defaultExpression: "0"),
