@@ -8,7 +8,7 @@ demo:
 	bash scripts/demo.sh
 
 demo-stop:
-	bash -c '. scripts/lib.sh; d=$${TMPDIR:-/tmp}/drover-demo-$$(id -u); stop_private_postgres "$$d/state/devpg"; stop_private_postgres "$$d"'
+	bash -c '. scripts/lib.sh; d=$${TMPDIR:-/tmp}/drover-demo-$$(id -u); for dev in "$$d"/state/devpg/*/; do stop_private_postgres "$${dev%/}"; done; stop_private_postgres "$$d"'
 
 test:
 	bash scripts/test.sh

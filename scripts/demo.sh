@@ -17,7 +17,7 @@ drover="$root/.build/debug/drover"
 # home folder); .demo points there so examples/quickstart/drover.yaml finds it.
 demo="${TMPDIR:-/tmp}/drover-demo-$(id -u)"
 stop_private_postgres "$demo"
-stop_private_postgres "$demo/state/devpg"
+for dev in "$demo"/state/devpg/*/; do stop_private_postgres "${dev%/}"; done   # one per major version
 rm -rf "$demo"
 mkdir -p "$demo"
 ln -sfn "$demo" "$root/.demo"

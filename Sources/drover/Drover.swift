@@ -87,12 +87,13 @@ struct DevOptions: ParsableArguments {
     }
 }
 
-/// Prints a failure of the engine with its pending steps, then exits 1.
 /// `desired`, after printing its warnings to standard error.
 func warned(_ desired: SchemaEngine.Desired) -> SchemaEngine.Desired {
     for warning in desired.warnings { FileHandle.standardError.write(Data("drover: warning: \(warning)\n".utf8)) }
     return desired
 }
+
+/// Prints a failure of the engine with its pending steps, then exits 1.
 
 func fail(_ error: ReconcileError) -> Never {
     var text = "\(error.reason.rawValue): \(error.message)"
