@@ -11,6 +11,10 @@ public struct PassResult: Sendable {
     public var reports: [String: StatusReport]
     /// Status commit made, if any.
     public var statusCommit: String?
+    /// Objects fetched from the remote this pass (0 when nothing had moved).
+    public var fetchedObjects = 0
+    /// Why the source could not be fetched, when the pass ran on the last fetched revision.
+    public var sourceUnavailable: String?
 
     /// Reports that are not Ready.
     public var failed: [StatusReport] { reports.values.filter { !$0.ready } }
@@ -29,7 +33,7 @@ public final class Daemon {
     public init(config: DaemonConfig) throws {
         self.config = config
         try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
-        mirror = try GitMirror(path: config.stateDirectory + "/mirror.git", url: config.source.url)
+        mirror = try GitMirror(path: config.stateDirectory + "/mirror.git", url: config.source.url, auth: config.source.auth)
         let dev: DevServer
         if let url = config.devURL {
             dev = ExternalDevServer(url: url)
@@ -51,29 +55,39 @@ public final class Daemon {
         embeddedDev?.stop()
     }
 
-    /// One pass over every manifest of the source branch's tip.
+    /// Manifests of the last revision read, so an unchanged source is not parsed again.
+    private var cachedManifests: (revision: ObjectID, documents: [(String, ParsedDocument?, Result<ManifestDocument, ManifestError>)])?
+
+    /// One pass over every manifest of the followed revision.
     public func runOnce() throws -> PassResult {
-        do {
-            try mirror.fetch([config.source.branch, config.status.branch])
-        } catch {
-            // The last fetched revision stays in force while the remote is unreachable.
-            guard try mirror.tip(of: config.source.branch) != nil else { throw error }
-            Log.event(.warning, "source_unavailable", ["error": "\(error)"])
-        }
-        guard let revision = try mirror.tip(of: config.source.branch) else {
-            throw DaemonError("branch \(config.source.branch) does not exist in the source repository")
-        }
-        Log.event(.info, "pass_start", ["revision": revision.short, "environment": config.environment])
+        let sync = try syncSource()
+        let revision = sync.revision
+        Log.event(.info, "pass_start", ["revision": revision.short, "environment": config.environment,
+                                        "fetched_objects": String(sync.fetchedObjects)])
 
         let previous = Dictionary(try publisher.currentReports(in: mirror).map { ($0.value.manifest.name, $0.value) },
                                   uniquingKeysWith: { a, _ in a })
-        let documents = try readManifests(at: revision)
+        let documents: [(String, ParsedDocument?, Result<ManifestDocument, ManifestError>)]
+        if let cached = cachedManifests, cached.revision == revision {
+            documents = cached.documents
+        } else {
+            documents = try readManifests(at: revision)
+            cachedManifests = (revision, documents)
+        }
         var configMaps: [String: ConfigMap] = [:]
         for case (_, _, .success(.configMap(let map))) in documents { configMaps[map.name] = map }
 
         var reports: [String: StatusReport] = [:]
         func add(_ key: String, _ report: StatusReport) {
             var key = key
+            var report = report
+            if let unavailable = sync.unavailable {
+                // The database was reconciled against the last fetched revision; the report
+                // says so until the source can be fetched again.
+                report.message = "cannot fetch the source (\(unavailable)); reconciled the last fetched revision \(revision.short)"
+                    + (report.message.isEmpty ? "" : ": " + report.message)
+                report.reason = report.ready ? .sourceUnavailable : report.reason
+            }
             if reports[key] != nil { key += "@\(report.manifest.path)#\(report.manifest.document)" }
             reports[key] = report
             Log.event(report.ready ? .info : .warning, "reconciled",
@@ -103,7 +117,70 @@ public final class Daemon {
         if let commit {
             Log.event(.info, "status_pushed", ["branch": config.status.branch, "commit": commit.short])
         }
-        return PassResult(revision: revision.hex, reports: reports, statusCommit: commit?.hex)
+        return PassResult(revision: revision.hex, reports: reports, statusCommit: commit?.hex,
+                          fetchedObjects: sync.fetchedObjects, sourceUnavailable: sync.unavailable)
+    }
+
+    /// Brings the mirror up to date cheaply: one listing of the remote's references, and a
+    /// fetch only of those that moved (none, most passes). When the remote cannot be reached
+    /// the last fetched revision stays in force and the reason comes back in `unavailable`.
+    private func syncSource() throws -> (revision: ObjectID, fetchedObjects: Int, unavailable: String?) {
+        var fetched = 0
+        do {
+            let remote = try mirror.remoteReferences()
+            var refspecs: [String] = []
+            let statusBranch = "refs/heads/" + config.status.branch
+            if let tip = remote[statusBranch], try mirror.tip(of: config.status.branch) != tip {
+                refspecs.append("+\(statusBranch):\(GitMirror.trackingRef(config.status.branch))")
+            }
+            switch config.source.ref {
+            case .branch(let branch):
+                guard let tip = remote["refs/heads/" + branch] else {
+                    throw DaemonError("branch \(branch) does not exist in the source repository")
+                }
+                if try mirror.tip(of: branch) != tip { refspecs.append("+refs/heads/\(branch):\(GitMirror.trackingRef(branch))") }
+            case .tag(let tag):
+                guard let target = remote["refs/tags/" + tag] else {
+                    throw DaemonError("tag \(tag) does not exist in the source repository")
+                }
+                if try mirror.repository.referenceTarget(GitMirror.tagRef(tag)) != target {
+                    refspecs.append("+refs/tags/\(tag):\(GitMirror.tagRef(tag))")
+                }
+            case .commit(let hex):
+                // A server need not serve a commit by id: fetch the branches, which hold it.
+                if let id = ObjectID(hex: hex), !mirror.repository.contains(id) {
+                    refspecs.append("+refs/heads/*:refs/remotes/origin/*")
+                }
+            }
+            if !refspecs.isEmpty { fetched = try mirror.fetch(refspecs: refspecs).receivedObjects }
+        } catch {
+            guard let revision = try? followedRevision() else { throw error }
+            Log.event(.warning, "source_unavailable", ["error": "\(error)", "revision": revision.short])
+            return (revision, 0, "\(error)")
+        }
+        return (try followedRevision(), fetched, nil)
+    }
+
+    /// The commit the followed branch, tag or commit names in the mirror.
+    private func followedRevision() throws -> ObjectID {
+        switch config.source.ref {
+        case .branch(let branch):
+            guard let tip = try mirror.tip(of: branch) else {
+                throw DaemonError("branch \(branch) has not been fetched from the source repository")
+            }
+            return tip
+        case .tag(let tag):
+            guard let target = try mirror.repository.referenceTarget(GitMirror.tagRef(tag)),
+                  let commit = try mirror.repository.commit(peeling: target) else {
+                throw DaemonError("tag \(tag) has not been fetched from the source repository")
+            }
+            return commit
+        case .commit(let hex):
+            guard let id = ObjectID(hex: hex), let commit = try mirror.repository.commit(peeling: id) else {
+                throw DaemonError("commit \(hex) is not on any branch of the source repository")
+            }
+            return commit
+        }
     }
 
     /// Runs passes forever, one per interval. A failed pass is logged and retried next time.

@@ -1,4 +1,5 @@
 import Foundation
+import Git
 import Manifest
 import Reconciler
 
@@ -7,17 +8,37 @@ import Reconciler
 /// Relative paths in the file are taken relative to the file's own folder, so a config and
 /// its secrets can travel together (see `examples/quickstart/drover.yaml`).
 public struct DaemonConfig: Sendable {
+    /// What to follow in the source repository.
+    public enum SourceRef: Sendable, Equatable, CustomStringConvertible {
+        /// The tip of a branch.
+        case branch(String)
+        /// A tag (annotated or not), followed if it is moved.
+        case tag(String)
+        /// One exact commit (full hex id).
+        case commit(String)
+
+        public var description: String {
+            switch self {
+            case .branch(let name): "branch \(name)"
+            case .tag(let name): "tag \(name)"
+            case .commit(let id): "commit \(id.prefix(12))"
+            }
+        }
+    }
+
     /// The git repository holding the manifests.
     public struct Source: Sendable {
-        /// Repository URL: a local path or `file://` URL (ssh and https come with the git
-        /// issue and are refused with a clear error until then).
+        /// Repository URL: a local path, `file://`, `ssh://`, scp-like `user@host:path`, or
+        /// `https://`.
         public var url: String
-        /// Branch to follow.
-        public var branch: String
+        /// What to follow.
+        public var ref: SourceRef
         /// Globs of manifest paths (`**` crosses folders).
         public var paths: [String]
         /// Globs of paths to leave out.
         public var ignore: [String]
+        /// Credentials, host-key and certificate checks, and the fetch time limit.
+        public var auth: RemoteAuth
     }
 
     /// Where status reports go.
@@ -83,19 +104,7 @@ public struct DaemonConfig: Sendable {
             return url.standardizedFileURL.resolvingSymlinksInPath().path
         }
 
-        let sourceNode = try root.required("source")
-        if let first = try sourceNode.unknownKeys(["url", "branch", "paths", "ignore"]).first { throw first }
-        let urlNode = try sourceNode.required("url")
-        var url = try urlNode.string()
-        if url.hasPrefix("ssh://") || url.hasPrefix("https://") || url.hasPrefix("http://") || url.contains("@") && !url.hasPrefix("file://") {
-            throw urlNode.error("source.url: only local paths and file:// URLs are supported in this version (ssh and https are not implemented yet)")
-        }
-        if !url.hasPrefix("file://") { url = resolvePath(url) }
-        let source = Source(
-            url: url,
-            branch: try sourceNode.optional("branch")?.string() ?? "main",
-            paths: try sourceNode.optional("paths")?.strings() ?? ["**/*.yaml", "**/*.yml"],
-            ignore: try sourceNode.optional("ignore")?.strings() ?? [])
+        let source = try Self.source(try root.required("source"), resolvePath: resolvePath)
 
         var status = Status(branch: "drover/status", authorName: "drover", authorEmail: "drover@localhost")
         if let statusNode = try root.optional("status") {
@@ -141,6 +150,75 @@ public struct DaemonConfig: Sendable {
             devURL: devURL, targets: targets, secretsDirectory: secretsDirectory,
             apply: ApplySettings(lockTimeout: try root.optional("lockTimeout")?.string() ?? "10s",
                                  statementTimeout: try root.optional("statementTimeout")?.string() ?? "5min"))
+    }
+
+    /// The kind of remote a source URL names.
+    enum RemoteKind { case local, ssh, https, http }
+
+    static func remoteKind(_ url: String) -> RemoteKind {
+        if url.hasPrefix("ssh://") || url.hasPrefix("git+ssh://") { return .ssh }
+        if url.hasPrefix("https://") { return .https }
+        if url.hasPrefix("http://") { return .http }
+        if url.hasPrefix("file://") || url.hasPrefix("/") || url.hasPrefix(".") { return .local }
+        // scp-like [user@]host:path, where no "/" comes before the first ":".
+        if let colon = url.firstIndex(of: ":"), !url[..<colon].contains("/"), !url[..<colon].isEmpty { return .ssh }
+        return .local
+    }
+
+    private static func source(_ node: YAMLNode, resolvePath: (String) -> String) throws -> Source {
+        if let first = try node.unknownKeys(["url", "branch", "tag", "commit", "paths", "ignore", "fetchTimeout", "ssh", "https"]).first {
+            throw first
+        }
+        let urlNode = try node.required("url")
+        var url = try urlNode.string()
+        let kind = remoteKind(url)
+        if kind == .http {
+            throw urlNode.error("source.url: plain http:// sends credentials and manifests unprotected; use https://")
+        }
+        if kind == .local, !url.hasPrefix("file://") { url = resolvePath(url) }
+
+        let refs = try ["branch", "tag", "commit"].compactMap { key in try node.optional(key).map { (key, $0) } }
+        if refs.count > 1 { throw refs[1].1.error("source: give one of branch, tag and commit, not several") }
+        var ref = SourceRef.branch("main")
+        if let (key, refNode) = refs.first {
+            let value = try refNode.string()
+            switch key {
+            case "tag": ref = .tag(value)
+            case "commit":
+                guard value.count == 40, value.allSatisfy(\.isHexDigit) else {
+                    throw refNode.error("source.commit must be a full 40-character commit id")
+                }
+                ref = .commit(value.lowercased())
+            default: ref = .branch(value)
+            }
+        }
+
+        var auth = RemoteAuth(timeout: try node.optional("fetchTimeout").map { try duration($0) } ?? 120)
+        if let ssh = try node.optional("ssh") {
+            guard kind == .ssh else { throw ssh.error("source.ssh applies to ssh URLs only (ssh://… or user@host:path)") }
+            if let first = try ssh.unknownKeys(["user", "keyFile", "passphraseFile", "knownHostsFile"]).first { throw first }
+            auth.credentials = .sshKey(username: try ssh.optional("user")?.string(),
+                                       privateKeyFile: resolvePath(try ssh.required("keyFile").string()),
+                                       passphraseFile: try ssh.optional("passphraseFile").map { resolvePath(try $0.string()) })
+            auth.knownHostsFile = resolvePath(try ssh.required("knownHostsFile").string())
+        } else if kind == .ssh {
+            throw node.error("source.ssh with keyFile and knownHostsFile is required for an ssh URL")
+        }
+        if let https = try node.optional("https") {
+            guard kind == .https else { throw https.error("source.https applies to https:// URLs only") }
+            if let first = try https.unknownKeys(["username", "passwordFile", "caFile"]).first { throw first }
+            if let passwordFile = try https.optional("passwordFile") {
+                auth.credentials = .password(username: try https.optional("username")?.string() ?? "git",
+                                             passwordFile: resolvePath(try passwordFile.string()))
+            }
+            auth.caFile = try https.optional("caFile").map { resolvePath(try $0.string()) }
+        }
+        if kind == .https, URLComponents(string: url)?.password != nil {
+            throw urlNode.error("source.url: put the token in a file (source.https.passwordFile), not in the URL")
+        }
+        return Source(url: url, ref: ref,
+                      paths: try node.optional("paths")?.strings() ?? ["**/*.yaml", "**/*.yml"],
+                      ignore: try node.optional("ignore")?.strings() ?? [], auth: auth)
     }
 
     private static func target(_ node: YAMLNode, resolvePath: (String) -> String) throws -> Target {

@@ -44,7 +44,7 @@ public struct StatusPublisher {
             if attempt > 1 { try mirror.fetch([branch]) }
             guard let commit = try makeCommit(reports, in: mirror) else { return nil }
             do {
-                try mirror.repository.push(url: mirror.url, refspecs: ["\(Self.localRef(branch)):refs/heads/\(branch)"])
+                try mirror.push(["\(Self.localRef(branch)):refs/heads/\(branch)"])
                 try mirror.repository.setReference(GitMirror.trackingRef(branch), to: commit, force: true,
                                                    message: "drover: pushed status")
                 return commit

@@ -16,6 +16,11 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
         case pushRejected(ref: String, reason: String)
         /// The remote refused our credentials, or wanted credentials we do not have.
         case auth
+        /// The server's identity could not be confirmed: unknown or changed SSH host key,
+        /// untrusted TLS certificate.
+        case certificate
+        /// The operation took longer than the configured time limit.
+        case timeout
         /// Anything else; `code`, `errorClass` and `message` tell the rest.
         case other
     }
@@ -79,6 +84,7 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
         case GIT_EMODIFIED.rawValue: .modified
         case GIT_ENONFASTFORWARD.rawValue: .nonFastForward
         case GIT_EAUTH.rawValue: .auth
+        case GIT_ECERTIFICATE.rawValue: .certificate
         default: .other
         }
     }

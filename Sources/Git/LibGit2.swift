@@ -1,4 +1,5 @@
 import CGit2
+import Foundation
 
 /// Process-wide libgit2 set-up and the one place that turns C return codes into `GitError`.
 enum LibGit2 {
@@ -13,6 +14,24 @@ enum LibGit2 {
     /// Call before the first libgit2 function of any public entry point.
     static func ensureInitialized() {
         _ = initialized
+    }
+
+    private static let certificateLock = NSLock()
+    nonisolated(unsafe) private static var trustedFiles = Set<String>()
+
+    /// Adds the CA certificates in `file` to those libgit2 trusts for HTTPS (a process-wide
+    /// libgit2 setting; each file is added once).
+    static func trustCertificates(in file: String) throws {
+        ensureInitialized()
+        certificateLock.lock()
+        defer { certificateLock.unlock() }
+        guard !trustedFiles.contains(file) else { return }
+        guard FileManager.default.isReadableFile(atPath: file) else {
+            throw GitError(function: "git_libgit2_opts", code: GIT_ERROR.rawValue, message: "cannot read the CA file \(file)",
+                           kind: .certificate)
+        }
+        try check(drover_git_add_ssl_cert_file(file), "git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS)")
+        trustedFiles.insert(file)
     }
 
     /// Throws when `code` is a libgit2 failure; the error text is read on the same thread,

@@ -68,6 +68,29 @@ extension Repository {
         }
     }
 
+    /// The commit `id` names: itself for a commit, the commit an annotated tag points at for
+    /// a tag. Nil when the object is not in the repository.
+    public func commit(peeling id: ObjectID) throws -> ObjectID? {
+        guard contains(id) else { return nil }
+        var oid = id.oid
+        var object: OpaquePointer?
+        try LibGit2.check(git_object_lookup(&object, pointer, &oid, GIT_OBJECT_ANY), "git_object_lookup")
+        defer { git_object_free(object) }
+        var peeled: OpaquePointer?
+        try LibGit2.check(git_object_peel(&peeled, object, GIT_OBJECT_COMMIT), "git_object_peel")
+        defer { git_object_free(peeled) }
+        return ObjectID(git_object_id(peeled).pointee)
+    }
+
+    /// Whether the object `id` is in the repository.
+    public func contains(_ id: ObjectID) -> Bool {
+        var odb: OpaquePointer?
+        guard git_repository_odb(&odb, pointer) == 0 else { return false }
+        defer { git_odb_free(odb) }
+        var oid = id.oid
+        return git_odb_exists(odb, &oid) == 1
+    }
+
     /// Lends a short-lived `git_commit*`.
     func withCommit<T>(_ id: ObjectID, _ body: (OpaquePointer) throws -> T) throws -> T {
         var oid = id.oid

@@ -220,5 +220,31 @@ struct Validate: ParsableCommand {
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Read the status branch and print the table.")
     @Option(name: .long, help: "The daemon config file (YAML).") var config: String
-    func run() throws { throw NotImplemented(command: "status") }
+    @Option(name: .long, help: "table or json.") var output: StatusOutput = .table
+
+    enum StatusOutput: String, ExpressibleByArgument { case table, json }
+
+    func run() throws {
+        let loaded: DaemonConfig
+        do {
+            loaded = try DaemonConfig.load(path: config)
+        } catch {
+            fail("\(error)")
+        }
+        let rows: [StatusReader.Row]
+        do {
+            rows = try StatusReader.read(loaded)
+        } catch {
+            fail("cannot read status branch \(loaded.status.branch): \(error)")
+        }
+        switch output {
+        case .table:
+            print(StatusReader.table(rows))
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+        }
+    }
 }
