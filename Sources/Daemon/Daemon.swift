@@ -113,7 +113,13 @@ public final class Daemon {
             }
         }
 
-        let commit = try publisher.publish(reports, to: mirror)
+        var commit: ObjectID?
+        do {
+            commit = try publisher.publish(reports, to: mirror)
+        } catch where sync.unavailable != nil {
+            // The remote is down for the status branch too: the reports wait for the next pass.
+            Log.event(.warning, "status_push_failed", ["branch": config.status.branch, "error": "\(error)"])
+        }
         if let commit {
             Log.event(.info, "status_pushed", ["branch": config.status.branch, "commit": commit.short])
         }

@@ -51,6 +51,8 @@ public struct StatusPublisher {
             } catch let error as GitError {
                 switch error.kind {
                 case .nonFastForward, .pushRejected:
+                    // Another daemon moved the branch: start again from its new tip.
+                    Log.event(.info, "status_push_retry", ["branch": branch, "attempt": String(attempt), "error": "\(error)"])
                     lastError = error
                     continue
                 default:
@@ -92,6 +94,13 @@ public struct StatusPublisher {
         if try read("README.md") != readme { files["README.md"] = Array(readme.utf8) }
         if changed.isEmpty && removed.isEmpty && parent != nil && files.isEmpty { return nil }
 
+        // The outgoing ref is this publisher's scratch: it starts from the fetched tip (an
+        // earlier attempt that lost a race may have left its own commit there).
+        if let parent {
+            try repository.setReference(Self.localRef(branch), to: parent, force: true, message: "drover: status on top of the remote")
+        } else {
+            try repository.deleteReference(Self.localRef(branch))
+        }
         let signature = Signature(name: author.name, email: author.email)
         return try repository.commit(on: Self.localRef(branch), parent: parent, files: files, removing: removed,
                                      message: message(changed: changed, removed: removed), author: signature, committer: signature)

@@ -32,7 +32,7 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "The daemon config file (YAML).")
     var config: String
 
-    @Flag(name: .long, help: "Make one pass and exit; non-zero if any manifest is not Ready.")
+    @Flag(name: .long, help: "Make one pass and exit; non-zero if any manifest is not Ready or the source is unavailable.")
     var once = false
 
     func run() async throws {
@@ -58,7 +58,10 @@ struct Run: AsyncParsableCommand {
                 for report in failed.sorted(by: { $0.manifest.name < $1.manifest.name }) {
                     print("  \(report.manifest.name): \(report.reason.rawValue): \(report.message)")
                 }
-                if !failed.isEmpty { throw ExitCode(1) }
+                if let unavailable = result.sourceUnavailable {
+                    print("source unavailable, reconciled the last fetched revision: \(unavailable)")
+                }
+                if !failed.isEmpty || result.sourceUnavailable != nil { throw ExitCode(1) }
             } catch let exit as ExitCode {
                 throw exit
             } catch {

@@ -92,7 +92,22 @@ final class DaemonScenario {
             \(dev)
             """
         configPath = directory.appendingPathComponent("drover.yaml").path
+        configText = config
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// The config text of the `test` environment.
+    private(set) var configText = ""
+
+    /// Writes a config for another environment on the same source, status branch and target
+    /// (with a state folder of its own) and returns its path.
+    func config(environment other: String, replacing: [(String, String)] = []) throws -> String {
+        var text = configText.replacingOccurrences(of: "environment: \(environment)\n", with: "environment: \(other)\n")
+            .replacingOccurrences(of: directory.appendingPathComponent("state").path, with: directory.appendingPathComponent("state-\(other)").path)
+        for (old, new) in replacing { text = text.replacingOccurrences(of: old, with: new) }
+        let path = directory.appendingPathComponent("drover-\(other).yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
     }
 
     deinit {
