@@ -3,7 +3,7 @@
 /* git_libgit2_opts is variadic, which Swift cannot call: one fixed-argument wrapper per
    option drover sets. */
 
-/* Adds the CA certificates in `file` (PEM) to those trusted for HTTPS remotes. */
-static inline int drover_git_add_ssl_cert_file(const char *file) {
+/* Sets the CA certificates (PEM) trusted for HTTPS remotes. */
+static inline int drover_git_set_ssl_cert_file(const char *file) {
     return git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, NULL);
 }

@@ -17,21 +17,36 @@ enum LibGit2 {
     }
 
     private static let certificateLock = NSLock()
-    nonisolated(unsafe) private static var trustedFiles = Set<String>()
+    nonisolated(unsafe) private static var trustedFiles: [String] = []
 
-    /// Adds the CA certificates in `file` to those libgit2 trusts for HTTPS (a process-wide
-    /// libgit2 setting; each file is added once).
+    /// System CA bundles, the first readable one is kept alongside added CAs.
+    static let systemBundles = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"]
+
+    /// Makes libgit2 trust the CA certificates in `file` for HTTPS, besides the system's.
+    ///
+    /// libgit2's setting is process-wide, and with mbedTLS (Debian's build) it replaces the
+    /// trusted set rather than adding to it: so drover writes one bundle of the system CAs
+    /// and every file added so far, and hands libgit2 that.
     static func trustCertificates(in file: String) throws {
         ensureInitialized()
         certificateLock.lock()
         defer { certificateLock.unlock() }
         guard !trustedFiles.contains(file) else { return }
-        guard FileManager.default.isReadableFile(atPath: file) else {
+        guard let added = FileManager.default.contents(atPath: file) else {
             throw GitError(function: "git_libgit2_opts", code: GIT_ERROR.rawValue, message: "cannot read the CA file \(file)",
                            kind: .certificate)
         }
-        try check(drover_git_add_ssl_cert_file(file), "git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS)")
-        trustedFiles.insert(file)
+        var bundle = systemBundles.lazy.compactMap { FileManager.default.contents(atPath: $0) }.first ?? Data()
+        for earlier in trustedFiles { bundle.append(FileManager.default.contents(atPath: earlier) ?? Data()) }
+        bundle.append(Data("\n".utf8))
+        bundle.append(added)
+        let path = NSTemporaryDirectory() + "drover-ca-bundle-\(getpid())-\(trustedFiles.count).pem"
+        guard FileManager.default.createFile(atPath: path, contents: bundle, attributes: [.posixPermissions: 0o644]) else {
+            throw GitError(function: "git_libgit2_opts", code: GIT_ERROR.rawValue, message: "cannot write the CA bundle \(path)",
+                           kind: .certificate)
+        }
+        try check(drover_git_set_ssl_cert_file(path), "git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS)")
+        trustedFiles.append(file)
     }
 
     /// Throws when `code` is a libgit2 failure; the error text is read on the same thread,
