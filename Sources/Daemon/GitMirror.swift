@@ -37,21 +37,78 @@ public final class GitMirror {
     /// Fetches `refspecs` with the mirror's credentials.
     @discardableResult
     public func fetch(refspecs: [String]) throws -> FetchStats {
-        try repository.fetch(url: url, refspecs: refspecs, auth: auth)
+        let (url, auth) = (url, auth)
+        return try withDeadline("fetch") { try $0.fetch(url: url, refspecs: refspecs, auth: auth) }
     }
 
     /// What the remote's references point at now, without fetching objects.
     public func remoteReferences() throws -> [String: ObjectID] {
-        try repository.remoteReferences(url: url, auth: auth)
+        let (url, auth) = (url, auth)
+        return try withDeadline("listing") { try $0.remoteReferences(url: url, auth: auth) }
     }
 
     /// Pushes `refspecs` with the mirror's credentials.
     public func push(_ refspecs: [String]) throws {
-        try repository.push(url: url, refspecs: refspecs, auth: auth)
+        let (url, auth) = (url, auth)
+        try withDeadline("push") { try $0.push(url: url, refspecs: refspecs, auth: auth) }
+    }
+
+    /// Whether an operation given up on is still running (its thread may hang in a connect
+    /// or handshake that libgit2 offers no way to interrupt).
+    private let abandoned = Abandoned()
+
+    /// Runs `body` on a thread of its own, with its own handle on the mirror, and gives up
+    /// after the source's time limit. libgit2 calls back during transfers (where the limit is
+    /// also enforced) but not while connecting or shaking hands, so a server that accepts
+    /// and then says nothing would otherwise hang the daemon. An abandoned operation keeps
+    /// its thread until it ends; no other starts meanwhile.
+    private func withDeadline<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Repository) throws -> T) throws -> T {
+        guard let limit = auth.timeout else { return try body(repository) }
+        if abandoned.isSet {
+            throw GitError(function: what, code: -1, message: "an earlier \(what) of the source has not ended yet (timed out)", kind: .timeout)
+        }
+        let path = repository.path
+        let result = ResultBox<T>()
+        let done = DispatchSemaphore(value: 0)
+        let abandoned = abandoned
+        let thread = Thread {
+            result.set(Result { try body(try Repository.open(at: path)) })
+            abandoned.clear()
+            done.signal()
+        }
+        thread.start()
+        // A little more than the limit the callbacks enforce, so their clearer error wins.
+        if done.wait(timeout: .now() + limit + 5) == .timedOut {
+            abandoned.set()
+            throw GitError(function: what, code: -1, message: "the source did not answer within \(Int(limit)) s (source.fetchTimeout)", kind: .timeout)
+        }
+        return try result.get()
     }
 
     /// The last fetched commit of `branch`, or nil if the remote had no such branch.
     public func tip(of branch: String) throws -> ObjectID? {
         try repository.referenceTarget(Self.trackingRef(branch))
+    }
+}
+
+/// A flag shared with the thread of an abandoned remote operation.
+private final class Abandoned: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+    func clear() { lock.withLock { value = false } }
+}
+
+/// The result of an operation run on another thread.
+private final class ResultBox<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<T, any Error>?
+    func set(_ value: Result<T, any Error>) { lock.withLock { result = value } }
+    func get() throws -> T {
+        guard let result = lock.withLock({ result }) else {
+            throw GitError(function: "remote", code: -1, message: "the operation did not run", kind: .other)
+        }
+        return try result.get()
     }
 }

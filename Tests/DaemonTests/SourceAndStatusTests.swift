@@ -1,4 +1,5 @@
 import Daemon
+import Git
 import Foundation
 import Reconciler
 import Testing
@@ -172,5 +173,52 @@ final class Locked<Value>: @unchecked Sendable {
         #expect(try git.commitCount(branch: "status") == 2)
         let readme = try #require(try git.show(branch: "status", path: "README.md"))
         #expect(readme.contains("production") && readme.contains("staging"))
+    }
+}
+
+/// A server that accepts connections and then says nothing must not hang the daemon.
+@Suite struct SourceTimeoutTests {
+    @Test func aSilentServerTimesOut() throws {
+        // A listening socket that never accepts: the kernel completes the TCP handshake, and
+        // the SSH banner never comes.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(listener >= 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(listener, pointer, length) == 0 && listen(listener, 4) == 0 && getsockname(listener, pointer, &length) == 0
+            }
+        }
+        #expect(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+
+        let directory = try TestPostgres.makeScratchDirectory("silent")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let knownHosts = directory.appendingPathComponent("known_hosts").path
+        try "".write(toFile: knownHosts, atomically: true, encoding: .utf8)
+        let mirror = try GitMirror(path: directory.appendingPathComponent("mirror.git").path,
+                                   url: "ssh://git@127.0.0.1:\(port)/x.git",
+                                   auth: RemoteAuth(credentials: .sshKey(username: nil, privateKeyFile: "/nonexistent", passphraseFile: nil),
+                                                    knownHostsFile: knownHosts, timeout: 1))
+        let started = Date()
+        do {
+            _ = try mirror.remoteReferences()
+            Issue.record("a silent server answered")
+        } catch let error as GitError {
+            #expect(error.kind == .timeout, "\(error)")
+        }
+        #expect(Date().timeIntervalSince(started) < 30)
+        // The abandoned listing still hangs: the next operation says so at once.
+        do {
+            _ = try mirror.remoteReferences()
+        } catch let error as GitError {
+            #expect(error.kind == .timeout)
+            #expect(error.message.contains("has not ended yet"), "\(error)")
+        }
     }
 }
