@@ -56,6 +56,6 @@ let package = Package(
         .testTarget(name: "ManifestTests", dependencies: ["Manifest"]),
         .testTarget(name: "SchemaDiffTests", dependencies: ["SchemaModel", "SchemaDiff", "SchemaPlanner", "SQLText"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "SchemaInspector", "Manifest", "Postgres", "PostgresServer", "TestSupport"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Git", "Postgres", "Reconciler", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Git", "Manifest", "Postgres", "Reconciler", "TestSupport"]),
     ]
 )
