@@ -2,8 +2,8 @@
 
 # Installs the Debian packages drover needs, only those missing.
 ensure_packages() {
-    # openssh-server, openssh-client and openssl: the SSH and HTTPS git servers of the tests.
-    local needed=(libgit2-dev libpq-dev postgresql postgresql-client git make pkg-config openssh-server openssh-client openssl)
+    # openssh-server, openssh-client, openssl and python3: the SSH and HTTPS git servers of the tests.
+    local needed=(libgit2-dev libpq-dev postgresql postgresql-client git make pkg-config openssh-server openssh-client openssl python3)
     local missing=()
     for package in "${needed[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
