@@ -13,6 +13,7 @@ installed here.
 import base64
 import json
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -53,10 +54,28 @@ def wait_for(port, what):
     sys.exit(f"loopback-git: {what} did not start on port {port}")
 
 
+def login_user():
+    """The user the deploy keys log in as: whoever runs this. sshd without PAM refuses a
+    locked account (password field starting with '!') even for public keys."""
+    user = pwd.getpwuid(os.getuid()).pw_name
+    try:
+        with open("/etc/shadow") as f:
+            for line in f:
+                name, _, rest = line.partition(":")
+                if name == user and rest.startswith("!"):
+                    sys.exit(f"loopback-git: the account {user} is locked ('!' in /etc/shadow), so sshd "
+                             f"(UsePAM no) refuses key logins; unlock it with: usermod -p '*' {user}")
+    except OSError:
+        pass  # not root: /etc/shadow is unreadable, let sshd decide
+    return user
+
+
 def start(base):
     sshd = need("/usr/sbin/sshd", "openssh-server")
     need("ssh-keygen", "openssh-client")
     need("openssl", "openssl")
+    need("git", "git")
+    user = login_user()
     for sub in ("repos", "ssh", "https", "logs"):
         os.makedirs(os.path.join(base, sub), exist_ok=True)
     ssh_dir, https_dir = os.path.join(base, "ssh"), os.path.join(base, "https")
@@ -90,7 +109,10 @@ UsePAM no
 StrictModes no
 LogLevel VERBOSE
 """)
-    os.makedirs("/run/sshd", exist_ok=True)  # privilege separation directory
+    try:
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # privilege separation directory
+    except PermissionError:
+        pass  # not root: sshd runs unprivileged and does not need it
     run(sshd, "-f", config, "-E", os.path.join(base, "logs", "sshd.log"))
     wait_for(ssh_port, "sshd")
 
@@ -117,7 +139,7 @@ LogLevel VERBOSE
 
     repos = os.path.join(base, "repos")
     info = {
-        "ssh_port": ssh_port, "ssh_user": "root", "ssh_url_prefix": f"ssh://root@127.0.0.1:{ssh_port}{repos}",
+        "ssh_port": ssh_port, "ssh_user": user, "ssh_url_prefix": f"ssh://{user}@127.0.0.1:{ssh_port}{repos}",
         "https_port": https_port, "https_url_prefix": f"https://127.0.0.1:{https_port}",
         "repos": repos, "ca_path": ca_pem, "token_path": os.path.join(https_dir, "token"), "username": USERNAME,
         "deploy_key": os.path.join(ssh_dir, "deploy_key"), "deploy_key_pass": os.path.join(ssh_dir, "deploy_key_pass"),
@@ -130,22 +152,48 @@ LogLevel VERBOSE
         json.dump(info, f, indent=1)
 
 
+def running(pid):
+    """Alive and not a zombie (an orphan whose reaper never waits stays a zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def ours(pid, base):
+    """The process still is one of our servers (its command line names DIR), not a
+    stranger that got the PID after ours died."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return base.encode() in f.read()
+    except OSError:
+        return False
+
+
 def stop(base):
     try:
         pids = json.load(open(os.path.join(base, "servers.json")))["pids"]
     except (OSError, ValueError, KeyError):
         return
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+    pids = [pid for pid in pids if ours(pid, base)]
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        for _ in range(50):
+            if not any(running(pid) for pid in pids):
+                return
+            time.sleep(0.05)
 
 
 class GitHandler(BaseHTTPRequestHandler):
     """Basic auth, then `git http-backend` as a CGI program."""
     base = ""
     backend = ""
+    timeout = 60  # a client that stalls frees its thread
 
     def authorized(self):
         header = self.headers.get("Authorization", "")
@@ -219,15 +267,22 @@ class GitHandler(BaseHTTPRequestHandler):
 def serve_https(base, port):
     GitHandler.base = base
     GitHandler.backend = os.path.join(subprocess.check_output(["git", "--exec-path"]).decode().strip(), "git-http-backend")
-    server = ThreadingHTTPServer(("127.0.0.1", int(port)), GitHandler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(os.path.join(base, "https", "server.pem"), os.path.join(base, "https", "server.key"))
-    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server = ThreadingHTTPServer(("127.0.0.1", int(port)), GitHandler, bind_and_activate=False)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    # The TLS handshake happens at the first read, in the request's thread: a client that
+    # connects and says nothing cannot block accept().
+    server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+    server.server_bind()
+    server.server_activate()
     server.serve_forever()
 
 
 if __name__ == "__main__":
+    # A parent that spawned us from a thread blocking signals (dispatch does) passes that
+    # mask on; with SIGTERM blocked the servers would outlive `stop`.
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
     if len(sys.argv) >= 3 and sys.argv[1] == "start":
         start(os.path.abspath(sys.argv[2]))
     elif len(sys.argv) >= 3 and sys.argv[1] == "stop":

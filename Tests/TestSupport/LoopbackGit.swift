@@ -1,4 +1,5 @@
 import Foundation
+import PostgresServer
 
 /// Real git servers on loopback for the SSH and HTTPS tests: an `sshd` and a TLS git smart
 /// HTTP server (`git http-backend` behind basic auth), started by `scripts/loopback-git.py`
@@ -29,23 +30,23 @@ public final class LoopbackGit: Sendable {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("scripts/loopback-git.py").path
 
+    /// The scratch folders' name prefix; the test process's PID follows it.
+    static let prefix = "loopback-git"
+
     /// Starts both servers; throws with the launcher's output if they do not come up.
     public static func start() throws -> LoopbackGit {
-        let directory = try TestPostgres.makeScratchDirectory("loopback-git")
-        let log = directory.appendingPathComponent("launcher.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.script, "start", directory.path]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: log)
-        process.standardError = try FileHandle(forWritingTo: log)
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
+        reapOrphans()
+        let directory = try TestPostgres.makeScratchDirectory(prefix)
+        // Subprocess, not Foundation.Process: it clears the signal mask the calling dispatch
+        // thread blocks (inherited, SIGTERM would never reach the servers) and passes on no
+        // descriptors beyond 0-2 (which the daemonised servers would hold open).
+        let launcher = try Subprocess.run(["/usr/bin/env", "python3", Self.script, "start", directory.path])
+        guard launcher.status == 0,
               let data = FileManager.default.contents(atPath: directory.appendingPathComponent("servers.json").path),
               let info = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw LoopbackGitError(output: (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+            _ = try? Subprocess.run(["/usr/bin/env", "python3", Self.script, "stop", directory.path])
+            try? FileManager.default.removeItem(at: directory)
+            throw LoopbackGitError(output: launcher.tail())
         }
         func text(_ key: String) -> String { info[key] as? String ?? "" }
         return LoopbackGit(directory: directory, sshURLPrefix: text("ssh_url_prefix"), httpsURLPrefix: text("https_url_prefix"),
@@ -77,27 +78,40 @@ public final class LoopbackGit: Sendable {
         ((try? String(contentsOfFile: tokenPath, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// The bare repository `repos/NAME.git` (created empty if missing) and its two URLs.
+    /// The bare repository `repos/NAME.git` (created empty if missing, default branch `main`;
+    /// both servers accept pushes to it) and its two URLs.
     public func repository(_ name: String) throws -> (path: String, ssh: String, https: String) {
         let path = directory.appendingPathComponent("repos/\(name).git").path
         if !FileManager.default.fileExists(atPath: path) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["git", "init", "--quiet", "--bare", "--initial-branch=main", path]
-            try process.run()
-            process.waitUntilExit()
+            let arguments = ["init", "--quiet", "--bare", "--initial-branch=main", path]
+            let result = try Subprocess.run(["/usr/bin/env", "git"] + arguments)
+            guard result.status == 0 else {
+                throw GitCommandError(arguments: arguments, status: result.status, stderr: result.stderr)
+            }
         }
         return (path, "\(sshURLPrefix)/\(name).git", "\(httpsURLPrefix)/\(name).git")
     }
 
-    /// Stops both servers and removes the folder.
+    /// Stops both servers (SIGTERM, then SIGKILL) and removes the folder.
     public func stop() {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.script, "stop", directory.path]
-        try? process.run()
-        process.waitUntilExit()
+        Self.stop(directory)
+    }
+
+    private static func stop(_ directory: URL) {
+        _ = try? Subprocess.run(["/usr/bin/env", "python3", script, "stop", directory.path])
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Stops the servers of earlier test processes that died before `stop()` (killed by a
+    /// timeout, crashed); the folder name carries their PID.
+    private static func reapOrphans() {
+        let temporary = URL(fileURLWithPath: NSTemporaryDirectory())
+        let marker = "drover-\(prefix)-"
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? [] where entry.hasPrefix(marker) {
+            guard let owner = Int32(entry.dropFirst(marker.count).prefix { $0 != "-" }),
+                  owner != getpid(), kill(owner, 0) != 0, errno == ESRCH else { continue }
+            stop(temporary.appendingPathComponent(entry))
+        }
     }
 }
 
