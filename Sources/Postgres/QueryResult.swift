@@ -110,6 +110,50 @@ public struct ResultRow {
         }
     }
 
+    /// The value as an unsigned number (an oid), read from libpq's buffer without making
+    /// a string; nil for NULL or anything but digits.
+    public func unsigned(_ column: Int) -> UInt32? {
+        let column = Int32(column)
+        guard PQgetisnull(result, index, column) == 0 else { return nil }
+        let length = Int(PQgetlength(result, index, column))
+        guard length > 0 else { return nil }
+        var value: UInt64 = 0
+        let bytes = UnsafeRawPointer(PQgetvalue(result, index, column)!).assumingMemoryBound(to: UInt8.self)
+        for offset in 0..<length {
+            let byte = bytes[offset]
+            guard byte >= 48, byte <= 57 else { return nil }
+            value = value * 10 + UInt64(byte - 48)
+            guard value <= UInt64(UInt32.max) else { return nil }
+        }
+        return UInt32(value)
+    }
+
+    /// The numbers of an `int2vector`/`oidvector` (`1 2 3`) or array (`{1,-2}`), read from
+    /// libpq's buffer; empty for NULL.
+    public func integers(_ column: Int) -> [Int] {
+        let column = Int32(column)
+        guard PQgetisnull(result, index, column) == 0 else { return [] }
+        let length = Int(PQgetlength(result, index, column))
+        let bytes = UnsafeRawPointer(PQgetvalue(result, index, column)!).assumingMemoryBound(to: UInt8.self)
+        var numbers: [Int] = []
+        var current = 0, negative = false, inNumber = false
+        for offset in 0...length {
+            let byte: UInt8 = offset < length ? bytes[offset] : 32
+            if byte >= 48 && byte <= 57 {
+                current = current * 10 + Int(byte - 48)
+                inNumber = true
+            } else if byte == 45 {  // "-"
+                negative = true
+            } else {
+                if inNumber { numbers.append(negative ? -current : current) }
+                current = 0
+                negative = false
+                inNumber = false
+            }
+        }
+        return numbers
+    }
+
     /// Whether column number `column` holds boolean true (`t`).
     public func isTrue(_ column: Int) -> Bool {
         let column = Int32(column)

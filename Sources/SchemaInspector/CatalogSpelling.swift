@@ -11,8 +11,8 @@ struct CatalogSpelling {
     struct Column {
         /// `quote_ident(attname)`.
         var quotedName: String
-        var typeOid: String
-        var collationOid: String
+        var typeOid: UInt32
+        var collationOid: UInt32
         var kind: TypeKind
     }
 
@@ -32,12 +32,12 @@ struct CatalogSpelling {
         }
 
         /// The pseudo-type (`anyarray`, …) operator classes for this kind take.
-        var polymorphicType: String? {
+        var polymorphicType: UInt32? {
             switch self {
-            case .array: "2277"
-            case .enumeration: "3500"
-            case .range: "3831"
-            case .multirange: "4537"
+            case .array: 2277
+            case .enumeration: 3500
+            case .range: 3831
+            case .multirange: 4537
             case .other: nil
             }
         }
@@ -45,8 +45,8 @@ struct CatalogSpelling {
 
     /// An operator class, to tell whether an index column uses its type's default one.
     struct OperatorClass {
-        var method: String
-        var inputType: String
+        var method: UInt32
+        var inputType: UInt32
         var isDefault: Bool
     }
 
@@ -55,26 +55,30 @@ struct CatalogSpelling {
     /// Columns of each managed (non-partition) table, by table oid and column number.
     var columns: [String: [Int: Column]] = [:]
     /// Operator classes by oid.
-    var operatorClasses: [String: OperatorClass] = [:] {
-        didSet {
-            exactDefaults = Set(operatorClasses.values.filter(\.isDefault).map { $0.method + ":" + $0.inputType })
-        }
-    }
-    /// `method:type` for every type with a default operator class of its own in a method.
-    private var exactDefaults: Set<String> = []
+    private(set) var operatorClasses: [UInt32: OperatorClass] = [:]
+    /// (method, type) for every type with a default operator class of its own in a method.
+    private var exactDefaults: Set<UInt64> = []
 
-    static let btree = "403"
-    static let varchar = "1043"
-    static let text = "25"
+    /// Records operator class `oid`.
+    mutating func addOperatorClass(_ oid: UInt32, _ opclass: OperatorClass) {
+        operatorClasses[oid] = opclass
+        if opclass.isDefault { exactDefaults.insert(Self.pair(opclass.method, opclass.inputType)) }
+    }
+
+    private static func pair(_ method: UInt32, _ type: UInt32) -> UInt64 { UInt64(method) << 32 | UInt64(type) }
+
+    static let btree: UInt32 = 403
+    static let varchar: UInt32 = 1043
+    static let text: UInt32 = 25
 
     /// The index definition from the columns of an index query row, or nil when the shape
     /// is not one spelled here.
     func index(_ row: ResultRow) -> String? {
         guard let table = row[0], let tableName = tableNames[table], let columns = columns[table],
-              let name = row[5], let method = row[8], let methodName = row[9],
-              let keyCount = row[10].flatMap({ Int($0) }) else { return nil }
-        let keys = Self.numbers(row[11]), classes = Self.words(row[12])
-        let collations = Self.words(row[13]), options = Self.numbers(row[14])
+              let name = row[5], let method = row.unsigned(8), let methodName = row[9],
+              let keyCount = row.unsigned(10).map(Int.init) else { return nil }
+        let keys = row.integers(11), classes = row.integers(12)
+        let collations = row.integers(13), options = row.integers(14)
         guard keys.count >= keyCount, classes.count == keyCount, collations.count == keyCount,
               options.count == keyCount else { return nil }
         var keyParts: [String] = [], included: [String] = []
@@ -86,8 +90,9 @@ struct CatalogSpelling {
             }
             // The type's default operator class and the column's own collation, which the
             // definition leaves out.
-            guard let opclass = operatorClasses[classes[position]], isDefault(opclass, for: column, in: method),
-                  collations[position] == "0" || collations[position] == column.collationOid else { return nil }
+            guard let opclass = operatorClasses[UInt32(truncatingIfNeeded: classes[position])],
+                  isDefault(opclass, for: column, in: method),
+                  collations[position] == 0 || UInt32(truncatingIfNeeded: collations[position]) == column.collationOid else { return nil }
             // DESC and NULLS FIRST (indoption bits 1 and 2) exist only for btree here.
             let option = options[position]
             guard option == 0 || (method == Self.btree && option & ~3 == 0) else { return nil }
@@ -110,10 +115,10 @@ struct CatalogSpelling {
     /// named (`GetDefaultOpClass`): the type's own default; else text's for varchar, or the
     /// polymorphic one (`anyarray`, `anyenum`, …) for its kind. Other cases (domains, other
     /// binary-coercible types) are left to `pg_get_indexdef`.
-    private func isDefault(_ opclass: OperatorClass, for column: Column, in method: String) -> Bool {
+    private func isDefault(_ opclass: OperatorClass, for column: Column, in method: UInt32) -> Bool {
         guard opclass.isDefault, opclass.method == method else { return false }
         if opclass.inputType == column.typeOid { return true }
-        if exactDefaults.contains(method + ":" + column.typeOid) { return false }
+        if exactDefaults.contains(Self.pair(method, column.typeOid)) { return false }
         if column.typeOid == Self.varchar { return opclass.inputType == Self.text }
         return column.kind.polymorphicType == opclass.inputType
     }
@@ -122,7 +127,7 @@ struct CatalogSpelling {
     /// a constraint query row, or nil when it is not spelled here.
     func constraint(_ row: ResultRow) -> String? {
         guard let table = row[0], let kind = row[2], let ownColumns = columns[table],
-              let own = Self.names(Self.numbers(row[8]), in: ownColumns) else { return nil }
+              let own = Self.names(row.integers(8), in: ownColumns) else { return nil }
         var definition: String
         switch kind {
         case "p": definition = "PRIMARY KEY (" + own + ")"
@@ -130,7 +135,7 @@ struct CatalogSpelling {
         case "f":
             guard let referenced = row[10], let referencedName = tableNames[referenced],
                   let referencedColumns = columns[referenced],
-                  let theirs = Self.names(Self.numbers(row[9]), in: referencedColumns) else { return nil }
+                  let theirs = Self.names(row.integers(9), in: referencedColumns) else { return nil }
             definition = "FOREIGN KEY (" + own + ") REFERENCES " + referencedName + "(" + theirs + ")"
             switch row[11] {
             case "f": definition += " MATCH FULL"
@@ -166,16 +171,5 @@ struct CatalogSpelling {
             names.append(column.quotedName)
         }
         return names.isEmpty ? nil : names.joined(separator: ", ")
-    }
-
-    /// The numbers of an `int2vector` (`1 2`) or `int2[]` (`{1,2}`) as text.
-    static func numbers(_ text: String?) -> [Int] {
-        words(text).compactMap { Int($0) }
-    }
-
-    /// The elements of an `oidvector` (`1 2`) or array (`{1,2}`) of numbers as text.
-    static func words(_ text: String?) -> [String] {
-        guard let text else { return [] }
-        return text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "{" || $0 == "}" }).map(String.init)
     }
 }

@@ -95,7 +95,7 @@ public struct SchemaInspector {
             spelling.columns[currentTable] = spellingColumns
         }
         try each(CatalogQueries.columns, columnTableOids) { row in
-            let table = row[0]!, number = row[10]!
+            let table = row[0]!, number = Int(row.unsigned(10) ?? 0)
             if table != currentTable {
                 storeColumns()
                 currentTable = table
@@ -110,13 +110,13 @@ public struct SchemaInspector {
             }
             let collation = row[8].map { QualifiedName(row[7]!, $0) }
             let expression = row[4]
-            spellingColumns[Int(number)!] = .init(
-                quotedName: row[13]!, typeOid: row[11]!, collationOid: row[12]!,
+            spellingColumns[number] = .init(
+                quotedName: row[13]!, typeOid: row.unsigned(11) ?? 0, collationOid: row.unsigned(12) ?? 0,
                 kind: CatalogSpelling.TypeKind(type: row[14]!, category: row[15]!))
             columns.append(Column(
                 name: row[1]!, type: row[2]!, notNull: row.isTrue(3),
                 defaultExpression: generated ? nil : expression, identity: identity,
-                identitySequence: identity == nil ? nil : identitySequences[table + ":" + number],
+                identitySequence: identity == nil ? nil : identitySequences["\(table):\(number)"],
                 generatedExpression: generated ? expression : nil, collation: collation,
                 storage: row[16].map(storageName), typeStorage: row[16] == nil ? nil : storageName(row[17]!),
                 comment: row[9]))
@@ -149,7 +149,8 @@ public struct SchemaInspector {
         for (table, constraint) in constraints { tables[table]?.constraints.append(constraint) }
 
         try each(CatalogQueries.operatorClasses, []) { row in
-            spelling.operatorClasses[row[0]!] = .init(method: row[1]!, inputType: row[2]!, isDefault: row.isTrue(3))
+            spelling.addOperatorClass(row.unsigned(0) ?? 0, .init(method: row.unsigned(1) ?? 0, inputType: row.unsigned(2) ?? 0,
+                                                                   isDefault: row.isTrue(3)))
         }
         var indexes: [(table: String, index: Index)] = []
         var unspelledIndexes: [String: Int] = [:]
