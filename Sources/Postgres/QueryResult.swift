@@ -128,6 +128,23 @@ public struct ResultRow {
         return UInt32(value)
     }
 
+    /// The value as a signed integer, read from libpq's buffer; nil for NULL or non-numbers.
+    public func signed(_ column: Int) -> Int? {
+        let column = Int32(column)
+        guard PQgetisnull(result, index, column) == 0 else { return nil }
+        let length = Int(PQgetlength(result, index, column))
+        let bytes = UnsafeRawPointer(PQgetvalue(result, index, column)!).assumingMemoryBound(to: UInt8.self)
+        guard length > 0, length < 20 else { return nil }
+        let negative = bytes[0] == 45
+        var value = 0
+        for offset in (negative ? 1 : 0)..<length {
+            let byte = bytes[offset]
+            guard byte >= 48, byte <= 57 else { return nil }
+            value = value * 10 + Int(byte - 48)
+        }
+        return negative ? -value : value
+    }
+
     /// The numbers of an `int2vector`/`oidvector` (`1 2 3`) or array (`{1,-2}`), read from
     /// libpq's buffer; empty for NULL.
     public func integers(_ column: Int) -> [Int] {

@@ -75,9 +75,9 @@ enum CatalogQueries {
         select a.attrelid::text, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
                \(expression("ad.adbin", relation: "ad.adrelid")), a.attidentity, a.attgenerated,
                cn.nspname, co.collname, de.description,
-               a.attnum::text, a.atttypid::text, a.attcollation::text, quote_ident(a.attname),
+               a.attnum::text, a.atttypid::text, a.attcollation::text, nullif(quote_ident(a.attname), a.attname),
                t.typtype, t.typcategory,
-               case when a.attstorage <> t.typstorage then a.attstorage end, t.typstorage
+               case when a.attstorage <> t.typstorage then a.attstorage end, t.typstorage, a.atttypmod::text
         from pg_attribute a
         join pg_type t on t.oid = a.atttypid
         left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum

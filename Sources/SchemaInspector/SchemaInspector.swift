@@ -85,6 +85,7 @@ public struct SchemaInspector {
                 increment: Int64(row[6]!)!, minValue: Int64(row[7]!)!, maxValue: Int64(row[8]!)!,
                 cache: Int64(row[9]!)!, cycle: row.isTrue(10))
         }
+        var typeNames: [UInt64: String] = [:]
         // Rows come ordered by table: each table's columns are collected, then stored once.
         var currentTable = ""
         var columns: [Column] = []
@@ -110,11 +111,21 @@ public struct SchemaInspector {
             }
             let collation = row[8].map { QualifiedName(row[7]!, $0) }
             let expression = row[4]
+            let name = row[1]!, typeOid = row.unsigned(11) ?? 0
+            // The same few types print the same way thousands of times: keep one string each.
+            let typeKey = UInt64(typeOid) << 32 | UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: row.signed(18) ?? -1)))
+            let type: String
+            if let known = typeNames[typeKey] {
+                type = known
+            } else {
+                type = row[2]!
+                typeNames[typeKey] = type
+            }
             spellingColumns[number] = .init(
-                quotedName: row[13]!, typeOid: row.unsigned(11) ?? 0, collationOid: row.unsigned(12) ?? 0,
+                quotedName: row[13] ?? name, typeOid: typeOid, collationOid: row.unsigned(12) ?? 0,
                 kind: CatalogSpelling.TypeKind(type: row[14]!, category: row[15]!))
             columns.append(Column(
-                name: row[1]!, type: row[2]!, notNull: row.isTrue(3),
+                name: name, type: type, notNull: row.isTrue(3),
                 defaultExpression: generated ? nil : expression, identity: identity,
                 identitySequence: identity == nil ? nil : identitySequences["\(table):\(number)"],
                 generatedExpression: generated ? expression : nil, collation: collation,
