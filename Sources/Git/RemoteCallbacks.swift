@@ -48,7 +48,7 @@ final class RemoteCallbacks {
         callbacks.certificate_check = { cert, valid, host, payload in
             guard let cert, let payload else { return -1 }
             let callbacks = Unmanaged<RemoteCallbacks>.fromOpaque(payload).takeUnretainedValue()
-            return callbacks.check(cert, valid: valid != 0, host: host.map { String(cString: $0) })
+            return callbacks.checkCertificate(cert, valid: valid != 0, host: host.map { String(cString: $0) })
         }
         callbacks.transfer_progress = { _, payload in
             guard let payload else { return 0 }
@@ -64,12 +64,16 @@ final class RemoteCallbacks {
         }
     }
 
-    /// The error to throw after a failed libgit2 call: the callback's reason if it stopped
-    /// the operation, else libgit2's.
-    func error(from error: GitError) -> GitError {
-        guard let failure else { return error }
-        return GitError(function: error.function, code: error.code, errorClass: error.errorClass,
-                        message: failure.message, kind: failure.kind)
+    /// `LibGit2.check` for a call that ran these callbacks: when it failed because a
+    /// callback stopped it, the error carries the callback's reason instead of libgit2's.
+    func check(_ code: Int32, _ function: String) throws {
+        do {
+            try LibGit2.check(code, function)
+        } catch let error as GitError {
+            guard let failure else { throw error }
+            throw GitError(function: error.function, code: error.code, errorClass: error.errorClass,
+                           message: failure.message, kind: failure.kind)
+        }
     }
 
     // MARK: - Callbacks
@@ -134,7 +138,7 @@ final class RemoteCallbacks {
         }
     }
 
-    private func check(_ cert: UnsafeMutablePointer<git_cert>, valid: Bool, host libgitHost: String?) -> Int32 {
+    private func checkCertificate(_ cert: UnsafeMutablePointer<git_cert>, valid: Bool, host libgitHost: String?) -> Int32 {
         let host = libgitHost ?? self.host
         switch cert.pointee.cert_type {
         case GIT_CERT_HOSTKEY_LIBSSH2:

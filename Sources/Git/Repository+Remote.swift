@@ -19,11 +19,7 @@ extension Repository {
             callbacks.install(into: &options.callbacks)
             try withExtendedLifetime(callbacks) {
                 try withStringArray(refspecs) { array in
-                    do {
-                        _ = try LibGit2.check(git_remote_fetch(remote, &array, &options, nil), "git_remote_fetch")
-                    } catch let error as GitError {
-                        throw callbacks.error(from: error)
-                    }
+                    try callbacks.check(git_remote_fetch(remote, &array, &options, nil), "git_remote_fetch")
                 }
             }
             let stats = git_remote_stats(remote).pointee
@@ -44,11 +40,7 @@ extension Repository {
             let callbacks = try Self.callbacks(auth: auth, url: url)
             callbacks.install(into: &options)
             return try withExtendedLifetime(callbacks) {
-                do {
-                    try LibGit2.check(git_remote_connect(remote, GIT_DIRECTION_FETCH, &options, nil, nil), "git_remote_connect")
-                } catch let error as GitError {
-                    throw callbacks.error(from: error)
-                }
+                try callbacks.check(git_remote_connect(remote, GIT_DIRECTION_FETCH, &options, nil, nil), "git_remote_connect")
                 defer { git_remote_disconnect(remote) }
                 var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
                 var count = 0
@@ -84,11 +76,7 @@ extension Repository {
             callbacks.install(into: &options.callbacks)
             try withExtendedLifetime(callbacks) {
                 try withStringArray(refspecs) { array in
-                    do {
-                        _ = try LibGit2.check(git_remote_push(remote, &array, &options), "git_remote_push")
-                    } catch let error as GitError {
-                        throw callbacks.error(from: error)
-                    }
+                    try callbacks.check(git_remote_push(remote, &array, &options), "git_remote_push")
                 }
             }
             if let first = callbacks.rejections.first {

@@ -31,12 +31,6 @@ public final class Normaliser {
         }
     }
 
-    /// The model of `sql` restricted to `schemas` (empty: all). `origin` is where the SQL's
-    /// first line sits in its file, so errors point at the manifest line.
-    public func model(for sql: String, origin: SourceLocation, schemas: [String]) throws(ReconcileError) -> SchemaModel {
-        try normalise(sql, origin: origin, schemas: schemas, targetMajorVersion: nil).model
-    }
-
     /// Normalises `sql` restricted to `schemas` (empty: all) on the dev server, of the
     /// target's major version `targetMajorVersion` where the dev server can run it. `origin`
     /// is where the SQL's first line sits in its file, so errors point at the manifest line.

@@ -64,7 +64,7 @@ enum CatalogQueries {
     /// are managed (and run in one snapshot with the tables query).
     static let managedTables = """
         with tbl as materialized (
-            select c.oid, c.relispartition from pg_class c where c.oid = any($1::oid[])
+            select c.oid from pg_class c where c.oid = any($1::oid[])
         )
         """
 

@@ -134,52 +134,58 @@ public struct SchemaInspector {
         }
         storeColumns()
 
-        // Definitions PostgreSQL printed, or spelled here; those neither could do are asked
-        // for by oid afterwards.
+        /// Reads objects whose definition PostgreSQL printed (column `printed`) or `spell`
+        /// spells; those neither could do are asked of `fallback` by oid (column `oid`)
+        /// afterwards. Rows start with the table oid and the object's name; the names spelled
+        /// here go into `spelledNames`.
+        func definedObjects<Item>(_ sql: String, printed: Int, oid: Int, fallback: String, spelledNames: inout Set<String>,
+                                  spell: (ResultRow) -> String?, item: (ResultRow, String) -> Item?,
+                                  define: (inout Item, String) -> Void) throws -> [(table: String, item: Item)] {
+            var items: [(table: String, item: Item)] = []
+            var unspelled: [String: Int] = [:]
+            try each(sql, tableOids) { row in
+                let printedDefinition = row[printed]
+                let definition = printedDefinition ?? spell(row)
+                guard let made = item(row, definition ?? "") else { return }
+                if definition == nil {
+                    unspelled[row[oid]!] = items.count
+                } else if printedDefinition == nil {
+                    spelledNames.insert(row[1]!)
+                }
+                items.append((row[0]!, made))
+            }
+            if !unspelled.isEmpty {
+                try each(fallback, ["{" + unspelled.keys.joined(separator: ",") + "}"]) { row in
+                    define(&items[unspelled[row[0]!]!].item, row[1]!)
+                }
+            }
+            return items
+        }
+
         let version = connection.serverVersionNumber
-        var constraints: [(table: String, constraint: Constraint)] = []
-        var unspelledConstraints: [String: Int] = [:]
-        try each(CatalogQueries.constraints(serverVersion: version), tableOids) { row in
-            guard let kind = Constraint.Kind(rawValue: row[2]!) else { return }
-            let printed = row[3]
-            let definition = printed ?? spelling.constraint(row)
-            if definition == nil {
-                unspelledConstraints[row[7]!] = constraints.count
-            } else if printed == nil {
-                spelled.constraints.insert(row[1]!)
-            }
-            let referenced = row[5].map { QualifiedName(row[4]!, $0) }
-            constraints.append((row[0]!, Constraint(name: row[1]!, kind: kind, definition: definition ?? "",
-                                                    referencedTable: referenced, comment: row[6])))
-        }
-        if !unspelledConstraints.isEmpty {
-            try each(CatalogQueries.constraintDefinitions, ["{" + unspelledConstraints.keys.joined(separator: ",") + "}"]) { row in
-                constraints[unspelledConstraints[row[0]!]!].constraint.definition = row[1]!
-            }
-        }
+        let constraints = try definedObjects(
+            CatalogQueries.constraints(serverVersion: version), printed: 3, oid: 7,
+            fallback: CatalogQueries.constraintDefinitions, spelledNames: &spelled.constraints,
+            spell: spelling.constraint,
+            item: { row, definition in
+                Constraint.Kind(rawValue: row[2]!).map { kind in
+                    Constraint(name: row[1]!, kind: kind, definition: definition,
+                               referencedTable: row[5].map { QualifiedName(row[4]!, $0) }, comment: row[6])
+                }
+            },
+            define: { $0.definition = $1 })
         for (table, constraint) in constraints { tables[table]?.constraints.append(constraint) }
 
         try each(CatalogQueries.operatorClasses, []) { row in
             spelling.addOperatorClass(row.unsigned(0) ?? 0, .init(method: row.unsigned(1) ?? 0, inputType: row.unsigned(2) ?? 0,
                                                                    isDefault: row.isTrue(3)))
         }
-        var indexes: [(table: String, index: Index)] = []
-        var unspelledIndexes: [String: Int] = [:]
-        try each(CatalogQueries.indexes(serverVersion: version), tableOids) { row in
-            let printed = row[2]
-            let definition = printed ?? spelling.index(row)
-            if definition == nil {
-                unspelledIndexes[row[4]!] = indexes.count
-            } else if printed == nil {
-                spelled.indexes.insert(row[1]!)
-            }
-            indexes.append((row[0]!, Index(name: row[1]!, definition: definition ?? "", comment: row[3])))
-        }
-        if !unspelledIndexes.isEmpty {
-            try each(CatalogQueries.indexDefinitions, ["{" + unspelledIndexes.keys.joined(separator: ",") + "}"]) { row in
-                indexes[unspelledIndexes[row[0]!]!].index.definition = row[1]!
-            }
-        }
+        let indexes = try definedObjects(
+            CatalogQueries.indexes(serverVersion: version), printed: 2, oid: 4,
+            fallback: CatalogQueries.indexDefinitions, spelledNames: &spelled.indexes,
+            spell: spelling.index,
+            item: { row, definition in Index(name: row[1]!, definition: definition, comment: row[3]) },
+            define: { $0.definition = $1 })
         for (table, index) in indexes { tables[table]?.indexes.append(index) }
 
         let sequences = try all(CatalogQueries.sequences) { row in
