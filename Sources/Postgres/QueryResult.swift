@@ -110,6 +110,16 @@ public struct ResultRow {
         }
     }
 
+    /// Calls `body` with the bytes of column number `column` in libpq's buffer (valid only
+    /// during the call); nil, without calling it, for NULL.
+    public func withBytes<T>(_ column: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T? {
+        let column = Int32(column)
+        guard PQgetisnull(result, index, column) == 0 else { return nil }
+        let length = Int(PQgetlength(result, index, column))
+        let bytes = UnsafeRawPointer(PQgetvalue(result, index, column)!).assumingMemoryBound(to: UInt8.self)
+        return try body(UnsafeBufferPointer(start: bytes, count: length))
+    }
+
     /// The value as an unsigned number (an oid), read from libpq's buffer without making
     /// a string; nil for NULL or anything but digits.
     public func unsigned(_ column: Int) -> UInt32? {

@@ -6,7 +6,11 @@
 /// `search_path = pg_catalog` so that PostgreSQL prints every name outside pg_catalog
 /// schema-qualified.
 enum CatalogQueries {
-    /// The managed namespaces, as a CTE named `ns` every query starts with.
+    /// The managed namespaces, as a CTE named `ns` every query starts with, followed by the
+    /// members of extensions (`extension_member`, found through the index on what they
+    /// depend on rather than a search of `pg_depend` per object) and the tables in a
+    /// classic inheritance tree (`inheriting`). PostgreSQL evaluates a CTE only where a
+    /// query uses it.
     static let managedNamespaces = """
         with ns as (
             select n.oid, n.nspname
@@ -16,21 +20,25 @@ enum CatalogQueries {
               and ($1::text[] is null or n.nspname = any($1::text[]))
               and not exists (select 1 from pg_depend d
                               where d.classid = 'pg_namespace'::regclass and d.objid = n.oid and d.deptype = 'e')
+        ), extension_member as materialized (
+            select d.classid, d.objid from pg_depend d
+            where d.refclassid = 'pg_extension'::regclass and d.deptype = 'e'
+        ), inheriting as materialized (
+            select i.inhrelid, i.inhparent from pg_inherits i join pg_class ch on ch.oid = i.inhrelid
+            where not ch.relispartition
         )
         """
 
     /// Relations owned by an extension, excluded everywhere.
     static let notExtensionMember = """
-        not exists (select 1 from pg_depend e
-                    where e.classid = 'pg_class'::regclass and e.objid = c.oid and e.deptype = 'e')
+        c.oid not in (select objid from extension_member where classid = 'pg_class'::regclass)
         """
 
     /// Tables the model covers: ordinary, partitioned and partitions, but not tables in a
     /// (non-partition) inheritance tree, which are reported as other objects until modelled.
     static let plainTable = """
         c.relkind in ('r', 'p')
-          and not exists (select 1 from pg_inherits i join pg_class ch on ch.oid = i.inhrelid
-                          where (i.inhrelid = c.oid or i.inhparent = c.oid) and not ch.relispartition)
+          and c.oid not in (select inhrelid from inheriting) and c.oid not in (select inhparent from inheriting)
         """
 
     static let schemas = managedNamespaces + """
@@ -56,7 +64,6 @@ enum CatalogQueries {
         left join pg_namespace pn on pn.oid = pc.relnamespace
         \(comment(on: "c.oid", in: "pg_class"))
         where \(plainTable) and \(notExtensionMember)
-        order by 2, 3
         """
 
     /// The managed tables, as the tables query found them: `$1` is their oids as an array,
@@ -69,45 +76,78 @@ enum CatalogQueries {
         """
 
     /// Columns of the tables in `$1` (oids; partitions left out, their columns are their
-    /// parent's), in order. Filtering `pg_attribute` by the oid list directly, rather than
-    /// joining it to the table list, keeps it from being hashed whole.
+    /// parent's), in no particular order. Filtering `pg_attribute` by the oid list directly,
+    /// rather than joining it to the table list, keeps it from being hashed whole. What
+    /// depends only on the type (its name, kind, storage, collation) is read once per
+    /// distinct type (`types`), non-default collations once each (`collations`), and the
+    /// default or generation expression is its stored node tree and `pg_attrdef` oid,
+    /// printed once per distinct expression (`defaultExpressions`).
     static let columns = """
-        select a.attrelid::text, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-               \(expression("ad.adbin", relation: "ad.adrelid")), a.attidentity, a.attgenerated,
-               cn.nspname, co.collname, de.description,
-               a.attnum::text, a.atttypid::text, a.attcollation::text, nullif(quote_ident(a.attname), a.attname),
-               t.typtype, t.typcategory,
-               case when a.attstorage <> t.typstorage then a.attstorage end, t.typstorage, a.atttypmod::text
+        select a.attrelid::text, a.attname, a.attnotnull, ad.adbin, a.attidentity, a.attgenerated,
+               de.description, a.attnum::text, a.atttypid::text, a.attcollation::text,
+               nullif(quote_ident(a.attname), a.attname), a.attstorage, a.atttypmod::text, ad.oid::text
         from pg_attribute a
-        join pg_type t on t.oid = a.atttypid
         left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
-        left join pg_collation co on co.oid = a.attcollation and a.attcollation <> t.typcollation
-        left join pg_namespace cn on cn.oid = co.collnamespace
         \(comment(on: "a.attrelid", in: "pg_class", column: "a.attnum"))
         where a.attrelid = any($1::oid[]) and a.attnum > 0 and not a.attisdropped
-        order by a.attrelid, a.attnum
         """
 
-    /// The sequences behind identity columns of the tables in `$1` (oids), by table oid and
-    /// column number.
-    static let identitySequences = """
-        select d.refobjid::text, d.refobjsubid::text, sn.nspname, sc.relname, format_type(s.seqtypid, null),
-               s.seqstart::text, s.seqincrement::text, s.seqmin::text, s.seqmax::text, s.seqcache::text, s.seqcycle
-        from pg_depend d
-        join pg_sequence s on s.seqrelid = d.objid
+    /// The types with modifiers `$1` (oids) and `$2`, in that order: `format_type`, kind
+    /// (`typtype`), category, storage and collation.
+    static let types = """
+        select format_type(x.type, x.modifier), t.typtype, t.typcategory, t.typstorage, t.typcollation::text
+        from unnest($1::oid[], $2::int4[]) with ordinality x(type, modifier, n)
+        join pg_type t on t.oid = x.type
+        order by x.n
+        """
+
+    /// Schema and name of the collations `$1` (oids).
+    static let collations = """
+        select c.oid::text, n.nspname, c.collname
+        from pg_collation c join pg_namespace n on n.oid = c.collnamespace
+        where c.oid = any($1::oid[])
+        """
+
+    /// The expressions of the `pg_attrdef` rows in `$1` (oids) as PostgreSQL prints them.
+    static let defaultExpressions = """
+        select d.oid::text, \(expression("d.adbin", relation: "d.adrelid"))
+        from unnest($1::oid[]) x(oid) join pg_attrdef d on d.oid = x.oid
+        """
+
+    /// Sequences: each row is either an identity sequence of one of the tables in `$2` (oids;
+    /// `deptype` 'i', with the table oid and column number) or a sequence of a managed schema
+    /// that belongs to no extension (with the column it is OWNED BY, if any). One pass over
+    /// `pg_sequence` for both, dependencies found through the index per sequence.
+    static let sequences = managedNamespaces + """
+        select sn.nspname, sc.relname, format_type(s.seqtypid, null), s.seqstart::text, s.seqincrement::text,
+               s.seqmin::text, s.seqmax::text, s.seqcache::text, s.seqcycle,
+               own.nspname, own.relname, own.attname, de.description,
+               dep.deptype, dep.refobjid::text, dep.refobjsubid::text
+        from pg_sequence s
         join pg_class sc on sc.oid = s.seqrelid
         join pg_namespace sn on sn.oid = sc.relnamespace
-        where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass and d.deptype = 'i'
-          and d.refobjid = any($1::oid[])
+        left join lateral (select d.deptype, d.refobjid, d.refobjsubid from pg_depend d
+                           where d.classid = 'pg_class'::regclass and d.objid = s.seqrelid
+                             and d.refclassid = 'pg_class'::regclass and d.refobjsubid > 0 and d.deptype in ('a', 'i')
+                           limit 1) dep on true
+        left join lateral (select oc.relname, onn.nspname, oa.attname
+                           from pg_class oc
+                           join pg_namespace onn on onn.oid = oc.relnamespace
+                           join pg_attribute oa on oa.attrelid = oc.oid and oa.attnum = dep.refobjsubid
+                           where oc.oid = dep.refobjid and dep.deptype = 'a' offset 0) own on true
+        \(comment(on: "s.seqrelid", in: "pg_class"))
+        where case when dep.deptype = 'i' then dep.refobjid = any($2::oid[])
+                   else sn.oid in (select oid from ns)
+                        and s.seqrelid not in (select objid from extension_member where classid = 'pg_class'::regclass) end
         """
 
     /// Constraints, with what `CatalogSpelling` needs to spell primary keys, unique
-    /// constraints and foreign keys itself (`pg_get_constraintdef` looks every column name up
-    /// one at a time). The definition column is `pg_get_constraintdef` for every other kind
-    /// and shape (checks, exclusions, INCLUDE, NULLS NOT DISTINCT, ON DELETE SET NULL
-    /// (columns), periods, NOT ENFORCED), NULL where the client spells it.
+    /// constraints, foreign keys and checks itself (`pg_get_constraintdef` looks every column
+    /// name up one at a time, and opens the table of every check). The definition column is
+    /// `pg_get_constraintdef` for every other kind and shape (exclusions, INCLUDE, NULLS NOT
+    /// DISTINCT, ON DELETE SET NULL (columns), periods, NOT ENFORCED), NULL otherwise.
     static func constraints(serverVersion: Int) -> String {
-        var unusual = ["con.contype not in ('p', 'u', 'f')", "ix.indnatts <> ix.indnkeyatts"]
+        var unusual = ["con.contype not in ('p', 'u', 'f', 'c')", "ix.indnatts <> ix.indnkeyatts"]
         if serverVersion >= 150000 { unusual += ["ix.indnullsnotdistinct", "con.confdelsetcols is not null"] }
         if serverVersion >= 170000 { unusual.append("con.conperiod") }
         if serverVersion >= 180000 { unusual.append("not con.conenforced") }
@@ -117,7 +157,8 @@ enum CatalogQueries {
                     then pg_get_constraintdef(con.oid) end,
                f.nspname, f.relname, de.description, con.oid::text, con.conkey::text, con.confkey::text,
                con.confrelid::text, con.confmatchtype, con.confupdtype, con.confdeltype,
-               con.condeferrable, con.condeferred, con.convalidated
+               con.condeferrable, con.condeferred, con.convalidated,
+               case when con.contype = 'c' then con.conbin end, con.connoinherit
         from tbl
         join pg_constraint con on con.conrelid = tbl.oid
         left join pg_index ix on con.contype in ('p', 'u') and ix.indexrelid = con.conindid
@@ -126,7 +167,6 @@ enum CatalogQueries {
                            where fc.oid = con.confrelid offset 0) f on true
         \(comment(on: "con.oid", in: "pg_constraint"))
         where con.contype in ('p', 'u', 'c', 'f', 'x') and con.conparentid = 0 and con.conislocal
-        order by con.conrelid, con.conname
         """
     }
 
@@ -143,21 +183,20 @@ enum CatalogQueries {
         "pg_get_expr(\(node), case when \(node)::text like '%{VAR %' then \(relation) else 0 end)"
     }
 
-    /// Indexes, with what `CatalogSpelling` needs to spell the common shape itself (plain
-    /// columns, no expression, predicate, storage parameter or NULLS NOT DISTINCT):
-    /// `pg_get_indexdef` opens the table of every index it prints, which for thousands of
-    /// tables is most of an inspection. The definition column is `pg_get_indexdef` for the
-    /// other shapes, NULL where the client spells it.
+    /// Indexes, with what `CatalogSpelling` needs to spell them itself (key columns and
+    /// expressions, predicate): `pg_get_indexdef` opens the table of every index it prints,
+    /// which for thousands of tables is most of an inspection. The definition column is
+    /// `pg_get_indexdef` for shapes never spelled by the client (storage parameters, NULLS
+    /// NOT DISTINCT), NULL otherwise.
     static func indexes(serverVersion: Int) -> String {
         // NULLS NOT DISTINCT exists from PostgreSQL 15 on.
         let distinctNulls = serverVersion >= 150000 ? " or i.indnullsnotdistinct" : ""
         return managedTables + """
         select i.indrelid::text, ic.relname,
-               case when i.indexprs is not null or i.indpred is not null or ic.reloptions is not null\(distinctNulls)
-                    then pg_get_indexdef(i.indexrelid) end,
+               case when ic.reloptions is not null\(distinctNulls) then pg_get_indexdef(i.indexrelid) end,
                de.description, i.indexrelid::text, quote_ident(ic.relname), i.indisunique, ic.relkind = 'I',
                ic.relam::text, quote_ident(am.amname), i.indnkeyatts::text, i.indkey::text, i.indclass::text,
-               i.indcollation::text, i.indoption::text
+               i.indcollation::text, i.indoption::text, i.indexprs, i.indpred
         from tbl
         join pg_index i on i.indrelid = tbl.oid
         join pg_class ic on ic.oid = i.indexrelid
@@ -167,9 +206,25 @@ enum CatalogQueries {
                           where con.conrelid = i.indrelid and con.conindid = i.indexrelid
                             and con.contype in ('p', 'u', 'x'))
           and not exists (select 1 from pg_inherits ii where ii.inhrelid = i.indexrelid)
-        order by i.indrelid, ic.relname
         """
     }
+
+    /// What `ExpressionSpelling` needs to know: operators (`$1`), functions (`$2`) and types
+    /// (`$3`, with the modifiers in `$4`) by oid, and the server's architecture and string
+    /// settings. Rows are tagged `o`, `f`, `t` and `s`.
+    static let expressionFacts = """
+        select 'o', o.oid::text, o.oprname::text, o.oprnamespace::text, o.oprleft::text, o.oprright::text
+        from pg_operator o where o.oid = any($1::oid[])
+        union all
+        select 'f', p.oid::text, quote_ident(p.proname), p.pronamespace::text, p.proargtypes::text,
+               (p.provariadic = 0 and not p.proretset and p.prokind = 'f')::text
+        from pg_proc p where p.oid = any($2::oid[])
+        union all
+        select 't', x.type::text, format_type(x.type, x.modifier), t.typtype::text, t.typcollation::text, x.modifier::text
+        from unnest($3::oid[], $4::int4[]) x(type, modifier) join pg_type t on t.oid = x.type
+        union all
+        select 's', version(), current_setting('standard_conforming_strings'), current_setting('server_encoding'), null, null
+        """
 
     /// `pg_get_indexdef` of the indexes in `$1` (oids), for those the client could not spell.
     static let indexDefinitions = """
@@ -179,25 +234,6 @@ enum CatalogQueries {
     /// Operator classes, to tell a column's default one (which definitions leave out).
     static let operatorClasses = """
         select oid::text, opcmethod::text, opcintype::text, opcdefault from pg_opclass
-        """
-
-    static let sequences = managedNamespaces + """
-        select ns.nspname, c.relname, format_type(s.seqtypid, null), s.seqstart::text, s.seqincrement::text,
-               s.seqmin::text, s.seqmax::text, s.seqcache::text, s.seqcycle,
-               own_ns.nspname, own_c.relname, own_a.attname, de.description
-        from pg_sequence s
-        join pg_class c on c.oid = s.seqrelid
-        join ns on ns.oid = c.relnamespace
-        left join pg_depend d on d.classid = 'pg_class'::regclass and d.objid = c.oid
-              and d.refclassid = 'pg_class'::regclass and d.refobjsubid > 0 and d.deptype = 'a'
-        left join pg_class own_c on own_c.oid = d.refobjid
-        left join pg_namespace own_ns on own_ns.oid = own_c.relnamespace
-        left join pg_attribute own_a on own_a.attrelid = d.refobjid and own_a.attnum = d.refobjsubid
-        \(comment(on: "c.oid", in: "pg_class"))
-        where \(notExtensionMember)
-          and not exists (select 1 from pg_depend di
-                          where di.classid = 'pg_class'::regclass and di.objid = c.oid and di.deptype = 'i')
-        order by 1, 2
         """
 
     static let enums = managedNamespaces + """

@@ -51,9 +51,9 @@ struct CatalogSpelling {
     }
 
     /// `quote_ident(schema) || '.' || quote_ident(name)` of each managed table, by oid.
-    var tableNames: [String: String] = [:]
+    var tableNames: [UInt32: String] = [:]
     /// Columns of each managed (non-partition) table, by table oid and column number.
-    var columns: [String: [Int: Column]] = [:]
+    var columns: [UInt32: [Int: Column]] = [:]
     /// Operator classes by oid.
     private(set) var operatorClasses: [UInt32: OperatorClass] = [:]
     /// (method, type) for every type with a default operator class of its own in a method.
@@ -71,19 +71,89 @@ struct CatalogSpelling {
     static let varchar: UInt32 = 1043
     static let text: UInt32 = 25
 
+    /// A definition spelled from catalog rows, but for the expressions in it, which are
+    /// spelled once the catalog facts they need have been read (`ExpressionSpelling`).
+    struct Recipe {
+        enum Part {
+            case text(String)
+            /// An expression; as an index key, it is parenthesised unless it prints as a
+            /// function call.
+            case expression(NodeTree, indexKey: Bool)
+        }
+
+        /// Oid of the table whose columns the expressions name.
+        var table: UInt32
+        var parts: [Part] = []
+
+        var hasExpressions: Bool {
+            parts.contains { if case .expression = $0 { true } else { false } }
+        }
+
+        mutating func append(_ text: String) { parts.append(.text(text)) }
+
+        /// The expressions' catalog needs, added to `needs`.
+        func gather(into needs: inout ExpressionSpelling.Needs) {
+            for case .expression(let node, _) in parts { ExpressionSpelling.gather(node, into: &needs) }
+        }
+    }
+
+    /// `recipe` spelled out, or nil if one of its expressions is not spelled here.
+    func render(_ recipe: Recipe, with expressions: ExpressionSpelling) -> String? {
+        var text = ""
+        for part in recipe.parts {
+            switch part {
+            case .text(let piece):
+                text += piece
+            case .expression(let node, let indexKey):
+                guard let columns = columns[recipe.table],
+                      let spelled = expressions.spell(node, columns: columns) else { return nil }
+                text += indexKey && !ExpressionSpelling.looksLikeFunction(node) ? "(" + spelled + ")" : spelled
+            }
+        }
+        return text
+    }
+
     /// The index definition from the columns of an index query row, or nil when the shape
     /// is not one spelled here.
-    func index(_ row: ResultRow) -> String? {
-        guard let table = row[0], let tableName = tableNames[table], let columns = columns[table],
+    func index(_ row: ResultRow) -> Recipe? {
+        guard let table = row.unsigned(0), let tableName = tableNames[table], let columns = columns[table],
               let name = row[5], let method = row.unsigned(8), let methodName = row[9],
               let keyCount = row.unsigned(10).map(Int.init) else { return nil }
         let keys = row.integers(11), classes = row.integers(12)
         let collations = row.integers(13), options = row.integers(14)
         guard keys.count >= keyCount, classes.count == keyCount, collations.count == keyCount,
               options.count == keyCount else { return nil }
-        var keyParts: [String] = [], included: [String] = []
+        // Expression keys (column number 0) take the expressions in order.
+        var expressions: [NodeTree] = []
+        if let parsed = row.withBytes(15, NodeTree.parse) {
+            guard case .list(let items)? = parsed, let nodes = NodeTree.nodes(items) else { return nil }
+            expressions = nodes
+        }
+        var predicate: NodeTree?
+        if let parsed = row.withBytes(16, NodeTree.parse) {
+            guard case .node(let node)? = parsed else { return nil }
+            predicate = node
+        }
+        var recipe = Recipe(table: table)
+        recipe.append("CREATE " + (row.isTrue(6) ? "UNIQUE " : "") + "INDEX " + name + " ON "
+                      + (row.isTrue(7) ? "ONLY " : "") + tableName + " USING " + methodName + " (")
+        var included: [String] = []
+        var nextExpression = 0
         for (position, number) in keys.enumerated() {
-            guard let column = columns[number] else { return nil }
+            let column: Column
+            var expression: NodeTree?
+            if number == 0 {
+                guard position < keyCount, nextExpression < expressions.count else { return nil }
+                let node = expressions[nextExpression]
+                nextExpression += 1
+                guard let type = ExpressionSpelling.type(of: node),
+                      let collation = ExpressionSpelling.collation(of: node) else { return nil }
+                column = Column(quotedName: "", typeOid: type, collationOid: collation, kind: .other)
+                expression = node
+            } else {
+                guard let named = columns[number] else { return nil }
+                column = named
+            }
             if position >= keyCount {
                 included.append(column.quotedName)
                 continue
@@ -102,13 +172,22 @@ struct CatalogSpelling {
             case 3: " DESC"
             default: ""
             }
-            keyParts.append(column.quotedName + order)
+            if position > 0 { recipe.append(", ") }
+            if let expression {
+                recipe.parts.append(.expression(expression, indexKey: true))
+                recipe.append(order)
+            } else {
+                recipe.append(column.quotedName + order)
+            }
         }
-        var definition = "CREATE " + (row.isTrue(6) ? "UNIQUE " : "") + "INDEX " + name + " ON "
-            + (row.isTrue(7) ? "ONLY " : "") + tableName + " USING " + methodName
-            + " (" + keyParts.joined(separator: ", ") + ")"
-        if !included.isEmpty { definition += " INCLUDE (" + included.joined(separator: ", ") + ")" }
-        return definition
+        guard nextExpression == expressions.count else { return nil }
+        recipe.append(")")
+        if !included.isEmpty { recipe.append(" INCLUDE (" + included.joined(separator: ", ") + ")") }
+        if let predicate {
+            recipe.append(" WHERE ")
+            recipe.parts.append(.expression(predicate, indexKey: false))
+        }
+        return recipe
     }
 
     /// Whether `opclass` is the one PostgreSQL picks for `column` in `method` when none is
@@ -123,17 +202,25 @@ struct CatalogSpelling {
         return column.kind.polymorphicType == opclass.inputType
     }
 
-    /// The definition of a primary key, unique constraint or foreign key from the columns of
-    /// a constraint query row, or nil when it is not spelled here.
-    func constraint(_ row: ResultRow) -> String? {
-        guard let table = row[0], let kind = row[2], let ownColumns = columns[table],
-              let own = Self.names(row.integers(8), in: ownColumns) else { return nil }
+    /// The definition of a primary key, unique constraint, foreign key or check from the
+    /// columns of a constraint query row, or nil when it is not spelled here.
+    func constraint(_ row: ResultRow) -> Recipe? {
+        guard let table = row.unsigned(0), let kind = row[2], let ownColumns = columns[table] else { return nil }
+        if kind == "c" {
+            guard case .node(let node)?? = row.withBytes(17, NodeTree.parse) else { return nil }
+            var recipe = Recipe(table: table)
+            recipe.append("CHECK (")
+            recipe.parts.append(.expression(node, indexKey: false))
+            recipe.append(")" + (row.isTrue(18) ? " NO INHERIT" : "") + (row.isTrue(16) ? "" : " NOT VALID"))
+            return recipe
+        }
+        guard let own = Self.names(row.integers(8), in: ownColumns) else { return nil }
         var definition: String
         switch kind {
         case "p": definition = "PRIMARY KEY (" + own + ")"
         case "u": definition = "UNIQUE (" + own + ")"
         case "f":
-            guard let referenced = row[10], let referencedName = tableNames[referenced],
+            guard let referenced = row.unsigned(10), let referencedName = tableNames[referenced],
                   let referencedColumns = columns[referenced],
                   let theirs = Self.names(row.integers(9), in: referencedColumns) else { return nil }
             definition = "FOREIGN KEY (" + own + ") REFERENCES " + referencedName + "(" + theirs + ")"
@@ -150,7 +237,7 @@ struct CatalogSpelling {
         if row.isTrue(14) { definition += " DEFERRABLE" }
         if row.isTrue(15) { definition += " INITIALLY DEFERRED" }
         if !row.isTrue(16) { definition += " NOT VALID" }
-        return definition
+        return Recipe(table: table, parts: [.text(definition)])
     }
 
     private static func action(_ code: String?) -> String? {

@@ -28,6 +28,8 @@ public struct SchemaInspector {
     struct Spelled {
         var indexes: Set<String> = []
         var constraints: Set<String> = []
+        /// How many column expressions PostgreSQL printed (one per distinct expression).
+        var printedExpressions = 0
     }
 
     /// `inspect(_:)`, also telling which definitions were spelled by the client.
@@ -38,10 +40,16 @@ public struct SchemaInspector {
         }
         do {
             // Catalog queries gain nothing from JIT compilation (it costs more than the
-            // query on large catalogs) and sort in memory with a little more work_mem.
-            try connection.execute("SET LOCAL search_path = pg_catalog; SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
+            // query on large catalogs) or from parallel workers (each starts with cold
+            // catalog caches, and two inspections often run side by side), and hash in
+            // memory with a little more work_mem.
+            try connection.execute("""
+                SET LOCAL search_path = pg_catalog; SET LOCAL work_mem = '64MB'; SET LOCAL jit = off;
+                SET LOCAL max_parallel_workers_per_gather = 0
+                """)
             let model = try read(connection, spelled: &spelled)
-            try connection.execute(ownTransaction ? "COMMIT" : "RESET search_path; RESET work_mem; RESET jit")
+            try connection.execute(ownTransaction ? "COMMIT"
+                                   : "RESET search_path; RESET work_mem; RESET jit; RESET max_parallel_workers_per_gather")
             return model
         } catch {
             if ownTransaction { try? connection.execute("ROLLBACK") }
@@ -63,11 +71,11 @@ public struct SchemaInspector {
 
         let schemaList = try all(CatalogQueries.schemas) { Schema(name: $0[0]!, comment: $0[1]) }
 
-        var tables: [String: Table] = [:]
-        var order: [String] = []
+        var tables: [UInt32: Table] = [:]
+        var order: [UInt32] = []
         var spelling = CatalogSpelling()
         try each(CatalogQueries.tables) { row in
-            let oid = row[0]!
+            let oid = row.unsigned(0)!
             order.append(oid)
             spelling.tableNames[oid] = row[10]!
             tables[oid] = Table(name: QualifiedName(row[1]!, row[2]!),
@@ -75,84 +83,174 @@ public struct SchemaInspector {
                                 comment: row[4], owner: row[5], partitionKey: row[6],
                                 partitionOf: row[8].map { PartitionOf(parent: QualifiedName(row[7]!, $0), bound: row[9] ?? "") })
         }
-        let tableOids: [String?] = ["{" + order.joined(separator: ",") + "}"]
+        // Sorted here rather than by the server (which would sort wide rows): by schema, then
+        // name, in byte order as PostgreSQL sorts names.
+        order = order.map { ($0, tables[$0]!.name) }.sorted { catalogOrder($0.1, $1.1) }.map(\.0)
+        let tableOids: [String?] = ["{" + order.map(String.init).joined(separator: ",") + "}"]
         let ownColumns = order.filter { tables[$0]?.partitionOf == nil }
-        let columnTableOids: [String?] = ["{" + ownColumns.joined(separator: ",") + "}"]
-        var identitySequences: [String: Sequence] = [:]
-        try each(CatalogQueries.identitySequences, columnTableOids) { row in
-            identitySequences[row[0]! + ":" + row[1]!] = Sequence(
-                name: QualifiedName(row[2]!, row[3]!), type: row[4]!, start: Int64(row[5]!)!,
-                increment: Int64(row[6]!)!, minValue: Int64(row[7]!)!, maxValue: Int64(row[8]!)!,
-                cache: Int64(row[9]!)!, cycle: row.isTrue(10))
-        }
-        var typeNames: [UInt64: String] = [:]
-        // Rows come ordered by table: each table's columns are collected, then stored once.
-        var currentTable = ""
-        var columns: [Column] = []
-        var spellingColumns: [Int: CatalogSpelling.Column] = [:]
-        func storeColumns() {
-            guard !currentTable.isEmpty else { return }
-            tables[currentTable]?.columns = columns
-            spelling.columns[currentTable] = spellingColumns
-        }
-        try each(CatalogQueries.columns, columnTableOids) { row in
-            let table = row[0]!, number = Int(row.unsigned(10) ?? 0)
-            if table != currentTable {
-                storeColumns()
-                currentTable = table
-                columns = []
-                spellingColumns = [:]
+        let columnTableOids: [String?] = ["{" + ownColumns.map(String.init).joined(separator: ",") + "}"]
+
+        var identitySequences: [UInt64: Sequence] = [:]  // by table oid and column number
+        var sequences: [Sequence] = []
+        try each(CatalogQueries.sequences, schemaParameter + columnTableOids) { row in
+            let identity = row[13] == "i"
+            let sequence = Sequence(
+                name: QualifiedName(row[0]!, row[1]!), type: row[2]!, start: Int64(row[3]!)!,
+                increment: Int64(row[4]!)!, minValue: Int64(row[5]!)!, maxValue: Int64(row[6]!)!,
+                cache: Int64(row[7]!)!, cycle: row.isTrue(8),
+                ownedBy: row[10].map { ColumnRef(table: QualifiedName(row[9]!, $0), column: row[11]!) },
+                comment: identity ? nil : row[12])
+            if identity {
+                identitySequences[UInt64(row.unsigned(14) ?? 0) << 16 | UInt64(row.unsigned(15) ?? 0)] = sequence
+            } else {
+                sequences.append(sequence)
             }
-            let generated = row[6] == "s"
-            let identity: Column.Identity? = switch row[5] {
+        }
+        sequences.sort { catalogOrder($0.name, $1.name) }
+
+        // Columns come in no order. Types and expressions are printed afterwards, once per
+        // distinct type and per distinct expression (thousands of columns share a few).
+        // Columns go straight into their table's list; what is read later (type, collation
+        // and storage names, expressions) is filled in from a small record per column.
+        struct Pending {
+            var table: UInt32
+            var index: Int32
+            var typeSlot: Int32
+            var collation: UInt32
+            var storage: UInt8
+            var expression: Int32  // ExpressionPrinter.Pending, or -1
+        }
+        var columnsByTable: [UInt32: [(number: Int, column: Column)]] = [:]
+        var pendingColumns: [Pending] = []
+        var typeSlots: [UInt64: Int] = [:]
+        var typeOids: [String] = [], typeModifiers: [String] = []
+        var expressions = ExpressionPrinter()
+        try each(CatalogQueries.columns, columnTableOids) { row in
+            let identity: Column.Identity? = switch row[4] {
             case "a": .always
             case "d": .byDefault
             default: nil
             }
-            let collation = row[8].map { QualifiedName(row[7]!, $0) }
-            let expression = row[4]
-            let name = row[1]!, typeOid = row.unsigned(11) ?? 0
-            // The same few types print the same way thousands of times: keep one string each.
-            let typeKey = UInt64(typeOid) << 32 | UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: row.signed(18) ?? -1)))
-            let type: String
-            if let known = typeNames[typeKey] {
-                type = known
+            let table = row.unsigned(0)!, number = Int(row.unsigned(7) ?? 0)
+            let typeOid = row.unsigned(8) ?? 0, modifier = row.signed(12) ?? -1
+            let typeKey = UInt64(typeOid) << 32 | UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: modifier)))
+            let slot: Int
+            if let known = typeSlots[typeKey] {
+                slot = known
             } else {
-                type = row[2]!
-                typeNames[typeKey] = type
+                slot = typeOids.count
+                typeSlots[typeKey] = slot
+                typeOids.append(String(typeOid))
+                typeModifiers.append(String(modifier))
             }
-            spellingColumns[number] = .init(
-                quotedName: row[13] ?? name, typeOid: typeOid, collationOid: row.unsigned(12) ?? 0,
-                kind: CatalogSpelling.TypeKind(type: row[14]!, category: row[15]!))
-            columns.append(Column(
-                name: name, type: type, notNull: row.isTrue(3),
-                defaultExpression: generated ? nil : expression, identity: identity,
-                identitySequence: identity == nil ? nil : identitySequences["\(table):\(number)"],
-                generatedExpression: generated ? expression : nil, collation: collation,
-                storage: row[16].map(storageName), typeStorage: row[16] == nil ? nil : storageName(row[17]!),
-                comment: row[9]))
+            let expression = row.withBytes(3) { expressions.add(tree: $0, attrdef: row[13]!) }
+            let generated = row[5] == "s" && expression != nil
+            let name = row[1]!
+            let column = Column(name: name, type: "", notNull: row.isTrue(2), identity: identity,
+                                identitySequence: identity == nil ? nil : identitySequences[UInt64(table) << 16 | UInt64(number)],
+                                generatedExpression: generated ? "" : nil, comment: row[6])
+            let index = columnsByTable[table]?.count ?? 0
+            columnsByTable[table, default: []].append((number, column))
+            pendingColumns.append(Pending(table: table, index: Int32(index), typeSlot: Int32(slot),
+                                          collation: row.unsigned(9) ?? 0, storage: row.withBytes(11) { $0.first ?? 0 } ?? 0,
+                                          expression: expression.map(Int32.init) ?? -1))
+            spelling.columns[table, default: [:]][number] = .init(
+                quotedName: row[10] ?? name, typeOid: typeOid, collationOid: row.unsigned(9) ?? 0, kind: .other)
         }
-        storeColumns()
+        struct TypeFacts {
+            var name: String
+            var kind: CatalogSpelling.TypeKind
+            var storage: UInt8
+            var collation: UInt32
+        }
+        var typeFacts: [TypeFacts] = []
+        if !typeOids.isEmpty {
+            try each(CatalogQueries.types, ["{" + typeOids.joined(separator: ",") + "}",
+                                            "{" + typeModifiers.joined(separator: ",") + "}"]) { row in
+                typeFacts.append(TypeFacts(name: row[0]!, kind: CatalogSpelling.TypeKind(type: row[1]!, category: row[2]!),
+                                           storage: row.withBytes(3) { $0.first ?? 0 } ?? 0,
+                                           collation: row.unsigned(4) ?? 0))
+            }
+        }
+        // A collation is named only where it is not the type's own.
+        var collationNames: [UInt32: QualifiedName] = [:]
+        let otherCollations = Set(pendingColumns.lazy.filter { $0.collation != 0 && $0.collation != typeFacts[Int($0.typeSlot)].collation }
+                                    .map(\.collation))
+        if !otherCollations.isEmpty {
+            try each(CatalogQueries.collations, ["{" + otherCollations.map(String.init).joined(separator: ",") + "}"]) { row in
+                collationNames[row.unsigned(0) ?? 0] = QualifiedName(row[1]!, row[2]!)
+            }
+        }
+        spelled.printedExpressions = expressions.count
+        let printed = try expressions.print { oids, body in
+            try each(CatalogQueries.defaultExpressions, ["{" + oids.joined(separator: ",") + "}"], body)
+        }
+        for pending in pendingColumns {
+            let type = typeFacts[Int(pending.typeSlot)]
+            let number = columnsByTable[pending.table]![Int(pending.index)].number
+            spelling.columns[pending.table]?[number]?.kind = type.kind
+            modify(&columnsByTable[pending.table]![Int(pending.index)].column) { column in
+                column.type = type.name
+                if pending.collation != 0 && pending.collation != type.collation {
+                    column.collation = collationNames[pending.collation]
+                }
+                if pending.storage != type.storage {
+                    column.storage = storageName(pending.storage)
+                    column.typeStorage = storageName(type.storage)
+                }
+                if pending.expression >= 0 {
+                    let text = printed(Int(pending.expression))
+                    if column.generatedExpression != nil {
+                        column.generatedExpression = text
+                    } else {
+                        column.defaultExpression = text
+                    }
+                }
+            }
+        }
+        pendingColumns = []
+        // Moved table by table, so the columns are not held twice at once.
+        for table in Array(columnsByTable.keys) {
+            guard var columns = columnsByTable.removeValue(forKey: table) else { continue }
+            columns.sort { $0.number < $1.number }
+            tables[table]?.columns = columns.map(\.column)
+        }
 
-        /// Reads objects whose definition PostgreSQL printed (column `printed`) or `spell`
-        /// spells; those neither could do are asked of `fallback` by oid (column `oid`)
-        /// afterwards. Rows start with the table oid and the object's name; the names spelled
-        /// here go into `spelledNames`.
-        func definedObjects<Item>(_ sql: String, printed: Int, oid: Int, fallback: String, spelledNames: inout Set<String>,
-                                  spell: (ResultRow) -> String?, item: (ResultRow, String) -> Item?,
-                                  define: (inout Item, String) -> Void) throws -> [(table: String, item: Item)] {
-            var items: [(table: String, item: Item)] = []
-            var unspelled: [String: Int] = [:]
+        /// Objects of one query whose definition PostgreSQL printed (column `printed`) or the
+        /// client spells (a `Recipe`, rendered once the expressions' catalog facts are read).
+        /// Rows start with the table oid and the object's name; column `oid` is its oid.
+        struct Defined<Item> {
+            var items: [(table: UInt32, item: Item)] = []
+            var recipes: [(item: Int, oid: String, recipe: CatalogSpelling.Recipe)] = []
+        }
+        func collect<Item>(_ sql: String, printed: Int, oid: Int, spell: (ResultRow) -> CatalogSpelling.Recipe?,
+                           item: (ResultRow, String) -> Item?) throws -> Defined<Item> {
+            var defined = Defined<Item>()
             try each(sql, tableOids) { row in
                 let printedDefinition = row[printed]
-                let definition = printedDefinition ?? spell(row)
-                guard let made = item(row, definition ?? "") else { return }
-                if definition == nil {
-                    unspelled[row[oid]!] = items.count
-                } else if printedDefinition == nil {
-                    spelledNames.insert(row[1]!)
+                guard let made = item(row, printedDefinition ?? "") else { return }
+                if printedDefinition == nil {
+                    let recipe = spell(row) ?? CatalogSpelling.Recipe(table: row.unsigned(0)!)
+                    defined.recipes.append((defined.items.count, row[oid]!, recipe))
                 }
-                items.append((row[0]!, made))
+                defined.items.append((row.unsigned(0)!, made))
+            }
+            return defined
+        }
+        /// Renders the recipes; definitions neither spelled nor printed are asked of
+        /// `fallback` by oid. The names spelled by the client go into `spelledNames`.
+        func finish<Item>(_ defined: Defined<Item>, fallback: String, expressions: ExpressionSpelling,
+                          spelledNames: inout Set<String>, name: (Item) -> String,
+                          define: (inout Item, String) -> Void) throws -> [(table: UInt32, item: Item)] {
+            var items = defined.items
+            var unspelled: [String: Int] = [:]
+            for (index, oid, recipe) in defined.recipes {
+                if !recipe.parts.isEmpty, let definition = spelling.render(recipe, with: expressions) {
+                    define(&items[index].item, definition)
+                    spelledNames.insert(name(items[index].item))
+                } else {
+                    unspelled[oid] = index
+                }
             }
             if !unspelled.isEmpty {
                 try each(fallback, ["{" + unspelled.keys.joined(separator: ",") + "}"]) { row in
@@ -163,38 +261,37 @@ public struct SchemaInspector {
         }
 
         let version = connection.serverVersionNumber
-        let constraints = try definedObjects(
-            CatalogQueries.constraints(serverVersion: version), printed: 3, oid: 7,
-            fallback: CatalogQueries.constraintDefinitions, spelledNames: &spelled.constraints,
-            spell: spelling.constraint,
+        let constraintRows = try collect(
+            CatalogQueries.constraints(serverVersion: version), printed: 3, oid: 7, spell: spelling.constraint,
             item: { row, definition in
                 Constraint.Kind(rawValue: row[2]!).map { kind in
                     Constraint(name: row[1]!, kind: kind, definition: definition,
                                referencedTable: row[5].map { QualifiedName(row[4]!, $0) }, comment: row[6])
                 }
-            },
-            define: { $0.definition = $1 })
-        for (table, constraint) in constraints { tables[table]?.constraints.append(constraint) }
-
+            })
         try each(CatalogQueries.operatorClasses, []) { row in
             spelling.addOperatorClass(row.unsigned(0) ?? 0, .init(method: row.unsigned(1) ?? 0, inputType: row.unsigned(2) ?? 0,
                                                                    isDefault: row.isTrue(3)))
         }
-        let indexes = try definedObjects(
-            CatalogQueries.indexes(serverVersion: version), printed: 2, oid: 4,
-            fallback: CatalogQueries.indexDefinitions, spelledNames: &spelled.indexes,
-            spell: spelling.index,
-            item: { row, definition in Index(name: row[1]!, definition: definition, comment: row[3]) },
-            define: { $0.definition = $1 })
-        for (table, index) in indexes { tables[table]?.indexes.append(index) }
+        let indexRows = try collect(
+            CatalogQueries.indexes(serverVersion: version), printed: 2, oid: 4, spell: spelling.index,
+            item: { row, definition in Index(name: row[1]!, definition: definition, comment: row[3]) })
 
-        let sequences = try all(CatalogQueries.sequences) { row in
-            Sequence(name: QualifiedName(row[0]!, row[1]!), type: row[2]!,
-                     start: Int64(row[3]!)!, increment: Int64(row[4]!)!, minValue: Int64(row[5]!)!,
-                     maxValue: Int64(row[6]!)!, cache: Int64(row[7]!)!, cycle: row.isTrue(8),
-                     ownedBy: row[10].map { ColumnRef(table: QualifiedName(row[9]!, $0), column: row[11]!) },
-                     comment: row[12])
+        let speller = try expressionSpelling(
+            for: constraintRows.recipes.map(\.recipe) + indexRows.recipes.map(\.recipe), each: each)
+        let constraints = try finish(constraintRows, fallback: CatalogQueries.constraintDefinitions,
+                                     expressions: speller, spelledNames: &spelled.constraints,
+                                     name: \.name, define: { $0.definition = $1 })
+        let indexes = try finish(indexRows, fallback: CatalogQueries.indexDefinitions,
+                                 expressions: speller, spelledNames: &spelled.indexes,
+                                 name: \.name, define: { $0.definition = $1 })
+        for (table, constraint) in constraints { tables[table]?.constraints.append(constraint) }
+        for (table, index) in indexes { tables[table]?.indexes.append(index) }
+        for oid in order {
+            tables[oid]!.constraints.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+            tables[oid]!.indexes.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
         }
+
         let enums = try all(CatalogQueries.enums) { row in
             EnumType(name: QualifiedName(row[0]!, row[1]!), labels: parseTextArray(row[2] ?? "{}"), comment: row[3])
         }
@@ -207,12 +304,72 @@ public struct SchemaInspector {
     }
 }
 
+/// The catalog facts the expressions in `recipes` need, read in one query (none if there
+/// are no expressions).
+private func expressionSpelling(for recipes: [CatalogSpelling.Recipe],
+                                each: (String, [String?]?, (ResultRow) throws -> Void) throws -> Void) throws -> ExpressionSpelling {
+    var needs = ExpressionSpelling.Needs()
+    for recipe in recipes where recipe.hasExpressions { recipe.gather(into: &needs) }
+    var spelling = ExpressionSpelling()
+    guard !needs.isEmpty else { return spelling }
+    func array<T>(_ values: some Swift.Sequence<T>) -> String { "{" + values.map { "\($0)" }.joined(separator: ",") + "}" }
+    let types = Array(needs.types)
+    try each(CatalogQueries.expressionFacts, [array(needs.operators), array(needs.functions),
+                                              array(types.map(\.oid)), array(types.map(\.modifier))]) { row in
+        switch row[0] {
+        case "o":
+            guard let oid = row.unsigned(1), let name = row[2], let namespace = row.unsigned(3),
+                  let left = row.unsigned(4), let right = row.unsigned(5) else { return }
+            spelling.operators[oid] = .init(name: name, namespace: namespace, left: left, right: right)
+        case "f":
+            guard let oid = row.unsigned(1), let name = row[2], let namespace = row.unsigned(3) else { return }
+            spelling.functions[oid] = .init(quotedName: name, namespace: namespace,
+                                            argumentTypes: row.integers(4).map { UInt32(truncatingIfNeeded: $0) },
+                                            plain: row[5] == "true")
+        case "t":
+            guard let oid = row.unsigned(1), let name = row[2], let kind = row[3], let collation = row.unsigned(4),
+                  let modifier = row.signed(5) else { return }
+            spelling.types[.init(oid: oid, modifier: modifier)] = .init(name: name, kind: kind, collation: collation)
+        case "s":
+            spelling.littleEndian = littleEndianServer(version: row[1] ?? "")
+            spelling.standardStrings = row[2] == "on"
+            spelling.utf8 = row[3] == "UTF8"
+        default:
+            break
+        }
+    }
+    return spelling
+}
+
+/// Whether the server that printed `version` (`PostgreSQL 16.4 on x86_64-pc-linux-gnu, …`)
+/// runs on a little-endian architecture; false when it cannot tell.
+func littleEndianServer(version: String) -> Bool {
+    let words = version.split(separator: " ")
+    guard let on = words.firstIndex(of: "on"), on + 1 < words.count else { return false }
+    let triple = words[on + 1].prefix { $0 != "," }
+    let architecture = triple.prefix { $0 != "-" }
+    let little: Set<Substring> = ["x86_64", "amd64", "i386", "i486", "i586", "i686", "aarch64", "arm64", "armv6l",
+                                  "armv7l", "arm", "powerpc64le", "ppc64le", "riscv64", "loongarch64", "mips64el",
+                                  "mipsel", "alpha", "ia64"]
+    return little.contains(architecture)
+}
+
+/// Calls `body` on `value` in place.
+@inline(__always)
+private func modify<T>(_ value: inout T, _ body: (inout T) -> Void) { body(&value) }
+
+/// Whether `a` sorts before `b` as PostgreSQL sorts names (schema, then name, bytewise).
+func catalogOrder(_ a: QualifiedName, _ b: QualifiedName) -> Bool {
+    a.schema == b.schema ? a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
+                         : a.schema.utf8.lexicographicallyPrecedes(b.schema.utf8)
+}
+
 /// The `SET STORAGE` word for a `pg_attribute.attstorage` / `pg_type.typstorage` letter.
-func storageName(_ letter: String) -> String {
+func storageName(_ letter: UInt8) -> String {
     switch letter {
-    case "p": "plain"
-    case "e": "external"
-    case "m": "main"
+    case UInt8(ascii: "p"): "plain"
+    case UInt8(ascii: "e"): "external"
+    case UInt8(ascii: "m"): "main"
     default: "extended"
     }
 }

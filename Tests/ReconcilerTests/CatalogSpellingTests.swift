@@ -90,6 +90,50 @@ struct CatalogSpellingTests {
         alter table measurements add constraint measurements_pk primary key (at, site);
         alter table measurements add constraint measurements_fk foreign key (site) references parent (id);
         create index ix_on_partition on measurements_2026 (value);
+
+        create table checks (a integer, b numeric(10,2), c text, d varchar(10), e boolean, f bigint,
+            g smallint, h date, s status, "Odd" integer,
+            constraint ck_int check (a >= 0),
+            constraint ck_neg check (a <> -5),
+            constraint ck_numeric check (b >= 0),
+            constraint ck_numeric_const check (b > 1.5),
+            constraint ck_func check (char_length(d) > 0),
+            constraint ck_text_func check (length(c) < 100),
+            constraint ck_bool check (e),
+            constraint ck_not check (not e),
+            constraint ck_and_or check (a > 0 and (b < 10 or c is not null)),
+            constraint ck_null check (c is null or d is not null),
+            constraint ck_in_text check (c in ('x', 'y''z', 'back\\slash')),
+            constraint ck_in_varchar check (d in ('p', 'q')),
+            constraint ck_in_int check (a in (1, 2, 3)),
+            constraint ck_not_in check (a not in (4, 5)),
+            constraint ck_bigint check (f > 10),
+            constraint ck_smallint check (g between 1 and 7),
+            constraint ck_date check (h > '2020-01-01'),
+            constraint ck_cast check (a::text <> ''),
+            constraint ck_enum check (s <> 'b'),
+            constraint ck_quoted check ("Odd" > 0),
+            constraint ck_keyword_func check ("left"(c, 1) <> 'x'),
+            constraint ck_lower check (lower(c) = c),
+            constraint ck_unicode check (c <> 'café ☕'),
+            constraint ck_no_inherit check (a < 1000000) no inherit,
+            constraint ck_coalesce check (coalesce(a, 0) >= 0),
+            constraint ck_regex check (c ~ '^[a-z]+$'),
+            constraint ck_like check (c like 'a%'),
+            constraint ck_arith check (a + 1 > a * 2 - 3),
+            constraint ck_int8_const check (f < 10000000000),
+            constraint ck_smallint_cast check (g::integer > -1));
+        alter table checks add constraint ck_not_valid check (a < 5000000) not valid;
+        create index ix_expr_varchar on checks (lower(d));
+        create index ix_expr_op on checks ((a + 1));
+        create index ix_expr_desc on checks (lower(c) desc, a);
+        create index ix_partial_bool on checks (a) where e;
+        create index ix_partial_and on checks (a) where e and c is not null;
+        create index ix_expr_partial on checks (lower(c)) where a > 0;
+        create index ix_expr_collate on checks (lower(c) collate "C");
+        create index ix_expr_opclass on checks (lower(c) text_pattern_ops);
+        create index ix_expr_cast on checks ((a::text));
+        create index ix_expr_two on checks (lower(c), (a * 2) desc nulls last);
         """
 
     /// Indexes the client must spell itself.
@@ -97,7 +141,8 @@ struct CatalogSpellingTests {
         "ix_plain", "Ix Multi", "ix_asc_nulls_last", "ix_desc_nulls_first", "ix_unique", "ix_include",
         "ix_varchar", "ix_column_collation", "ix_same_collation", "ix_hash", "ix_gin_jsonb",
         "ix_gin_tsvector", "ix_brin", "ix_partitioned", "ix_gist_range", "ix_gin_array", "ix_enum", "ix_enum_hash",
-        "ix_btree_array",
+        "ix_btree_array", "ix_expression", "ix_partial", "ix_expr_varchar", "ix_expr_op", "ix_expr_desc",
+        "ix_partial_bool", "ix_partial_and", "ix_expr_partial", "ix_expr_cast", "ix_expr_two",
     ]
 
     /// Constraints the client must spell itself.
@@ -106,6 +151,10 @@ struct CatalogSpellingTests {
         "mixed_unique_deferrable", "mixed_fk_plain", "mixed_fk_actions", "mixed_fk_restrict",
         "mixed_fk_cascade", "mixed_fk_deferred", "mixed_fk_not_valid", "composite_pk", "composite_self_fk",
         "measurements_pk", "measurements_fk",
+        "ck_int", "ck_neg", "ck_numeric", "ck_func", "ck_text_func", "ck_bool", "ck_not", "ck_and_or", "ck_null",
+        "ck_in_text", "ck_in_int", "ck_not_in", "ck_bigint", "ck_smallint", "ck_cast", "ck_quoted", "ck_keyword_func",
+        "ck_lower", "ck_unicode", "ck_no_inherit", "ck_regex", "ck_like", "ck_arith", "ck_int8_const",
+        "ck_smallint_cast", "ck_not_valid", "mixed_check",
     ]
 
     /// The spellings checked: PostgreSQL's own definition of every index and constraint of
@@ -145,21 +194,23 @@ struct CatalogSpellingTests {
     @Test("index definitions match pg_get_indexdef, and the common shapes are spelled by the client")
     func indexes() throws {
         let inspected = try inspect()
-        #expect(inspected.indexes.count == 28)
+        #expect(inspected.indexes.count == 38)
         for (name, definition) in inspected.indexes {
             #expect(definition.inspected == definition.postgres, "index \(name)")
         }
-        #expect(inspected.spelled.indexes == Self.clientIndexes)
+        #expect(inspected.spelled.indexes == Self.clientIndexes,
+                "spelled but not listed: \(inspected.spelled.indexes.subtracting(Self.clientIndexes).sorted()), listed but not spelled: \(Self.clientIndexes.subtracting(inspected.spelled.indexes).sorted())")
     }
 
     @Test("constraint definitions match pg_get_constraintdef, and the common shapes are spelled by the client")
     func constraints() throws {
         let inspected = try inspect()
-        #expect(inspected.constraints.count == 22)
+        #expect(inspected.constraints.count == 53)
         for (name, definition) in inspected.constraints {
             #expect(definition.inspected == definition.postgres, "constraint \(name)")
         }
-        #expect(inspected.spelled.constraints == Self.clientConstraints)
+        #expect(inspected.spelled.constraints == Self.clientConstraints,
+                "spelled but not listed: \(inspected.spelled.constraints.subtracting(Self.clientConstraints).sorted()), listed but not spelled: \(Self.clientConstraints.subtracting(inspected.spelled.constraints).sorted())")
     }
 
     @Test("defaults without column references are printed as pg_get_expr prints them with the table")
@@ -184,5 +235,59 @@ struct CatalogSpellingTests {
         for row in rows {
             #expect(row[1] == row[2], "default of \(row[0]!)")
         }
+    }
+
+    @Test("column expressions are printed once per distinct expression, each as pg_get_expr prints it")
+    func sharedExpressions() throws {
+        let database = try TestPostgres.shared.makeDatabase()
+        defer { try? database.drop() }
+        let connection = try database.connect()
+        defer { connection.close() }
+        // The same defaults written at different places in the statements (their stored
+        // trees differ only in :location), generated columns that name different columns,
+        // and serial columns (each default names its own sequence).
+        try connection.execute("""
+            create table one (id serial, a integer default 0, b text default '', c timestamptz default now(),
+                              g integer generated always as (a + 1) stored);
+            create table "Two" ("Id" serial, x integer default 0, yy text default '',
+                                c timestamptz default now(), "A" integer, b integer default 0,
+                                g integer generated always as ("A" + 1) stored);
+            """)
+        var spelled = SchemaInspector.Spelled()
+        let model = try SchemaInspector().inspect(connection, spelled: &spelled)
+        try connection.execute("SET search_path = pg_catalog")
+        let printed = Dictionary(uniqueKeysWithValues: try connection.query("""
+            select c.relname || '.' || a.attname, pg_get_expr(d.adbin, d.adrelid)
+            from pg_attrdef d join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum
+            join pg_class c on c.oid = d.adrelid
+            """).rows.map { ($0[0]!, $0[1]!) })
+        var seen = 0
+        for table in model.tables {
+            for column in table.columns {
+                guard let expression = column.defaultExpression ?? column.generatedExpression else { continue }
+                #expect(expression == printed["\(table.name.name).\(column.name)"], "\(table.name.name).\(column.name)")
+                seen += 1
+            }
+        }
+        #expect(seen == 11)
+        // 0, '', now(), two nextval(…) and the two generated expressions.
+        #expect(spelled.printedExpressions == 7)
+    }
+
+    @Test("stored expressions compare without their :location fields")
+    func locationFreeTrees() {
+        func key(_ text: String) -> (text: String, refersToColumns: Bool) {
+            Array(text.utf8).withUnsafeBufferPointer { ExpressionPrinter.locationFree($0) }
+        }
+        let zero = "{CONST :consttype 23 :consttypmod -1 :constcollid 0 :constlen 4 :constbyval true :constisnull false :location "
+        #expect(key(zero + "41 :constvalue 4 [ 0 0 0 0 0 0 0 0 ]}").text
+                == "{CONST :consttype 23 :consttypmod -1 :constcollid 0 :constlen 4 :constbyval true :constisnull false :constvalue 4 [ 0 0 0 0 0 0 0 0 ]}")
+        #expect(key(zero + "41 :constvalue 4 [ 0 0 0 0 0 0 0 0 ]}").text == key(zero + "-1 :constvalue 4 [ 0 0 0 0 0 0 0 0 ]}").text)
+        #expect(key(zero + "41 :constvalue 4 [ 0 0 0 0 0 0 0 0 ]}").text != key(zero + "41 :constvalue 4 [ 1 0 0 0 0 0 0 0 ]}").text)
+        #expect(!key(zero + "1 :constvalue 4 [ 0 0 0 0 0 0 0 0 ]}").refersToColumns)
+        #expect(key("{OPEXPR :opno 96 :args ({VAR :varno 1 :varattno 2 :location 7} {CONST :location 9}) :location 8}")
+                == ("{OPEXPR :opno 96 :args ({VAR :varno 1 :varattno 2} {CONST})}", true))
+        // Escaped text inside a string token is not a field or a node.
+        #expect(key("{X :name a\\ :location\\ 5 :s \\{VAR\\ }") == ("{X :name a\\ :location\\ 5 :s \\{VAR\\ }", false))
     }
 }
