@@ -20,21 +20,54 @@ public struct PassResult: Sendable {
     public var failed: [StatusReport] { reports.values.filter { !$0.ready } }
 }
 
-/// The loop: fetch the source, reconcile every manifest, publish the status.
-public final class Daemon {
+/// A manifest document of the followed revision: its key on the status branch and what it
+/// is (an AtlasSchema to reconcile, or the report of why it cannot be read).
+public struct ManifestEntry {
+    /// Status key: `namespace.name`, or `name`.
+    public var key: String
+    /// The manifest to reconcile, when it is a valid AtlasSchema.
+    public var schema: AtlasSchema?
+    /// The report for a document that cannot be read (`InvalidManifest`).
+    public var invalid: StatusReport?
+}
+
+/// The source as one sync left it: the revision in force and its manifests.
+public struct SourceSnapshot {
+    /// Revision followed.
+    public var revision: ObjectID
+    /// Objects fetched by this sync (0 when nothing had moved).
+    public var fetchedObjects: Int
+    /// Why the remote could not be reached, when the last fetched revision is in force.
+    public var unavailable: String?
+    /// The revision's manifests, by status key.
+    public var manifests: [ManifestEntry]
+    /// The revision's ConfigMaps, by name.
+    public var configMaps: [String: ConfigMap]
+    /// The reports on the status branch, by manifest name.
+    public var previous: [String: StatusReport]
+}
+
+/// The daemon's parts: the git mirror, the reconciler and the status publisher, with the
+/// pieces of a pass (sync the source, reconcile a manifest, publish reports). `runOnce()`
+/// makes one whole pass; `DaemonLoop` schedules the pieces for the long-running service.
+///
+/// Git work (sync, publish, reconfigure) must not run concurrently with itself; reconciles
+/// may run concurrently with each other and with git work.
+public final class Daemon: @unchecked Sendable {
     /// The configuration in force.
-    public let config: DaemonConfig
-    private let mirror: GitMirror
-    private let reconciler: Reconciler
-    private let publisher: StatusPublisher
+    public private(set) var config: DaemonConfig
+    private var mirror: GitMirror
+    private var reconcilerInForce: Reconciler
+    private var publisher: StatusPublisher
+    private var dev: DevServer
     private let embeddedDev: EmbeddedDevServer?
+    private let lock = NSLock()
 
     /// A daemon for `config`; opens the mirror under the state folder.
     public init(config: DaemonConfig) throws {
         self.config = config
         try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
         mirror = try GitMirror(path: config.stateDirectory + "/mirror.git", url: config.source.url, auth: config.source.auth)
-        let dev: DevServer
         if let url = config.devURL {
             dev = ExternalDevServer(url: url)
             embeddedDev = nil
@@ -43,11 +76,41 @@ public final class Daemon {
             dev = embedded
             embeddedDev = embedded
         }
-        reconciler = Reconciler(environment: config.environment, targets: config.targets,
-                                secrets: SecretStore(directory: config.secretsDirectory),
-                                normaliser: Normaliser(dev: dev), settings: config.apply)
-        publisher = StatusPublisher(branch: config.status.branch, environment: config.environment,
-                                    author: (config.status.authorName, config.status.authorEmail))
+        reconcilerInForce = Self.reconciler(config, dev: dev)
+        publisher = Self.publisher(config)
+    }
+
+    private static func reconciler(_ config: DaemonConfig, dev: DevServer) -> Reconciler {
+        Reconciler(environment: config.environment, targets: config.targets,
+                   secrets: SecretStore(directory: config.secretsDirectory),
+                   normaliser: Normaliser(dev: dev), settings: config.apply, drift: config.drift)
+    }
+
+    private static func publisher(_ config: DaemonConfig) -> StatusPublisher {
+        StatusPublisher(branch: config.status.branch, environment: config.environment,
+                        author: (config.status.authorName, config.status.authorEmail))
+    }
+
+    /// The reconciler in force (replaced by `reconfigure`; one already handed out stays valid).
+    public var reconciler: Reconciler {
+        lock.withLock { reconcilerInForce }
+    }
+
+    /// Takes a new configuration (SIGHUP): targets, secrets, timeouts, drift mode, status
+    /// branch and source. The embedded dev server keeps running; a changed state folder or
+    /// dev server setting needs a restart and is refused. Git work only.
+    public func reconfigure(_ new: DaemonConfig) throws {
+        guard new.stateDirectory == config.stateDirectory, new.devURL == config.devURL else {
+            throw DaemonError("stateDir and dev.url cannot change on reload; restart the service")
+        }
+        if new.source.url != config.source.url || new.source.auth != config.source.auth {
+            mirror = try GitMirror(path: new.stateDirectory + "/mirror.git", url: new.source.url, auth: new.source.auth)
+        }
+        let reconciler = Self.reconciler(new, dev: dev)
+        lock.withLock { reconcilerInForce = reconciler }
+        publisher = Self.publisher(new)
+        cachedManifests = nil
+        config = new
     }
 
     /// Stops what the daemon started (the embedded dev server).
@@ -56,67 +119,91 @@ public final class Daemon {
     }
 
     /// Manifests of the last revision read, so an unchanged source is not parsed again.
-    private var cachedManifests: (revision: ObjectID, documents: [(String, ParsedDocument?, Result<ManifestDocument, ManifestError>)])?
+    private var cachedManifests: (revision: ObjectID, manifests: [ManifestEntry], configMaps: [String: ConfigMap])?
 
-    /// One pass over every manifest of the followed revision.
-    public func runOnce() throws -> PassResult {
+    /// Brings the source up to date and reads the followed revision's manifests and the
+    /// status branch's reports. Git work.
+    public func sync() throws -> SourceSnapshot {
         let sync = try syncSource()
         let revision = sync.revision
-        Log.event(.info, "pass_start", ["revision": revision.short, "environment": config.environment,
-                                        "fetched_objects": String(sync.fetchedObjects)])
-
         let previous = Dictionary(try publisher.currentReports(in: mirror).map { ($0.value.manifest.name, $0.value) },
                                   uniquingKeysWith: { a, _ in a })
-        let documents: [(String, ParsedDocument?, Result<ManifestDocument, ManifestError>)]
-        if let cached = cachedManifests, cached.revision == revision {
-            documents = cached.documents
-        } else {
-            documents = try readManifests(at: revision)
-            cachedManifests = (revision, documents)
+        if cachedManifests?.revision != revision {
+            var manifests: [ManifestEntry] = []
+            var configMaps: [String: ConfigMap] = [:]
+            var seen = Set<String>()
+            for (path, document, result) in try readManifests(at: revision) {
+                switch result {
+                case .success(.atlasSchema(let schema)):
+                    var key = (schema.namespace.map { "\($0)." } ?? "") + schema.name
+                    if seen.contains(key) { key += "@\(path)#\(schema.documentIndex)" }
+                    seen.insert(key)
+                    manifests.append(ManifestEntry(key: key, schema: schema))
+                case .success(.configMap(let map)):
+                    configMaps[map.name] = map
+                case .success(.other):
+                    continue
+                case .failure(let error):
+                    let name = document?.name ?? path
+                    var key = name
+                    if seen.contains(key) { key += "@\(path)#\(document?.index ?? 0)" }
+                    seen.insert(key)
+                    let old = previous[name]
+                    manifests.append(ManifestEntry(key: key, invalid: StatusReport(
+                        manifest: .init(path: path, name: name, document: document?.index ?? 0),
+                        environment: config.environment, target: nil, revision: revision.hex,
+                        reason: .invalidManifest, message: error.description, lastApplied: old?.lastApplied,
+                        failures: StatusReport.failuresAfterFailing(old))))
+                }
+            }
+            cachedManifests = (revision, manifests, configMaps)
         }
-        var configMaps: [String: ConfigMap] = [:]
-        for case (_, _, .success(.configMap(let map))) in documents { configMaps[map.name] = map }
+        return SourceSnapshot(revision: revision, fetchedObjects: sync.fetchedObjects, unavailable: sync.unavailable,
+                              manifests: cachedManifests!.manifests, configMaps: cachedManifests!.configMaps,
+                              previous: previous)
+    }
 
+    /// `report` as the status branch gets it while the source is unavailable: the database
+    /// was reconciled against the last fetched revision, and the report says so.
+    public static func noting(_ unavailable: String?, revision: ObjectID, on report: StatusReport) -> StatusReport {
+        guard let unavailable else { return report }
+        var report = report
+        report.message = "cannot fetch the source (\(unavailable)); reconciled the last fetched revision \(revision.short)"
+            + (report.message.isEmpty ? "" : ": " + report.message)
+        report.reason = report.ready ? .sourceUnavailable : report.reason
+        return report
+    }
+
+    /// Writes `reports` (every manifest's, by key) to the status branch and pushes it; nil
+    /// when nothing changed. Git work.
+    public func publish(_ reports: [String: StatusReport]) throws -> ObjectID? {
+        try publisher.publish(reports, to: mirror)
+    }
+
+    /// One pass over every manifest of the followed revision, one after the other.
+    public func runOnce() throws -> PassResult {
+        let snapshot = try sync()
+        let revision = snapshot.revision
+        Log.event(.info, "pass_start", ["revision": revision.short, "environment": config.environment,
+                                        "fetched_objects": String(snapshot.fetchedObjects)])
         var reports: [String: StatusReport] = [:]
-        func add(_ key: String, _ report: StatusReport) {
-            var key = key
-            var report = report
-            if let unavailable = sync.unavailable {
-                // The database was reconciled against the last fetched revision; the report
-                // says so until the source can be fetched again.
-                report.message = "cannot fetch the source (\(unavailable)); reconciled the last fetched revision \(revision.short)"
-                    + (report.message.isEmpty ? "" : ": " + report.message)
-                report.reason = report.ready ? .sourceUnavailable : report.reason
+        let reconciler = self.reconciler
+        for entry in snapshot.manifests {
+            let report: StatusReport
+            if let schema = entry.schema {
+                report = reconciler.reconcile(schema, configMaps: snapshot.configMaps, revision: revision.hex,
+                                              previous: snapshot.previous[schema.name])
+            } else {
+                report = entry.invalid!
             }
-            if reports[key] != nil { key += "@\(report.manifest.path)#\(report.manifest.document)" }
-            reports[key] = report
-            Log.event(report.ready ? .info : .warning, "reconciled",
-                      ["manifest": report.manifest.name, "file": report.manifest.path, "target": report.target,
-                       "revision": revision.short, "reason": report.reason.rawValue,
-                       "message": report.ready ? nil : report.message])
-        }
-        for (path, document, result) in documents {
-            switch result {
-            case .success(.atlasSchema(let schema)):
-                let key = (schema.namespace.map { "\($0)." } ?? "") + schema.name
-                add(key, reconciler.reconcile(schema, configMaps: configMaps, revision: revision.hex, previous: previous[schema.name]))
-            case .success(.configMap), .success(.other):
-                continue
-            case .failure(let error):
-                let name = document?.name ?? path
-                let old = previous[name]
-                add(name, StatusReport(
-                    manifest: .init(path: path, name: name, document: document?.index ?? 0),
-                    environment: config.environment, target: nil, revision: revision.hex,
-                    reason: .invalidManifest, message: error.description, lastApplied: old?.lastApplied,
-                    failures: StatusReport.failuresAfterFailing(old)))
-            }
+            reports[entry.key] = Self.noting(snapshot.unavailable, revision: revision, on: report)
+            Self.logReconciled(reports[entry.key]!, revision: revision)
         }
 
         var commit: ObjectID?
         do {
-            commit = try publisher.publish(reports, to: mirror)
-        } catch where sync.unavailable != nil {
+            commit = try publish(reports)
+        } catch where snapshot.unavailable != nil {
             // The remote is down for the status branch too: the reports wait for the next pass.
             Log.event(.warning, "status_push_failed", ["branch": config.status.branch, "error": "\(error)"])
         }
@@ -124,7 +211,15 @@ public final class Daemon {
             Log.event(.info, "status_pushed", ["branch": config.status.branch, "commit": commit.short])
         }
         return PassResult(revision: revision.hex, reports: reports, statusCommit: commit?.hex,
-                          fetchedObjects: sync.fetchedObjects, sourceUnavailable: sync.unavailable)
+                          fetchedObjects: snapshot.fetchedObjects, sourceUnavailable: snapshot.unavailable)
+    }
+
+    /// The log line for a finished reconcile.
+    static func logReconciled(_ report: StatusReport, revision: ObjectID, routine: Bool = false) {
+        Log.event(routine ? .debug : report.ready ? .info : .warning, "reconciled",
+                  ["manifest": report.manifest.name, "file": report.manifest.path, "target": report.target,
+                   "revision": revision.short, "reason": report.reason.rawValue,
+                   "message": report.ready ? nil : report.message])
     }
 
     /// Brings the mirror up to date cheaply: one listing of the remote's references, and a
@@ -186,21 +281,6 @@ public final class Daemon {
                 throw DaemonError("commit \(hex) is not on any branch of the source repository")
             }
             return commit
-        }
-    }
-
-    /// Runs passes forever, one per interval. A failed pass is logged and retried next time.
-    public func run() async {
-        while !Task.isCancelled {
-            do {
-                let result = try runOnce()
-                Log.event(.info, "pass_done", ["revision": String(result.revision.prefix(7)),
-                                               "manifests": String(result.reports.count),
-                                               "failed": String(result.failed.count)])
-            } catch {
-                Log.event(.error, "pass_failed", ["error": "\(error)"])
-            }
-            try? await Task.sleep(nanoseconds: UInt64(config.interval * 1_000_000_000))
         }
     }
 

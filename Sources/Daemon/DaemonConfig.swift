@@ -69,6 +69,22 @@ public struct DaemonConfig: Sendable {
     public var secretsDirectory: String?
     /// Apply timeouts.
     public var apply: ApplySettings
+    /// Most a pass is delayed at random beyond `interval`, in seconds, so daemons started
+    /// together do not poll in step.
+    public var jitter: Double = 0
+    /// First retry of a failing manifest, in seconds; doubled at each further failure.
+    public var retryInterval: Double = 30
+    /// Longest wait between retries of a failing manifest (it is never given up).
+    public var retryMaxInterval: Double = 600
+    /// Manifests reconciled at once (never two on one database).
+    public var concurrency: Int = 4
+    /// What to do with a database changed by hand.
+    public var drift: DriftMode = .correct
+    /// Least severe log events written.
+    public var logLevel: Log.Level = .info
+    /// On SIGTERM, how long a running reconcile may take to finish before its statements
+    /// are cancelled (and its transaction rolled back).
+    public var stopTimeout: Double = 30
 
     /// Reads and validates the config at `path`. Errors carry `file:line:column`.
     public static func load(path: String) throws(ManifestError) -> DaemonConfig {
@@ -95,7 +111,8 @@ public struct DaemonConfig: Sendable {
     }
 
     private static func parse(_ root: YAMLNode, baseDirectory: String) throws -> DaemonConfig {
-        let unknown = try root.unknownKeys(["environment", "stateDir", "source", "status", "interval", "dev",
+        let unknown = try root.unknownKeys(["environment", "stateDir", "source", "status", "interval", "jitter", "retry",
+                                            "concurrency", "drift", "logLevel", "stopTimeout", "dev",
                                             "targets", "secrets", "lockTimeout", "statementTimeout"])
         if let first = unknown.first { throw first }
         func resolvePath(_ path: String) -> String {
@@ -144,12 +161,64 @@ public struct DaemonConfig: Sendable {
             secretsDirectory = try secrets.optional("dir").map { resolvePath(try $0.string()) }
         }
 
-        return DaemonConfig(
+        let interval = try root.optional("interval").map { try duration($0) } ?? 60
+        var config = DaemonConfig(
             environment: environment, stateDirectory: stateDirectory, source: source, status: status,
-            interval: try root.optional("interval").map { try duration($0) } ?? 60,
-            devURL: devURL, targets: targets, secretsDirectory: secretsDirectory,
-            apply: ApplySettings(lockTimeout: try root.optional("lockTimeout")?.string() ?? "10s",
-                                 statementTimeout: try root.optional("statementTimeout")?.string() ?? "5min"))
+            interval: interval, devURL: devURL, targets: targets, secretsDirectory: secretsDirectory,
+            apply: ApplySettings(lockTimeout: try root.optional("lockTimeout").map { try postgresInterval($0) } ?? "10s",
+                                 statementTimeout: try root.optional("statementTimeout").map { try postgresInterval($0) } ?? "5min"))
+        config.jitter = interval / 10
+        if let jitter = try root.optional("jitter") {
+            let text = try jitter.string()
+            if text.hasSuffix("%"), let percent = Double(text.dropLast()), percent >= 0, percent <= 100 {
+                config.jitter = interval * percent / 100
+            } else if text == "0" {
+                config.jitter = 0
+            } else {
+                config.jitter = try duration(jitter)
+            }
+        }
+        if let retry = try root.optional("retry") {
+            if let first = try retry.unknownKeys(["interval", "maxInterval"]).first { throw first }
+            config.retryInterval = try retry.optional("interval").map { try duration($0) } ?? config.retryInterval
+            config.retryMaxInterval = try retry.optional("maxInterval").map { try duration($0) } ?? max(config.retryMaxInterval, config.retryInterval)
+            if config.retryMaxInterval < config.retryInterval {
+                throw try retry.required("maxInterval").error("retry.maxInterval must not be shorter than retry.interval")
+            }
+        }
+        if let concurrency = try root.optional("concurrency") {
+            guard let value = try? concurrency.int(), value >= 1, value <= 64 else {
+                throw concurrency.error("concurrency must be a whole number from 1 to 64")
+            }
+            config.concurrency = value
+        }
+        if let drift = try root.optional("drift") {
+            guard let mode = DriftMode(rawValue: try drift.string()) else {
+                throw drift.error("drift must be correct or report")
+            }
+            config.drift = mode
+        }
+        if let level = try root.optional("logLevel") {
+            guard let value = Log.Level(rawValue: try level.string()) else {
+                throw level.error("logLevel must be debug, info, warning or error")
+            }
+            config.logLevel = value
+        }
+        config.stopTimeout = try root.optional("stopTimeout").map { try duration($0) } ?? config.stopTimeout
+        return config
+    }
+
+    /// A timeout for PostgreSQL (`lock_timeout`, `statement_timeout`): a duration such as
+    /// `10s` or `5min`, checked here so a typo stops the daemon at start, not every apply.
+    static func postgresInterval(_ node: YAMLNode) throws -> String {
+        let text = try node.string()
+        let units = ["ms", "s", "min", "h", "d"]
+        let number = text.prefix { $0.isNumber }
+        let unit = text.dropFirst(number.count)
+        guard !number.isEmpty, unit.isEmpty || units.contains(String(unit)) else {
+            throw node.error("\(node.path) must be a PostgreSQL duration such as 500ms, 10s, 5min or 1h")
+        }
+        return text
     }
 
     /// The kind of remote a source URL names.

@@ -1,4 +1,5 @@
 import CLibPQ
+import Foundation
 
 /// One libpq connection (`PGconn`).
 ///
@@ -31,6 +32,7 @@ public final class Connection {
             throw PostgresError(kind: .connection, message: message.isEmpty ? "could not connect" : message)
         }
         handle = conn
+        if let cancel = PQgetCancel(conn) { CancelRegistry.shared.add(ObjectIdentifier(self), cancel) }
         PQsetNoticeReceiver(conn, { arg, result in
             guard let arg, let result else { return }
             Unmanaged<NoticeBox>.fromOpaque(arg).takeUnretainedValue().append(PostgresNotice(result: result))
@@ -55,9 +57,19 @@ public final class Connection {
     /// Closes the connection; safe to call more than once. Later calls throw `.connection`.
     public func close() {
         if let handle {
+            CancelRegistry.shared.remove(ObjectIdentifier(self))
             PQfinish(handle)
             self.handle = nil
         }
+    }
+
+    /// Asks the server to cancel whatever statement each open connection of this process is
+    /// running (from any thread). For a daemon told to stop: an apply in progress then
+    /// fails and its transaction rolls back, rather than holding up the stop. Returns how
+    /// many connections were open.
+    @discardableResult
+    public static func cancelAll() -> Int {
+        CancelRegistry.shared.cancelAll()
     }
 
     /// Whether `close()` has not been called and the connection has not broken.
@@ -255,5 +267,32 @@ private final class NoticeBox {
     func take() -> [PostgresNotice] {
         defer { notices = [] }
         return notices
+    }
+}
+
+/// The cancel handles (`PGcancel`) of the open connections, which libpq lets any thread use.
+private final class CancelRegistry: @unchecked Sendable {
+    static let shared = CancelRegistry()
+    private let lock = NSLock()
+    private var handles: [ObjectIdentifier: OpaquePointer] = [:]
+
+    func add(_ id: ObjectIdentifier, _ cancel: OpaquePointer) {
+        lock.lock()
+        defer { lock.unlock() }
+        handles[id] = cancel
+    }
+
+    func remove(_ id: ObjectIdentifier) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cancel = handles.removeValue(forKey: id) { PQfreeCancel(cancel) }
+    }
+
+    func cancelAll() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        var message = [CChar](repeating: 0, count: 256)
+        for cancel in handles.values { _ = PQcancel(cancel, &message, Int32(message.count)) }
+        return handles.count
     }
 }

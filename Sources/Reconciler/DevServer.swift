@@ -45,9 +45,11 @@ public final class EmbeddedDevServer: DevServer {
         let chosen = try binaries(for: majorVersion)
         let major = chosen.majorVersion ?? 0
         if let server = servers[major] { return server.connectionString(database: "postgres") }
+        // No JIT: declared SQL gains nothing from it, and the hardened service
+        // (MemoryDenyWriteExecute=) refuses the executable memory it needs.
         let server = try EmbeddedPostgres(EmbeddedPostgres.Configuration(
             baseDirectory: directory + "/" + (chosen.majorVersion.map(String.init) ?? "default"),
-            majorVersion: chosen.majorVersion, binDirectory: chosen.directory))
+            majorVersion: chosen.majorVersion, binDirectory: chosen.directory, settings: ["jit": "off"]))
         try server.start()
         servers[major] = server
         return server.connectionString(database: "postgres")

@@ -7,9 +7,14 @@ import SQLText
 
 /// Turns declared SQL into a `SchemaModel` by running it in a scratch database of the dev
 /// server and inspecting the result: PostgreSQL itself decides what the SQL means.
-public final class Normaliser {
+///
+/// Safe to use from several threads: the cache is locked, and each call makes its own
+/// connections and scratch database (the dev server starts its cluster under a lock).
+public final class Normaliser: @unchecked Sendable {
     private let dev: DevServer
     private var cache: [String: Normalised] = [:]
+    /// The daemon normalises several manifests at once.
+    private let cacheLock = NSLock()
     nonisolated(unsafe) private static var counter = 0
     private static let counterLock = NSLock()
 
@@ -40,7 +45,10 @@ public final class Normaliser {
     public func normalise(_ sql: String, origin: SourceLocation, schemas: [String],
                           targetMajorVersion: Int?) throws(ReconcileError) -> Normalised {
         let key = "\(targetMajorVersion ?? 0)\u{2}" + schemas.joined(separator: "\u{0}") + "\u{1}" + sql
-        if let cached = cache[key] { return cached }
+        cacheLock.lock()
+        let hit = cache[key]
+        cacheLock.unlock()
+        if let hit { return hit }
 
         let adminInfo: String
         let admin: Connection
@@ -79,7 +87,9 @@ public final class Normaliser {
             throw ReconcileError(.devDatabaseFailed, "dev database: \(error)")
         }
         let normalised = Normalised(model: model, devMajorVersion: admin.serverVersionNumber / 10000)
+        cacheLock.lock()
         cache[key] = normalised
+        cacheLock.unlock()
         return normalised
     }
 

@@ -20,25 +20,49 @@ public struct ApplySettings: Sendable, Hashable {
     }
 }
 
+/// What to do with a database changed by hand (drift): changes that are not a new
+/// declaration but a difference appearing under an unchanged one.
+public enum DriftMode: String, Sendable, Hashable, CaseIterable {
+    /// Undo it on the next pass, like any other difference.
+    case correct
+    /// Leave the database alone and list the differences in the status (reason `Drifted`).
+    case report
+}
+
 /// Reconciles one manifest document: resolve target and secrets, normalise the declared
 /// SQL, inspect, diff, plan, apply, verify. Every path ends in a `StatusReport`.
-public final class Reconciler {
+///
+/// Safe to use from several threads at once (the daemon reconciles manifests concurrently):
+/// its settings never change after init, and the normaliser's cache is locked.
+public final class Reconciler: @unchecked Sendable {
     private let targets: [Target]
     private let secrets: SecretStore
     private let normaliser: Normaliser
     private let settings: ApplySettings
     private let environment: String
+    private let drift: DriftMode
     private let now: () -> Date
 
     /// A reconciler for one environment.
     public init(environment: String, targets: [Target], secrets: SecretStore, normaliser: Normaliser,
-                settings: ApplySettings = ApplySettings(), now: @escaping () -> Date = Date.init) {
+                settings: ApplySettings = ApplySettings(), drift: DriftMode = .correct,
+                now: @escaping () -> Date = Date.init) {
         self.environment = environment
         self.targets = targets
         self.secrets = secrets
         self.normaliser = normaliser
         self.settings = settings
+        self.drift = drift
         self.now = now
+    }
+
+    /// The database key of a manifest on its target (host, port and database), so a
+    /// scheduler never reconciles two manifests on one database at once; nil when it cannot
+    /// be resolved (the reconcile will report why).
+    public func databaseKey(_ manifest: AtlasSchema) -> String? {
+        guard let target = try? resolveTarget(manifest), let info = try? connectionInfo(for: manifest, target: target),
+              let parsed = try? ConnectionString(parsing: info) else { return nil }
+        return [parsed["host"] ?? "", parsed["port"] ?? "", parsed["dbname"] ?? ""].joined(separator: "/")
     }
 
     /// Reconciles `manifest` at source `revision`. `configMaps` are the ConfigMaps of the same
@@ -62,16 +86,40 @@ public final class Reconciler {
             let desired = try normaliser.normalise(sql, origin: origin, schemas: manifest.schemas,
                                                    targetMajorVersion: targetVersion)
             if let warning = desired.versionWarning(targetMajorVersion: targetVersion) { warnings.append(warning) }
-            let outcome = try apply(desired: desired.model, connection: connection, manifest: manifest)
+            let digest = Self.digest(sql, manifest)
+            // The same declaration as at the last good check on this target: a difference now
+            // is drift, a change made to the database by hand.
+            let sameDeclaration = previous.map {
+                $0.target == target.name && $0.desiredDigest == digest && ($0.ready || $0.reason == .drifted)
+            } ?? false
             var report = StatusReport(manifest: ref, environment: environment, target: target.name, revision: revision,
                                       reason: .noChanges, message: "", warnings: warnings,
                                       lastApplied: previous?.lastApplied)
+            report.desiredDigest = digest
+            if drift == .report && sameDeclaration {
+                let found = try plan(desired: desired.model, connection: connection, manifest: manifest)
+                if !found.isEmpty {
+                    report.reason = .drifted
+                    report.ready = false
+                    report.message = "the database was changed outside drover: \(found.steps.count) step(s) would undo it; "
+                        + "drift mode is report, so nothing was applied"
+                    report.drift = found.steps.map(\.sql)
+                    return report
+                }
+            }
+            let outcome = try apply(desired: desired.model, connection: connection, manifest: manifest)
             if let applied = outcome {
                 report.reason = .applied
                 report.ready = true
-                report.message = "applied \(applied.steps.count) step(s) and verified"
                 report.lastApplied = .init(revision: revision, at: Self.timestamp(now()), sql: applied.sql)
-            } else if let previous, previous.ready, previous.revision == revision, previous.target == target.name {
+                if sameDeclaration {
+                    report.message = "corrected drift (the database was changed outside drover): applied \(applied.steps.count) step(s) and verified"
+                    report.drift = applied.steps.map(\.sql)
+                } else {
+                    report.message = "applied \(applied.steps.count) step(s) and verified"
+                }
+            } else if let previous, previous.ready, previous.revision == revision, previous.target == target.name,
+                      previous.desiredDigest == digest {
                 // Nothing to do and nothing new: keep the report as it was, so no commit is made.
                 report.reason = previous.reason
                 report.message = previous.message
@@ -169,19 +217,52 @@ public final class Reconciler {
         }
     }
 
+    /// The plan for the target as it is, applying nothing.
+    private func plan(desired: SchemaModel, connection opened: Result<Connection, any Error>,
+                      manifest: AtlasSchema) throws(ReconcileError) -> Plan {
+        let (connection, applier) = try prepared(opened, manifest)
+        return try applier.plan(desired: desired, schemas: manifest.schemas, on: connection)
+    }
+
+    /// The target connection (or `TargetUnreachable`) and an applier with the manifest's policy.
+    private func prepared(_ opened: Result<Connection, any Error>,
+                          _ manifest: AtlasSchema) throws(ReconcileError) -> (Connection, Applier) {
+        do {
+            let policy = DiffPolicy(exclude: manifest.exclude, skip: manifest.policy.skip)
+            return (try opened.get(), Applier(settings: settings, policy: policy))
+        } catch {
+            throw ReconcileError(.targetUnreachable, "\(error)")
+        }
+    }
+
+    /// A digest (FNV-1a, 64 bits, hex) of what `manifest` declares: its SQL, schemas,
+    /// exclusions and policy. Not a security measure, only change detection.
+    static func digest(_ sql: String, _ manifest: AtlasSchema) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func add(_ text: String) {
+            for byte in text.utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x0000_0100_0000_01b3
+            }
+            hash ^= 0xff
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        add(sql)
+        manifest.schemas.forEach(add)
+        manifest.exclude.forEach(add)
+        manifest.policy.skip.sorted().forEach(add)
+        add("\(manifest.policy.destructiveIsError)")
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
     /// Plans and applies in one transaction under the advisory lock, verifying before commit.
     /// Returns the applied plan, or nil when there was nothing to do.
     private func apply(desired: SchemaModel, connection opened: Result<Connection, any Error>,
                        manifest: AtlasSchema) throws(ReconcileError) -> Plan? {
-        let connection: Connection
-        do {
-            connection = try opened.get()
-        } catch {
-            throw ReconcileError(.targetUnreachable, "\(error)")
-        }
-        let policy = DiffPolicy(exclude: manifest.exclude, skip: manifest.policy.skip)
-        return try Applier(settings: settings, policy: policy).apply(desired: desired, schemas: manifest.schemas,
-                                                     allowDestructive: !manifest.policy.destructiveIsError, on: connection)
+        let (connection, applier) = try prepared(opened, manifest)
+        return try applier.apply(desired: desired, schemas: manifest.schemas,
+                                 allowDestructive: !manifest.policy.destructiveIsError, on: connection)
     }
 
     static func timestamp(_ date: Date) -> String {

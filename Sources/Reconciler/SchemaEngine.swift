@@ -23,7 +23,7 @@ public final class SchemaEngine {
         public var warnings: [String] = []
     }
 
-    private let normaliser: Normaliser
+    let normaliser: Normaliser
     private let settings: ApplySettings
 
     /// An engine normalising on `dev`.

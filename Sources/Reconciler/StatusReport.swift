@@ -28,6 +28,9 @@ public enum Reason: String, Sendable, Hashable, Codable, CaseIterable {
     case notConverged = "NotConverged"
     /// The git source could not be fetched; the last fetched revision is in force.
     case sourceUnavailable = "SourceUnavailable"
+    /// The database was changed by hand and drift mode is `report`: the differences are
+    /// listed, nothing was applied.
+    case drifted = "Drifted"
 
     /// Reasons that leave the manifest Ready.
     public var isReady: Bool { self == .applied || self == .noChanges }
@@ -99,6 +102,12 @@ public struct StatusReport: Sendable, Hashable, Codable {
     public var lastApplied: LastApplied?
     /// Consecutive failed reconciles.
     public var failures: Int
+    /// A digest of what the manifest declares (SQL, schemas, policy), to tell a new
+    /// declaration from a database changed by hand.
+    public var desiredDigest: String?
+    /// Drift found at the last check: the steps that would undo changes made by hand to the
+    /// database (applied in drift mode `correct`, only listed in mode `report`).
+    public var drift: [String]?
 
     /// A report with every field given.
     public init(manifest: ManifestRef, environment: String, target: String?, revision: String, reason: Reason,

@@ -13,12 +13,6 @@ struct Drover: AsyncParsableCommand {
         subcommands: [Run.self, Plan.self, Apply.self, Diff.self, Inspect.self, Validate.self, Status.self])
 }
 
-/// A command this version does not have yet: says so and exits non-zero, never fakes output.
-struct NotImplemented: Error, CustomStringConvertible {
-    let command: String
-    var description: String { "drover \(command) is not implemented yet" }
-}
-
 /// Prints `message` to standard error and exits with `code`.
 func fail(_ message: String, code: Int32 = 1) -> Never {
     FileHandle.standardError.write(Data("drover: \(message)\n".utf8))
@@ -36,12 +30,16 @@ struct Run: AsyncParsableCommand {
     var once = false
 
     func run() async throws {
+        let notifier = SystemdNotifier.takeFromEnvironment()
         let loaded: DaemonConfig
         do {
             loaded = try DaemonConfig.load(path: config)
         } catch {
-            fail("invalid config: \(error)")
+            // 78 (EX_CONFIG): the unit's RestartPreventExitStatus= stops systemd from
+            // restarting into the same bad config.
+            fail("invalid config: \(error)", code: 78)
         }
+        Log.minimumLevel = loaded.logLevel
         let daemon: Daemon
         do {
             daemon = try Daemon(config: loaded)
@@ -69,7 +67,9 @@ struct Run: AsyncParsableCommand {
                 fail("\(error)")
             }
         } else {
-            await daemon.run()
+            let code = DaemonLoop(daemon: daemon, configPath: config, notifier: notifier).run()
+            daemon.shutdown()
+            if code != 0 { throw ExitCode(code) }
         }
     }
 }
@@ -212,12 +212,6 @@ func printPlan(_ plan: PlanResult, format: OutputFormat) throws {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try encoder.encode(plan), as: UTF8.self))
     }
-}
-
-struct Validate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Check manifests offline (for CI before merge).")
-    @Argument(help: "Manifest files.") var paths: [String]
-    func run() throws { throw NotImplemented(command: "validate") }
 }
 
 struct Status: ParsableCommand {

@@ -99,6 +99,12 @@ final class DaemonScenario {
     /// The config text of the `test` environment.
     private(set) var configText = ""
 
+    /// Adds top-level settings (YAML lines) to the `test` environment's config.
+    func appendConfig(_ lines: String) throws {
+        configText += (configText.hasSuffix("\n") ? "" : "\n") + lines
+        try configText.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
     /// Writes a config for another environment on the same source, status branch and target
     /// (with a state folder of its own) and returns its path.
     func config(environment other: String, replacing: [(String, String)] = []) throws -> String {

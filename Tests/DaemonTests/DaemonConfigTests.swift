@@ -1,0 +1,77 @@
+import Daemon
+import Foundation
+import Reconciler
+import Testing
+
+/// The service settings of the config (scheduling, drift, logging, timeouts): defaults,
+/// accepted spellings, and each mistake reported at its line.
+@Suite struct DaemonConfigTests {
+    static let head = "environment: test\nstateDir: /tmp/x\nsource:\n  url: /srv/schemas.git\n"
+
+    static func parse(_ text: String) throws -> DaemonConfig {
+        try DaemonConfig.parse(head + text, file: "drover.yaml", baseDirectory: "/etc/drover")
+    }
+
+    static func error(_ text: String) -> String? {
+        do {
+            _ = try parse(text)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func defaults() throws {
+        let config = try Self.parse("")
+        #expect(config.interval == 60)
+        #expect(config.jitter == 6)
+        #expect(config.retryInterval == 30 && config.retryMaxInterval == 600)
+        #expect(config.concurrency == 4)
+        #expect(config.drift == .correct)
+        #expect(config.logLevel == .info)
+        #expect(config.stopTimeout == 30)
+        #expect(config.apply == ApplySettings(lockTimeout: "10s", statementTimeout: "5min"))
+    }
+
+    @Test func settingsAreRead() throws {
+        let config = try Self.parse("""
+            interval: 5m
+            jitter: 20%
+            retry: { interval: 10s, maxInterval: 2m }
+            concurrency: 8
+            drift: report
+            logLevel: debug
+            stopTimeout: 45s
+            lockTimeout: 500ms
+            statementTimeout: 1h
+            """)
+        #expect(config.interval == 300 && config.jitter == 60)
+        #expect(config.retryInterval == 10 && config.retryMaxInterval == 120)
+        #expect(config.concurrency == 8 && config.drift == .report && config.logLevel == .debug)
+        #expect(config.stopTimeout == 45)
+        #expect(config.apply == ApplySettings(lockTimeout: "500ms", statementTimeout: "1h"))
+        #expect(try Self.parse("jitter: 5s\n").jitter == 5)
+        #expect(try Self.parse("jitter: 0\n").jitter == 0)
+    }
+
+    @Test func mistakesNameTheFieldAndLine() {
+        #expect(Self.error("concurrency: many\n")?.contains("drover.yaml:5:14: concurrency must be a whole number from 1 to 64") == true,
+                "\(Self.error("concurrency: many\n") ?? "")")
+        #expect(Self.error("concurrency: 0\n")?.contains("drover.yaml:5:") == true)
+        #expect(Self.error("drift: fix\n")?.contains("drover.yaml:5:8: drift must be correct or report") == true)
+        #expect(Self.error("logLevel: loud\n")?.contains("logLevel must be debug, info, warning or error") == true)
+        #expect(Self.error("retry: { interval: 5m, maxInterval: 1m }\n")?.contains("retry.maxInterval must not be shorter") == true)
+        #expect(Self.error("retry: { every: 5m }\n")?.contains("every") == true)
+        #expect(Self.error("lockTimeout: soon\n")?.contains("drover.yaml:5:14:") == true)
+        #expect(Self.error("interval: -1\n") != nil)
+        #expect(Self.error("jitter: lots\n") != nil)
+    }
+
+    @Test func theAnnotatedExampleLoads() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let config = try DaemonConfig.load(path: root.appendingPathComponent("examples/drover.yaml").path)
+        #expect(config.environment == "production")
+        #expect(config.targets.map(\.name) == ["cluster-example"])
+        #expect(config.drift == .correct && config.concurrency == 4)
+    }
+}
