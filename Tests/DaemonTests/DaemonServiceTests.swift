@@ -44,13 +44,23 @@ import Glibc
     @Test func aCommitIsAppliedAndReportedWithinTwoIntervals() throws {
         let scenario = try DaemonScenario()
         try scenario.appendConfig("interval: 2s\njitter: 0\n")
-        try scenario.commit(["schemas/items.yaml": Self.manifest(name: "items", sql: Self.base)])
+        // The password comes from a systemd credential ($CREDENTIALS_DIRECTORY/<name>.<key>),
+        // a key the secrets folder does not have.
+        try scenario.commit(["schemas/items.yaml": Self.manifest(name: "items", sql: Self.base, passwordKey: "from-systemd")])
+        let credentials = scenario.directory.appendingPathComponent("credentials")
+        try FileManager.default.createDirectory(at: credentials, withIntermediateDirectories: true)
+        try "s3cr3t-credential\n".write(to: credentials.appendingPathComponent("cluster-example-app.from-systemd"),
+                                       atomically: true, encoding: .utf8)
         let notify = try NotifyListener()
-        let daemon = try RunningDaemon(config: scenario.configPath, environment: ["NOTIFY_SOCKET": notify.path])
+        let daemon = try RunningDaemon(config: scenario.configPath, environment: [
+            "NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000", "CREDENTIALS_DIRECTORY": credentials.path,
+        ])
         defer { daemon.kill() }
 
         try daemon.waitFor("the first apply", timeout: 30) { try scenario.status("items")?.contains("reason: Applied") == true }
         #expect(notify.received.contains("READY=1"))
+        // WatchdogSec=1s: pets every half second.
+        try daemon.waitFor("watchdog pets", timeout: 5) { notify.received.filter { $0 == "WATCHDOG=1" }.count >= 3 }
 
         let revision = try scenario.commit(["schemas/items.yaml": Self.manifest(
             name: "items", sql: Self.base.replacingOccurrences(of: "name text not null\n", with: "name text not null,\n  price numeric(10,2)\n"))])
@@ -67,6 +77,7 @@ import Glibc
         #expect(notify.received.contains("STOPPING=1"))
         #expect(notify.received.contains { $0.hasPrefix("STATUS=revision ") })
         #expect(!daemon.log.contains("s3cr3t"))
+        #expect(try scenario.status("items")?.contains("s3cr3t") == false)
     }
 
     @Test func sighupReloadsTheConfigAndABadOneIsRefused() throws {
