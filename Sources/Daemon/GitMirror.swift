@@ -21,6 +21,23 @@ public final class GitMirror {
         self.auth = auth
     }
 
+    /// Runs `body` holding an exclusive lock on a remote that is a local path (a file next
+    /// to its refs), so pushes from several drover processes on one host take turns: git's
+    /// local transport replaces a ref without checking that it still has the value the
+    /// pusher saw, so two concurrent pushes could lose one. Servers reached over SSH or HTTPS
+    /// check that themselves; for them `body` just runs.
+    func withPushLock<T>(_ body: () throws -> T) throws -> T {
+        var path = url
+        if path.hasPrefix("file://") { path = String(path.dropFirst("file://".count)) }
+        guard path.hasPrefix("/"), FileManager.default.fileExists(atPath: path) else { return try body() }
+        let fd = open(path + "/drover-push.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o664)
+        guard fd >= 0 else { return try body() }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
+        defer { flock(fd, LOCK_UN) }
+        return try body()
+    }
+
     /// Remote-tracking ref for `branch`.
     static func trackingRef(_ branch: String) -> String { "refs/remotes/origin/\(branch)" }
 

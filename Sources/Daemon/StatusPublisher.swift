@@ -41,10 +41,22 @@ public struct StatusPublisher {
     public func publish(_ reports: [String: StatusReport], to mirror: GitMirror) throws -> ObjectID? {
         var lastError: Error?
         for attempt in 1...maxAttempts {
-            if attempt > 1 { try mirror.fetch([branch]) }
-            guard let commit = try makeCommit(reports, in: mirror) else { return nil }
             do {
-                try mirror.push(["\(Self.localRef(branch)):refs/heads/\(branch)"])
+                let pushed: ObjectID?? = try mirror.withPushLock {
+                    if attempt > 1 { try mirror.fetch([branch]) }
+                    guard let commit = try makeCommit(reports, in: mirror) else { return .some(nil) }
+                    try mirror.push(["\(Self.localRef(branch)):refs/heads/\(branch)"])
+                    // Should the branch not hold the commit (or one built on it) after all,
+                    // the report would be lost: start again from the branch as it is.
+                    guard try branchHolds(commit, in: mirror) else { return nil }
+                    return .some(commit)
+                }
+                guard let outcome = pushed else {
+                    Log.event(.info, "status_push_retry", ["branch": branch, "attempt": String(attempt),
+                                                           "error": "the branch moved past the pushed commit without it"])
+                    continue
+                }
+                guard let commit = outcome else { return nil }
                 try mirror.repository.setReference(GitMirror.trackingRef(branch), to: commit, force: true,
                                                    message: "drover: pushed status")
                 return commit
@@ -64,6 +76,14 @@ public struct StatusPublisher {
     }
 
     static func localRef(_ branch: String) -> String { "refs/drover/outgoing/\(branch)" }
+
+    /// Whether the remote branch is `commit` or a descendant of it (fetched to find out).
+    private func branchHolds(_ commit: ObjectID, in mirror: GitMirror) throws -> Bool {
+        guard let tip = try mirror.remoteReferences()["refs/heads/" + branch] else { return false }
+        if tip == commit { return true }
+        if !mirror.repository.contains(tip) { _ = try mirror.fetch([branch]) }
+        return try mirror.repository.isDescendant(tip, of: commit)
+    }
 
     /// Builds the commit on top of the fetched tip, or returns nil if it would change nothing.
     private func makeCommit(_ reports: [String: StatusReport], in mirror: GitMirror) throws -> ObjectID? {

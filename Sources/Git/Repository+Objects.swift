@@ -91,6 +91,15 @@ extension Repository {
         return git_odb_exists(odb, &oid) == 1
     }
 
+    /// Whether commit `descendant` is `ancestor` or has it in its history.
+    public func isDescendant(_ descendant: ObjectID, of ancestor: ObjectID) throws -> Bool {
+        if descendant == ancestor { return true }
+        var child = descendant.oid, parent = ancestor.oid
+        let result = git_graph_descendant_of(pointer, &child, &parent)
+        try LibGit2.check(result < 0 ? result : 0, "git_graph_descendant_of")
+        return result == 1
+    }
+
     /// Lends a short-lived `git_commit*`.
     func withCommit<T>(_ id: ObjectID, _ body: (OpaquePointer) throws -> T) throws -> T {
         var oid = id.oid
