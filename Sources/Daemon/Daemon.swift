@@ -55,17 +55,19 @@ public struct SourceSnapshot {
 /// may run concurrently with each other and with git work.
 public final class Daemon: @unchecked Sendable {
     /// The configuration in force.
-    public private(set) var config: DaemonConfig
+    /// Read by the scheduler's thread while `reconfigure` may replace it on the git queue.
+    public var config: DaemonConfig { lock.withLock { configInForce } }
+    private var configInForce: DaemonConfig
     private var mirror: GitMirror
     private var reconcilerInForce: Reconciler
     private var publisher: StatusPublisher
-    private var dev: DevServer
+    private let dev: DevServer
     private let embeddedDev: EmbeddedDevServer?
     private let lock = NSLock()
 
     /// A daemon for `config`; opens the mirror under the state folder.
     public init(config: DaemonConfig) throws {
-        self.config = config
+        configInForce = config
         try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
         mirror = try GitMirror(path: config.stateDirectory + "/mirror.git", url: config.source.url, auth: config.source.auth)
         if let url = config.devURL {
@@ -107,10 +109,12 @@ public final class Daemon: @unchecked Sendable {
             mirror = try GitMirror(path: new.stateDirectory + "/mirror.git", url: new.source.url, auth: new.source.auth)
         }
         let reconciler = Self.reconciler(new, dev: dev)
-        lock.withLock { reconcilerInForce = reconciler }
         publisher = Self.publisher(new)
         cachedManifests = nil
-        config = new
+        lock.withLock {
+            reconcilerInForce = reconciler
+            configInForce = new
+        }
     }
 
     /// Stops what the daemon started (the embedded dev server).

@@ -307,14 +307,14 @@ public final class DaemonLoop: @unchecked Sendable {
         syncStarted = Date()
         let daemon = self.daemon
         gitQueue.async { [weak self] in
+            var reconfigured: DaemonConfig? = config
             do {
                 try daemon.reconfigure(config)
             } catch {
                 Log.event(.error, "config_reload_failed", ["file": configPath, "error": "\(error)", "kept": "previous config"])
-                self?.post(.synced(Result { try daemon.sync() }, reconfigured: nil))
-                return
+                reconfigured = nil
             }
-            self?.post(.synced(Result { try daemon.sync() }, reconfigured: config))
+            self?.post(.synced(Result { try daemon.sync() }, reconfigured: reconfigured))
         }
     }
 

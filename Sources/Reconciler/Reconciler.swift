@@ -96,7 +96,10 @@ public final class Reconciler: @unchecked Sendable {
                                       reason: .noChanges, message: "", warnings: warnings,
                                       lastApplied: previous?.lastApplied)
             report.desiredDigest = digest
+            let outcome: Plan?
             if drift == .report && sameDeclaration {
+                // Only looked at: an empty plan needs no apply transaction (and no second
+                // inspection) either.
                 let found = try plan(desired: desired.model, connection: connection, manifest: manifest)
                 if !found.isEmpty {
                     report.reason = .drifted
@@ -106,8 +109,10 @@ public final class Reconciler: @unchecked Sendable {
                     report.drift = found.steps.map(\.sql)
                     return report
                 }
+                outcome = nil
+            } else {
+                outcome = try apply(desired: desired.model, connection: connection, manifest: manifest)
             }
-            let outcome = try apply(desired: desired.model, connection: connection, manifest: manifest)
             if let applied = outcome {
                 report.reason = .applied
                 report.ready = true

@@ -86,9 +86,9 @@ public struct SchemaInspector {
         // Sorted here rather than by the server (which would sort wide rows): by schema, then
         // name, in byte order as PostgreSQL sorts names.
         order = order.map { ($0, tables[$0]!.name) }.sorted { catalogOrder($0.1, $1.1) }.map(\.0)
-        let tableOids: [String?] = ["{" + order.map(String.init).joined(separator: ",") + "}"]
+        let tableOids: [String?] = [arrayLiteral(order)]
         let ownColumns = order.filter { tables[$0]?.partitionOf == nil }
-        let columnTableOids: [String?] = ["{" + ownColumns.map(String.init).joined(separator: ",") + "}"]
+        let columnTableOids: [String?] = [arrayLiteral(ownColumns)]
 
         var identitySequences: [UInt64: Sequence] = [:]  // by table oid and column number
         var sequences: [Sequence] = []
@@ -165,8 +165,7 @@ public struct SchemaInspector {
         }
         var typeFacts: [TypeFacts] = []
         if !typeOids.isEmpty {
-            try each(CatalogQueries.types, ["{" + typeOids.joined(separator: ",") + "}",
-                                            "{" + typeModifiers.joined(separator: ",") + "}"]) { row in
+            try each(CatalogQueries.types, [arrayLiteral(typeOids), arrayLiteral(typeModifiers)]) { row in
                 typeFacts.append(TypeFacts(name: row[0]!, kind: CatalogSpelling.TypeKind(type: row[1]!, category: row[2]!),
                                            storage: row.withBytes(3) { $0.first ?? 0 } ?? 0,
                                            collation: row.unsigned(4) ?? 0))
@@ -177,13 +176,13 @@ public struct SchemaInspector {
         let otherCollations = Set(pendingColumns.lazy.filter { $0.collation != 0 && $0.collation != typeFacts[Int($0.typeSlot)].collation }
                                     .map(\.collation))
         if !otherCollations.isEmpty {
-            try each(CatalogQueries.collations, ["{" + otherCollations.map(String.init).joined(separator: ",") + "}"]) { row in
+            try each(CatalogQueries.collations, [arrayLiteral(otherCollations)]) { row in
                 collationNames[row.unsigned(0) ?? 0] = QualifiedName(row[1]!, row[2]!)
             }
         }
         spelled.printedExpressions = expressions.count
         let printed = try expressions.print { oids, body in
-            try each(CatalogQueries.defaultExpressions, ["{" + oids.joined(separator: ",") + "}"], body)
+            try each(CatalogQueries.defaultExpressions, [arrayLiteral(oids)], body)
         }
         for pending in pendingColumns {
             let type = typeFacts[Int(pending.typeSlot)]
@@ -221,7 +220,8 @@ public struct SchemaInspector {
         /// Rows start with the table oid and the object's name; column `oid` is its oid.
         struct Defined<Item> {
             var items: [(table: UInt32, item: Item)] = []
-            var recipes: [(item: Int, oid: String, recipe: CatalogSpelling.Recipe)] = []
+            /// Items PostgreSQL did not print, with the client's recipe (nil: not a shape it spells).
+            var recipes: [(item: Int, oid: String, recipe: CatalogSpelling.Recipe?)] = []
         }
         func collect<Item>(_ sql: String, printed: Int, oid: Int, spell: (ResultRow) -> CatalogSpelling.Recipe?,
                            item: (ResultRow, String) -> Item?) throws -> Defined<Item> {
@@ -230,8 +230,7 @@ public struct SchemaInspector {
                 let printedDefinition = row[printed]
                 guard let made = item(row, printedDefinition ?? "") else { return }
                 if printedDefinition == nil {
-                    let recipe = spell(row) ?? CatalogSpelling.Recipe(table: row.unsigned(0)!)
-                    defined.recipes.append((defined.items.count, row[oid]!, recipe))
+                    defined.recipes.append((defined.items.count, row[oid]!, spell(row)))
                 }
                 defined.items.append((row.unsigned(0)!, made))
             }
@@ -245,7 +244,7 @@ public struct SchemaInspector {
             var items = defined.items
             var unspelled: [String: Int] = [:]
             for (index, oid, recipe) in defined.recipes {
-                if !recipe.parts.isEmpty, let definition = spelling.render(recipe, with: expressions) {
+                if let recipe, let definition = spelling.render(recipe, with: expressions) {
                     define(&items[index].item, definition)
                     spelledNames.insert(name(items[index].item))
                 } else {
@@ -253,7 +252,7 @@ public struct SchemaInspector {
                 }
             }
             if !unspelled.isEmpty {
-                try each(fallback, ["{" + unspelled.keys.joined(separator: ",") + "}"]) { row in
+                try each(fallback, [arrayLiteral(unspelled.keys)]) { row in
                     define(&items[unspelled[row[0]!]!].item, row[1]!)
                 }
             }
@@ -278,7 +277,7 @@ public struct SchemaInspector {
             item: { row, definition in Index(name: row[1]!, definition: definition, comment: row[3]) })
 
         let speller = try expressionSpelling(
-            for: constraintRows.recipes.map(\.recipe) + indexRows.recipes.map(\.recipe), each: each)
+            for: constraintRows.recipes.compactMap(\.recipe) + indexRows.recipes.compactMap(\.recipe), each: each)
         let constraints = try finish(constraintRows, fallback: CatalogQueries.constraintDefinitions,
                                      expressions: speller, spelledNames: &spelled.constraints,
                                      name: \.name, define: { $0.definition = $1 })
@@ -312,10 +311,9 @@ private func expressionSpelling(for recipes: [CatalogSpelling.Recipe],
     for recipe in recipes where recipe.hasExpressions { recipe.gather(into: &needs) }
     var spelling = ExpressionSpelling()
     guard !needs.isEmpty else { return spelling }
-    func array<T>(_ values: some Swift.Sequence<T>) -> String { "{" + values.map { "\($0)" }.joined(separator: ",") + "}" }
     let types = Array(needs.types)
-    try each(CatalogQueries.expressionFacts, [array(needs.operators), array(needs.functions),
-                                              array(types.map(\.oid)), array(types.map(\.modifier))]) { row in
+    try each(CatalogQueries.expressionFacts, [arrayLiteral(needs.operators), arrayLiteral(needs.functions),
+                                              arrayLiteral(types.map(\.oid)), arrayLiteral(types.map(\.modifier))]) { row in
         switch row[0] {
         case "o":
             guard let oid = row.unsigned(1), let name = row[2], let namespace = row.unsigned(3),
@@ -372,6 +370,11 @@ func storageName(_ letter: UInt8) -> String {
     case UInt8(ascii: "m"): "main"
     default: "extended"
     }
+}
+
+/// A PostgreSQL array literal of numbers or oids (`{1,2,3}`), passed as a query parameter.
+func arrayLiteral(_ values: some Swift.Sequence<some CustomStringConvertible>) -> String {
+    "{" + values.map(\.description).joined(separator: ",") + "}"
 }
 
 /// A PostgreSQL text-array literal (`{"a","b"}`), passed as a query parameter.
