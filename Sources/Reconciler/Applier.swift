@@ -27,6 +27,7 @@ public struct Applier {
     /// The plan that would make the database `connection` is on match `desired`, read in its
     /// own read-only snapshot. Differences the engine cannot plan are an `UnsupportedChange` error.
     public func plan(desired: SchemaModel, schemas: [String], on connection: Connection) throws(ReconcileError) -> Plan {
+        try Self.checkRoles(of: desired, on: connection)
         let current = try inspect(SchemaInspector(schemas: schemas), connection)
         return try Self.plan(SchemaDiffer.diff(desired: desired, current: current, policy: policy))
     }
@@ -38,7 +39,7 @@ public struct Applier {
                                  "the database differs from the declared schema in \(difference.unsupported.count) way(s) this version cannot plan yet; nothing was applied",
                                  pending: difference.unsupported.map(\.description))
         }
-        return Planner.plan(difference.changes)
+        return Planner.plan(difference)
     }
 
     /// Makes the database `connection` is on match `desired`. Returns the applied plan, or nil
@@ -76,7 +77,10 @@ public struct Applier {
         let inspector = SchemaInspector(schemas: schemas)
         do {
             try connection.execute("BEGIN")
-            _ = try connection.query("SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
+            // Function bodies are checked when they run, not when created (as pg_dump does):
+            // a function may be created before the tables its body reads.
+            _ = try connection.query("SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true), "
+                                     + "set_config('check_function_bodies', 'off', true)",
                                      [settings.lockTimeout, settings.statementTimeout])
             _ = try connection.query(Self.lockKeySQL)
         } catch {
@@ -84,6 +88,7 @@ public struct Applier {
             throw ReconcileError(.applyFailed, "cannot start the apply transaction: \(error)")
         }
         do {
+            try Self.checkRoles(of: desired, on: connection)
             let current = try inspect(inspector, connection)
             let difference = SchemaDiffer.diff(desired: desired, current: current, policy: policy)
             if difference.isEmpty {
@@ -120,7 +125,7 @@ public struct Applier {
             let left = SchemaDiffer.diff(desired: desired, current: after, policy: policy)
             guard left.isEmpty else {
                 throw ReconcileError(.notConverged, "after applying, the database still differs; everything was rolled back",
-                                     pending: Planner.plan(left.changes).steps.map(\.sql) + left.unsupported.map(\.description))
+                                     pending: Planner.plan(left).steps.map(\.sql) + left.unsupported.map(\.description))
             }
             do {
                 try connection.execute("COMMIT")
@@ -134,6 +139,27 @@ public struct Applier {
         } catch {
             try? connection.execute("ROLLBACK")
             throw ReconcileError(.applyFailed, "\(error)")
+        }
+    }
+
+    /// Fails with `MissingRole` when the declared schema names roles the target's cluster
+    /// lacks: drover never creates roles on a target, and says so rather than skip a grant.
+    static func checkRoles(of desired: SchemaModel, on connection: Connection) throws(ReconcileError) {
+        let roles = desired.referencedRoles
+        guard !roles.isEmpty else { return }
+        let missing: [String]
+        do {
+            missing = try connection.query("SELECT r FROM unnest($1::text[]) r WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) ORDER BY 1",
+                                           [textArrayLiteral(roles.sorted())]).rows.compactMap { $0[0] }
+        } catch {
+            throw ReconcileError(.applyFailed, "cannot read the target's roles: \(error)")
+        }
+        guard missing.isEmpty else {
+            throw ReconcileError(.missingRole,
+                                 "the declared schema refers to \(missing.count == 1 ? "a role" : "roles") the target lacks: "
+                                 + missing.joined(separator: ", ")
+                                 + "; drover never creates roles on a target: create \(missing.count == 1 ? "it" : "them") first; nothing was applied",
+                                 pending: missing)
         }
     }
 

@@ -74,10 +74,26 @@ public final class Normaliser: @unchecked Sendable {
             let scratch = try Connection(ConnectionString(parsing: adminInfo).withDatabase(name).conninfo)
             defer { scratch.close() }
             for statement in SQLScript.statements(sql) {
-                do {
-                    try scratch.execute(statement.text)
-                } catch let error as PostgresError {
-                    throw ReconcileError(.invalidSchema, Self.describe(error, statement: statement, origin: origin))
+                var createdRoles = Set<String>()
+                while true {
+                    do {
+                        try scratch.execute(statement.text)
+                        break
+                    } catch let error as PostgresError {
+                        // Roles are cluster-wide: one the declared SQL grants to, or gives an
+                        // object to, is created on the dev server (never on a target) and the
+                        // statement runs again.
+                        if let role = Self.missingRole(error), !createdRoles.contains(role) {
+                            createdRoles.insert(role)
+                            do {
+                                try admin.execute("CREATE ROLE \(quoteIdentifier(role)) NOLOGIN")
+                            } catch let created as PostgresError where created.sqlState == "42710" || created.sqlState == "23505" {
+                                // Created meanwhile by another normalisation.
+                            }
+                            continue
+                        }
+                        throw ReconcileError(.invalidSchema, Self.describe(error, statement: statement, origin: origin))
+                    }
                 }
             }
             model = try SchemaInspector(schemas: schemas).inspect(scratch)
@@ -91,6 +107,15 @@ public final class Normaliser: @unchecked Sendable {
         cache[key] = normalised
         cacheLock.unlock()
         return normalised
+    }
+
+    /// The role an `undefined_object` error says does not exist (`role "x" does not exist`).
+    static func missingRole(_ error: PostgresError) -> String? {
+        guard error.sqlState == "42704", error.message.hasPrefix("role \""), error.message.hasSuffix("\" does not exist") else {
+            return nil
+        }
+        let name = error.message.dropFirst("role \"".count).dropLast("\" does not exist".count)
+        return name.isEmpty ? nil : String(name)
     }
 
     /// `file:line:column: ERROR 42601: message` for an error in one statement.

@@ -151,7 +151,7 @@ extension SchemaEngine {
         let base = SchemaModel(schemas: model.schemas.filter { $0.name == "public" }.map { Schema(name: $0.name) })
         var emptyish = model
         emptyish.otherObjects = []
-        let plan = Planner.plan(SchemaDiffer.diff(desired: emptyish, current: base).changes)
+        let plan = Planner.plan(SchemaDiffer.diff(desired: emptyish, current: base))
         var lines = plan.steps.map { $0.sql + ";" }
         lines += model.otherObjects.map { "-- not rendered (not supported yet): \($0)" }
         return lines.joined(separator: "\n")

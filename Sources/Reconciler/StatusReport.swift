@@ -31,6 +31,9 @@ public enum Reason: String, Sendable, Hashable, Codable, CaseIterable {
     /// The database was changed by hand and drift mode is `report`: the differences are
     /// listed, nothing was applied.
     case drifted = "Drifted"
+    /// The declared schema grants to, or gives objects to, a role the target lacks. Roles
+    /// are cluster-wide and drover never creates them on a target.
+    case missingRole = "MissingRole"
 
     /// Reasons that leave the manifest Ready.
     public var isReady: Bool { self == .applied || self == .noChanges }

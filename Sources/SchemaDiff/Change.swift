@@ -14,7 +14,31 @@ public enum CommentTarget: Sendable, Hashable {
     case index(QualifiedName)
     /// A sequence.
     case sequence(QualifiedName)
-    /// A type.
+    /// A type (enum, composite or range).
+    case type(QualifiedName)
+    /// A view or materialized view.
+    case view(QualifiedName, materialized: Bool)
+    /// A function, procedure or aggregate (`FUNCTION "s"."f"(integer)`).
+    case routine(keyword: String, signature: String)
+    /// A trigger.
+    case trigger(QualifiedName, String)
+    /// A policy.
+    case policy(QualifiedName, String)
+    /// A domain.
+    case domain(QualifiedName)
+    /// A constraint of a domain.
+    case domainConstraint(QualifiedName, String)
+}
+
+/// What a privilege is granted on.
+public enum PrivilegeTarget: Sendable, Hashable {
+    case schema(String)
+    /// A table, view or materialized view.
+    case table(QualifiedName)
+    case sequence(QualifiedName)
+    case column(QualifiedName, String)
+    /// `FUNCTION`/`PROCEDURE` and the signature.
+    case routine(keyword: String, signature: String)
     case type(QualifiedName)
 }
 
@@ -79,6 +103,56 @@ public enum Change: Sendable, Hashable {
     case dropIndex(QualifiedName, Index)
     /// `COMMENT ON … IS` (nil: `IS NULL`).
     case setComment(CommentTarget, String?)
+    /// `ALTER TABLE … ALTER COLUMN … DROP DEFAULT` ahead of dropping something the default
+    /// uses (it is set again afterwards by an `alterColumn`).
+    case dropDefault(ColumnRef)
+    /// `CREATE VIEW` / `CREATE MATERIALIZED VIEW` (indexes are separate changes).
+    case createView(View)
+    /// `CREATE OR REPLACE VIEW` (the new columns extend the old ones).
+    case replaceView(View)
+    /// `DROP VIEW` / `DROP MATERIALIZED VIEW`.
+    case dropView(View)
+    /// `CREATE FUNCTION/PROCEDURE/AGGREGATE`.
+    case createRoutine(Routine)
+    /// `CREATE OR REPLACE FUNCTION/PROCEDURE` (same interface, new body or attributes).
+    case replaceRoutine(Routine)
+    /// `DROP FUNCTION/PROCEDURE/AGGREGATE`.
+    case dropRoutine(Routine)
+    /// `CREATE TRIGGER`.
+    case createTrigger(Trigger)
+    /// `DROP TRIGGER`.
+    case dropTrigger(Trigger)
+    /// `ALTER TABLE … ENABLE/DISABLE TRIGGER`.
+    case setTriggerState(Trigger)
+    /// `CREATE POLICY`.
+    case createPolicy(Policy)
+    /// `DROP POLICY`.
+    case dropPolicy(Policy)
+    /// `ALTER TABLE … ENABLE/DISABLE ROW LEVEL SECURITY`.
+    case setRowSecurity(QualifiedName, Bool)
+    /// `ALTER TABLE … [NO] FORCE ROW LEVEL SECURITY`.
+    case setForceRowSecurity(QualifiedName, Bool)
+    /// `CREATE DOMAIN` with its constraints.
+    case createDomain(Domain)
+    /// `ALTER DOMAIN` default, NOT NULL and constraints (`from`: the domain as it is).
+    case alterDomain(Domain, from: Domain)
+    /// `CREATE TYPE … AS (…)`.
+    case createCompositeType(CompositeType)
+    /// `ALTER TYPE … ADD/DROP/ALTER ATTRIBUTE`.
+    case alterCompositeType(CompositeType, from: CompositeType)
+    /// `CREATE TYPE … AS RANGE (…)`.
+    case createRangeType(RangeType)
+    /// `DROP TYPE` / `DROP DOMAIN` of a domain, composite or range type; `replaced` when it
+    /// is created again in the same plan (it then goes early, before the creations).
+    case dropType(QualifiedName, keyword: String, replaced: Bool)
+    /// `ALTER VIEW/FUNCTION/TYPE/DOMAIN … OWNER TO` (nil: the role drover connects as).
+    case setObjectOwner(keyword: String, name: String, owner: String?)
+    /// `GRANT`s on an object owned by `owner` (nil: the role drover connects as).
+    case grant(PrivilegeTarget, owner: String?, [Grant])
+    /// `REVOKE`s; with `grantOptionOnly`, only the grant option.
+    case revoke(PrivilegeTarget, owner: String?, [Grant], grantOptionOnly: Bool)
+    /// `ALTER DEFAULT PRIVILEGES … GRANT/REVOKE` from `from` to the entry's privileges.
+    case setDefaultPrivileges(DefaultPrivilege, from: [Grant])
 }
 
 /// A column whose type is converted in place, with the default to put back afterwards.
@@ -116,6 +190,19 @@ public struct SchemaDifference: Sendable, Hashable {
     public var changes: [Change]
     /// Differences this engine cannot plan yet; non-empty means "do not apply".
     public var unsupported: [UnsupportedDifference]
+    /// What depends on what now and in the desired schema: the planner orders drops by the
+    /// first and creations by the second.
+    public var currentDependencies: [Dependency] = []
+    public var desiredDependencies: [Dependency] = []
+
+    /// A difference.
+    public init(changes: [Change], unsupported: [UnsupportedDifference], currentDependencies: [Dependency] = [],
+                desiredDependencies: [Dependency] = []) {
+        self.changes = changes
+        self.unsupported = unsupported
+        self.currentDependencies = currentDependencies
+        self.desiredDependencies = desiredDependencies
+    }
 
     /// True when the databases match.
     public var isEmpty: Bool { changes.isEmpty && unsupported.isEmpty }

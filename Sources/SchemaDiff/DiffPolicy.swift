@@ -27,6 +27,13 @@ public struct DiffPolicy: Sendable, Hashable {
         out.enums.removeAll { excludes($0.name.description) }
         out.sequences.removeAll { excludes($0.name.description) }
         out.otherObjects.removeAll { excludes($0.identity) }
+        out.views.removeAll { excludes($0.name.description) }
+        out.routines.removeAll { excludes($0.name.description) }
+        out.domains.removeAll { excludes($0.name.description) }
+        out.compositeTypes.removeAll { excludes($0.name.description) }
+        out.rangeTypes.removeAll { excludes($0.name.description) }
+        out.triggers.removeAll { excludes($0.relation.description) || excludes("\($0.relation).\($0.name)") }
+        out.policies.removeAll { excludes($0.table.description) || excludes("\($0.table).\($0.name)") }
         out.tables.removeAll { excludes($0.name.description) }
         for index in out.tables.indices {
             let prefix = out.tables[index].name.description + "."
@@ -78,6 +85,24 @@ extension Change {
         case .createIndex: ["add_index"]
         case .dropIndex: ["drop_index"]
         case .setComment: ["modify_comment"]
+        case .dropDefault: ["modify_column"]
+        case .createView: ["add_view"]
+        case .replaceView: ["modify_view"]
+        case .dropView: ["drop_view"]
+        case .createRoutine: ["add_function"]
+        case .replaceRoutine: ["modify_function"]
+        case .dropRoutine: ["drop_function"]
+        case .createTrigger: ["add_trigger"]
+        case .dropTrigger: ["drop_trigger"]
+        case .setTriggerState: ["modify_trigger"]
+        case .createPolicy: ["add_policy"]
+        case .dropPolicy: ["drop_policy"]
+        case .setRowSecurity, .setForceRowSecurity: ["modify_table"]
+        case .createDomain, .createCompositeType, .createRangeType: ["add_type"]
+        case .alterDomain, .alterCompositeType: ["modify_type"]
+        case .dropType: ["drop_type"]
+        case .setObjectOwner: ["modify_owner"]
+        case .grant, .revoke, .setDefaultPrivileges: ["modify_privilege"]
         }
     }
 }

@@ -15,7 +15,9 @@ public enum SchemaDiffer {
         state.diffSequences()
         state.diffTables()
         state.diffOtherObjects()
-        return SchemaDifference(changes: state.changes.filter { !policy.skips($0) }, unsupported: state.unsupported)
+        state.diffObjects()
+        return SchemaDifference(changes: state.changes.filter { !policy.skips($0) }, unsupported: state.unsupported,
+                                currentDependencies: state.current.dependencies, desiredDependencies: state.desired.dependencies)
     }
 
     /// What differs between two versions of one column, in words (for reports).
@@ -37,7 +39,7 @@ public enum SchemaDiffer {
 }
 
 /// The working state of one diff.
-private struct DiffState {
+struct DiffState {
     let desired: SchemaModel
     let current: SchemaModel
     /// Tables of each side by name (`SchemaModel.table(_:)` searches linearly).
@@ -58,7 +60,7 @@ private struct DiffState {
         Set((desired.enums + current.enums).flatMap { typeSpellings($0.name) })
     }
 
-    private var droppedTables: Set<QualifiedName> {
+    var droppedTables: Set<QualifiedName> {
         Set(current.tables.map(\.name)).subtracting(desired.tables.map(\.name))
     }
 

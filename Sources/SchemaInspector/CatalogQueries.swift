@@ -42,8 +42,8 @@ enum CatalogQueries {
         """
 
     static let schemas = managedNamespaces + """
-        select ns.nspname, obj_description(ns.oid, 'pg_namespace')
-        from ns order by 1
+        select ns.nspname, obj_description(ns.oid, 'pg_namespace'), \(privileges("n.nspacl", kind: "n", owner: "n.nspowner"))
+        from ns join pg_namespace n on n.oid = ns.oid order by 1
         """
 
     /// A left join of the comment on an object as `de` (a join rather than one
@@ -57,7 +57,8 @@ enum CatalogQueries {
                nullif(pg_get_userbyid(c.relowner), current_user::text),
                case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end,
                pn.nspname, pc.relname, case when c.relispartition then pg_get_expr(c.relpartbound, c.oid) end,
-               quote_ident(ns.nspname) || '.' || quote_ident(c.relname)
+               quote_ident(ns.nspname) || '.' || quote_ident(c.relname),
+               c.relrowsecurity, c.relforcerowsecurity, \(privileges("c.relacl", kind: "r", owner: "c.relowner"))
         from pg_class c join ns on ns.oid = c.relnamespace
         left join pg_inherits pi on c.relispartition and pi.inhrelid = c.oid
         left join pg_class pc on pc.oid = pi.inhparent
@@ -85,8 +86,10 @@ enum CatalogQueries {
     static let columns = """
         select a.attrelid::text, a.attname, a.attnotnull, ad.adbin, a.attidentity, a.attgenerated,
                de.description, a.attnum::text, a.atttypid::text, a.attcollation::text,
-               nullif(quote_ident(a.attname), a.attname), a.attstorage, a.atttypmod::text, ad.oid::text
+               nullif(quote_ident(a.attname), a.attname), a.attstorage, a.atttypmod::text, ad.oid::text,
+               a.attacl::text, case when a.attacl is not null then pg_get_userbyid(c.relowner) end
         from pg_attribute a
+        left join pg_class c on a.attacl is not null and c.oid = a.attrelid
         left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
         \(comment(on: "a.attrelid", in: "pg_class", column: "a.attnum"))
         where a.attrelid = any($1::oid[]) and a.attnum > 0 and not a.attisdropped
@@ -122,7 +125,8 @@ enum CatalogQueries {
         select sn.nspname, sc.relname, format_type(s.seqtypid, null), s.seqstart::text, s.seqincrement::text,
                s.seqmin::text, s.seqmax::text, s.seqcache::text, s.seqcycle,
                own.nspname, own.relname, own.attname, de.description,
-               dep.deptype, dep.refobjid::text, dep.refobjsubid::text
+               dep.deptype, dep.refobjid::text, dep.refobjsubid::text,
+               \(privileges("sc.relacl", kind: "s", owner: "sc.relowner"))
         from pg_sequence s
         join pg_class sc on sc.oid = s.seqrelid
         join pg_namespace sn on sn.oid = sc.relnamespace
@@ -239,7 +243,7 @@ enum CatalogQueries {
     static let enums = managedNamespaces + """
         select ns.nspname, t.typname,
                (select array_agg(e.enumlabel order by e.enumsortorder)::text from pg_enum e where e.enumtypid = t.oid),
-               obj_description(t.oid, 'pg_type')
+               obj_description(t.oid, 'pg_type'), \(privileges("t.typacl", kind: "T", owner: "t.typowner"))
         from pg_type t join ns on ns.oid = t.typnamespace
         where t.typtype = 'e'
           and not exists (select 1 from pg_depend e
@@ -254,70 +258,28 @@ enum CatalogQueries {
         order by 1
         """
 
-    /// Every object of a kind the model does not cover yet, with PostgreSQL's own definition
-    /// where it has one, so a declared view or function is never ignored silently.
+    /// Every object of a kind the model does not cover yet (foreign tables, tables in a
+    /// classic inheritance tree), with a description of its columns, so one is never
+    /// ignored silently.
     static let otherObjects = managedNamespaces + """
         select kind, identity, definition from (
-            select case c.relkind when 'v' then 'view' when 'm' then 'materialized view'
-                                  when 'f' then 'foreign table' when 'c' then 'composite type'
-                                  else 'inheriting table' end as kind,
+            select case c.relkind when 'f' then 'foreign table' else 'inheriting table' end as kind,
                    ns.nspname || '.' || c.relname as identity,
-                   case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid)
-                        else coalesce((select string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod)
-                                                         || case when a.attnotnull then ' not null' else '' end
-                                                         || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
-                                                         || case when a.attislocal then '' else ' inherited' end,
-                                                         ', ' order by a.attname)
-                                       from pg_attribute a
-                                       left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
-                                       where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped), '')
-                             || coalesce(' inherits ' || (select string_agg(i.inhparent::regclass::text, ', ' order by i.inhseqno)
-                                                          from pg_inherits i where i.inhrelid = c.oid), '')
-                             || coalesce(' constraints ' || (select string_agg(pg_get_constraintdef(co.oid), ', ' order by co.conname)
-                                                             from pg_constraint co where co.conrelid = c.oid), '')
-                   end as definition
+                   coalesce((select string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod)
+                                               || case when a.attnotnull then ' not null' else '' end
+                                               || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
+                                               || case when a.attislocal then '' else ' inherited' end,
+                                               ', ' order by a.attname)
+                             from pg_attribute a
+                             left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+                             where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped), '')
+                   || coalesce(' inherits ' || (select string_agg(i.inhparent::regclass::text, ', ' order by i.inhseqno)
+                                                from pg_inherits i where i.inhrelid = c.oid), '')
+                   || coalesce(' constraints ' || (select string_agg(pg_get_constraintdef(co.oid), ', ' order by co.conname)
+                                                   from pg_constraint co where co.conrelid = c.oid), '') as definition
             from pg_class c join ns on ns.oid = c.relnamespace
             where \(notExtensionMember)
-              and (c.relkind in ('v', 'm', 'f', 'c')
-                   or (c.relkind in ('r', 'p') and not (\(plainTable))))
-            union all
-            select 'row-level security', ns.nspname || '.' || c.relname,
-                   case when c.relforcerowsecurity then 'forced' else 'enabled' end
-            from pg_class c join ns on ns.oid = c.relnamespace
-            where c.relrowsecurity
-            union all
-            select case t.typtype when 'd' then 'domain' else 'range type' end,
-                   ns.nspname || '.' || t.typname,
-                   case t.typtype
-                        when 'd' then format_type(t.typbasetype, t.typtypmod)
-                                      || case when t.typnotnull then ' not null' else '' end
-                                      || coalesce(' default ' || t.typdefault, '')
-                                      || coalesce(' ' || (select string_agg(pg_get_constraintdef(co.oid), ', ' order by co.conname)
-                                                          from pg_constraint co where co.contypid = t.oid), '')
-                        else (select format_type(r.rngsubtype, null) from pg_range r where r.rngtypid = t.oid) end
-            from pg_type t join ns on ns.oid = t.typnamespace
-            where t.typtype in ('d', 'r')
-              and not exists (select 1 from pg_depend e
-                              where e.classid = 'pg_type'::regclass and e.objid = t.oid and e.deptype = 'e')
-            union all
-            select case p.prokind when 'p' then 'procedure' when 'a' then 'aggregate' else 'function' end,
-                   ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-                   case when p.prokind in ('f', 'p', 'w') then pg_get_functiondef(p.oid) else '' end
-            from pg_proc p join ns on ns.oid = p.pronamespace
-            where not exists (select 1 from pg_depend e
-                              where e.classid = 'pg_proc'::regclass and e.objid = p.oid and e.deptype = 'e')
-            union all
-            select 'trigger', tg.tgname || ' on ' || ns.nspname || '.' || c.relname, pg_get_triggerdef(tg.oid)
-            from pg_trigger tg join pg_class c on c.oid = tg.tgrelid join ns on ns.oid = c.relnamespace
-            where not tg.tgisinternal
-            union all
-            select 'policy', pol.polname || ' on ' || ns.nspname || '.' || c.relname,
-                   case when pol.polpermissive then 'permissive ' else 'restrictive ' end || pol.polcmd::text
-                   || ' to ' || coalesce((select string_agg(case when r = 0 then 'public' else pg_get_userbyid(r) end, ',' order by 1)
-                                          from unnest(pol.polroles) r), '')
-                   || ' using ' || coalesce(pg_get_expr(pol.polqual, pol.polrelid), '')
-                   || ' check ' || coalesce(pg_get_expr(pol.polwithcheck, pol.polrelid), '')
-            from pg_policy pol join pg_class c on c.oid = pol.polrelid join ns on ns.oid = c.relnamespace
+              and (c.relkind = 'f' or (c.relkind in ('r', 'p') and not (\(plainTable))))
         ) o
         order by 1, 2
         """

@@ -69,7 +69,10 @@ public struct SchemaInspector {
             return values
         }
 
-        let schemaList = try all(CatalogQueries.schemas) { Schema(name: $0[0]!, comment: $0[1]) }
+        var privileges = PrivilegeReader()
+        let schemaList = try all(CatalogQueries.schemas) {
+            Schema(name: $0[0]!, comment: $0[1], privileges: privileges.grants($0[2], owner: $0[3] ?? ""))
+        }
 
         var tables: [UInt32: Table] = [:]
         var order: [UInt32] = []
@@ -82,6 +85,9 @@ public struct SchemaInspector {
                                 persistence: row[3] == "u" ? .unlogged : .permanent,
                                 comment: row[4], owner: row[5], partitionKey: row[6],
                                 partitionOf: row[8].map { PartitionOf(parent: QualifiedName(row[7]!, $0), bound: row[9] ?? "") })
+            tables[oid]!.rowSecurity = row.isTrue(11)
+            tables[oid]!.forceRowSecurity = row.isTrue(12)
+            tables[oid]!.privileges = privileges.grants(row[13], owner: row[14] ?? "")
         }
         // Sorted here rather than by the server (which would sort wide rows): by schema, then
         // name, in byte order as PostgreSQL sorts names.
@@ -94,12 +100,13 @@ public struct SchemaInspector {
         var sequences: [Sequence] = []
         try each(CatalogQueries.sequences, schemaParameter + columnTableOids) { row in
             let identity = row[13] == "i"
-            let sequence = Sequence(
+            var sequence = Sequence(
                 name: QualifiedName(row[0]!, row[1]!), type: row[2]!, start: Int64(row[3]!)!,
                 increment: Int64(row[4]!)!, minValue: Int64(row[5]!)!, maxValue: Int64(row[6]!)!,
                 cache: Int64(row[7]!)!, cycle: row.isTrue(8),
                 ownedBy: row[10].map { ColumnRef(table: QualifiedName(row[9]!, $0), column: row[11]!) },
                 comment: identity ? nil : row[12])
+            if !identity { sequence.privileges = privileges.grants(row[16], owner: row[17] ?? "") }
             if identity {
                 identitySequences[UInt64(row.unsigned(14) ?? 0) << 16 | UInt64(row.unsigned(15) ?? 0)] = sequence
             } else {
@@ -146,9 +153,10 @@ public struct SchemaInspector {
             let expression = row.withBytes(3) { expressions.add(tree: $0, attrdef: row[13]!) }
             let generated = row[5] == "s" && expression != nil
             let name = row[1]!
-            let column = Column(name: name, type: "", notNull: row.isTrue(2), identity: identity,
+            var column = Column(name: name, type: "", notNull: row.isTrue(2), identity: identity,
                                 identitySequence: identity == nil ? nil : identitySequences[UInt64(table) << 16 | UInt64(number)],
                                 generatedExpression: generated ? "" : nil, comment: row[6])
+            if let acl = row[14] { column.privileges = privileges.grants(acl, owner: row[15] ?? "") }
             let index = columnsByTable[table]?.count ?? 0
             columnsByTable[table, default: []].append((number, column))
             pendingColumns.append(Pending(table: table, index: Int32(index), typeSlot: Int32(slot),
@@ -223,10 +231,11 @@ public struct SchemaInspector {
             /// Items PostgreSQL did not print, with the client's recipe (nil: not a shape it spells).
             var recipes: [(item: Int, oid: String, recipe: CatalogSpelling.Recipe?)] = []
         }
-        func collect<Item>(_ sql: String, printed: Int, oid: Int, spell: (ResultRow) -> CatalogSpelling.Recipe?,
+        func collect<Item>(_ sql: String, on oids: [String?]? = nil, printed: Int, oid: Int,
+                           spell: (ResultRow) -> CatalogSpelling.Recipe?,
                            item: (ResultRow, String) -> Item?) throws -> Defined<Item> {
             var defined = Defined<Item>()
-            try each(sql, tableOids) { row in
+            try each(sql, oids ?? tableOids) { row in
                 let printedDefinition = row[printed]
                 guard let made = item(row, printedDefinition ?? "") else { return }
                 if printedDefinition == nil {
@@ -260,6 +269,7 @@ public struct SchemaInspector {
         }
 
         let version = connection.serverVersionNumber
+        var objects = try readObjects(each: each, version: version, privileges: &privileges)
         let constraintRows = try collect(
             CatalogQueries.constraints(serverVersion: version), printed: 3, oid: 7, spell: spelling.constraint,
             item: { row, definition in
@@ -272,8 +282,11 @@ public struct SchemaInspector {
             spelling.addOperatorClass(row.unsigned(0) ?? 0, .init(method: row.unsigned(1) ?? 0, inputType: row.unsigned(2) ?? 0,
                                                                    isDefault: row.isTrue(3)))
         }
+        let materialized = objects.materializedViewOids
         let indexRows = try collect(
-            CatalogQueries.indexes(serverVersion: version), printed: 2, oid: 4, spell: spelling.index,
+            CatalogQueries.indexes(serverVersion: version),
+            on: materialized.isEmpty ? nil : [arrayLiteral(order + materialized.keys)],
+            printed: 2, oid: 4, spell: spelling.index,
             item: { row, definition in Index(name: row[1]!, definition: definition, comment: row[3]) })
 
         let speller = try expressionSpelling(
@@ -285,21 +298,34 @@ public struct SchemaInspector {
                                  expressions: speller, spelledNames: &spelled.indexes,
                                  name: \.name, define: { $0.definition = $1 })
         for (table, constraint) in constraints { tables[table]?.constraints.append(constraint) }
-        for (table, index) in indexes { tables[table]?.indexes.append(index) }
+        for (table, index) in indexes {
+            if let view = materialized[table] {
+                objects.model.views[view].indexes.append(index)
+            } else {
+                tables[table]?.indexes.append(index)
+            }
+        }
+        for view in materialized.values {
+            objects.model.views[view].indexes.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        }
         for oid in order {
             tables[oid]!.constraints.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
             tables[oid]!.indexes.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
         }
 
         let enums = try all(CatalogQueries.enums) { row in
-            EnumType(name: QualifiedName(row[0]!, row[1]!), labels: parseTextArray(row[2] ?? "{}"), comment: row[3])
+            var type = EnumType(name: QualifiedName(row[0]!, row[1]!), labels: parseTextArray(row[2] ?? "{}"), comment: row[3])
+            type.privileges = privileges.grants(row[4], owner: row[5] ?? "")
+            return type
         }
         let extensions = try all(CatalogQueries.extensions) { Extension(name: $0[0]!, schema: $0[1]!) }
         let others = try all(CatalogQueries.otherObjects) {
             ObjectRef(kind: $0[0]!, identity: $0[1]!, definition: $0[2] ?? "")
         }
-        return SchemaModel(schemas: schemaList, tables: order.compactMap { tables[$0] },
-                           sequences: sequences, enums: enums, extensions: extensions, otherObjects: others)
+        var model = objects.model
+        (model.schemas, model.tables, model.sequences, model.enums, model.extensions, model.otherObjects)
+            = (schemaList, order.compactMap { tables[$0] }, sequences, enums, extensions, others)
+        return model
     }
 }
 
@@ -378,7 +404,7 @@ func arrayLiteral(_ values: some Swift.Sequence<some CustomStringConvertible>) -
 }
 
 /// A PostgreSQL text-array literal (`{"a","b"}`), passed as a query parameter.
-func textArrayLiteral(_ values: [String]) -> String {
+public func textArrayLiteral(_ values: [String]) -> String {
     let elements = values.map { value -> String in
         var quoted = "\""
         for character in value {

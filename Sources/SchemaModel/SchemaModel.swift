@@ -15,6 +15,29 @@ public struct SchemaModel: Sendable, Hashable, Codable {
     public var enums: [EnumType]
     /// Extensions installed in a managed schema.
     public var extensions: [Extension]
+    /// Views and materialized views.
+    public var views: [View] = []
+    /// Functions, procedures and aggregates.
+    public var routines: [Routine] = []
+    /// Triggers on tables and views.
+    public var triggers: [Trigger] = []
+    /// Row-level security policies.
+    public var policies: [Policy] = []
+    /// Domains.
+    public var domains: [Domain] = []
+    /// Composite types.
+    public var compositeTypes: [CompositeType] = []
+    /// Range types.
+    public var rangeTypes: [RangeType] = []
+    /// `ALTER DEFAULT PRIVILEGES` entries.
+    public var defaultPrivileges: [DefaultPrivilege] = []
+    /// The privileges a new object of each kind starts with on this server, by
+    /// `pg_default_acl` letter (`r` relations, `S` sequences, `f` routines, `T` types,
+    /// `n` schemas): `acldefault`, which varies with the version.
+    public var builtInPrivileges: [String: [Grant]] = [:]
+    /// What depends on what, from `pg_depend`: the order objects are dropped and created in,
+    /// and which objects must be rebuilt when something they depend on changes.
+    public var dependencies: [Dependency] = []
     /// Objects of kinds the engine does not model yet, so they are never ignored silently.
     public var otherObjects: [ObjectRef]
 
@@ -32,6 +55,8 @@ public struct SchemaModel: Sendable, Hashable, Codable {
     /// True when the model holds no object at all beyond schemas.
     public var isEmpty: Bool {
         tables.isEmpty && sequences.isEmpty && enums.isEmpty && extensions.isEmpty && otherObjects.isEmpty
+            && views.isEmpty && routines.isEmpty && domains.isEmpty && compositeTypes.isEmpty && rangeTypes.isEmpty
+            && defaultPrivileges.isEmpty
     }
 
     /// The table named `name`.
@@ -44,11 +69,14 @@ public struct Schema: Sendable, Hashable, Codable {
     public var name: String
     /// `COMMENT ON SCHEMA`.
     public var comment: String?
+    /// Privileges (see `Grant`); empty when not read.
+    public var privileges: [Grant] = []
 
     /// A schema called `name`.
-    public init(name: String, comment: String? = nil) {
+    public init(name: String, comment: String? = nil, privileges: [Grant] = []) {
         self.name = name
         self.comment = comment
+        self.privileges = privileges
     }
 }
 
@@ -82,6 +110,12 @@ public struct Table: Sendable, Hashable, Codable {
     /// The partitioned table this table is a partition of, with its bound
     /// (`FOR VALUES …` or `DEFAULT`). A partition's columns come from its parent and are not listed.
     public var partitionOf: PartitionOf?
+    /// `ENABLE ROW LEVEL SECURITY`.
+    public var rowSecurity = false
+    /// `FORCE ROW LEVEL SECURITY`.
+    public var forceRowSecurity = false
+    /// Privileges (see `Grant`).
+    public var privileges: [Grant] = []
 
     /// A table with the given parts.
     public init(name: QualifiedName, persistence: Persistence = .permanent, columns: [Column] = [],
@@ -149,6 +183,8 @@ public struct Column: Sendable, Hashable, Codable {
     public var typeStorage: String?
     /// `COMMENT ON COLUMN`.
     public var comment: String?
+    /// Column privileges (`GRANT SELECT (c) …`), only those granted on the column itself.
+    public var privileges: [Grant] = []
 
     /// A column with the given attributes.
     public init(name: String, type: String, notNull: Bool = false, defaultExpression: String? = nil,
@@ -245,6 +281,8 @@ public struct Sequence: Sendable, Hashable, Codable {
     public var ownedBy: ColumnRef?
     /// `COMMENT ON SEQUENCE`.
     public var comment: String?
+    /// Privileges (see `Grant`).
+    public var privileges: [Grant] = []
 
     /// A sequence with the given options.
     public init(name: QualifiedName, type: String, start: Int64, increment: Int64, minValue: Int64, maxValue: Int64,
@@ -270,6 +308,8 @@ public struct EnumType: Sendable, Hashable, Codable {
     public var labels: [String]
     /// `COMMENT ON TYPE`.
     public var comment: String?
+    /// Privileges (see `Grant`).
+    public var privileges: [Grant] = []
 
     /// An enum with `labels`.
     public init(name: QualifiedName, labels: [String], comment: String? = nil) {

@@ -9,39 +9,59 @@ import SQLText
 /// columns; add keys and checks, then foreign keys, then indexes; comments; last, drop what
 /// only could go once nothing used it any more (sequences, types, extensions, schemas).
 public enum Planner {
-    /// Plans `changes`; within a phase, the diff's order is kept.
-    public static func plan(_ changes: [Change]) -> Plan {
-        let ordered = changes.enumerated().sorted { lhs, rhs in
-            let (a, b) = (rank(lhs.element), rank(rhs.element))
-            return a != b ? a < b : lhs.offset < rhs.offset
-        }
-        return Plan(steps: ordered.flatMap { steps(for: $0.element) })
+    /// Plans a difference: its changes in phase order, drops ordered by the current
+    /// dependencies and creations by the desired ones.
+    public static func plan(_ difference: SchemaDifference) -> Plan {
+        plan(difference.changes, current: difference.currentDependencies, desired: difference.desiredDependencies)
     }
 
-    private static func rank(_ change: Change) -> Int {
+    /// Plans `changes`. Each change has a rank (its phase); within the phases of drops, of
+    /// creations and alterations, and of late drops, a change waits for those it depends
+    /// on (`DependencyOrder`) and otherwise keeps rank and then the diff's order.
+    public static func plan(_ changes: [Change], current: [Dependency] = [], desired: [Dependency] = []) -> Plan {
+        let order = DependencyOrder(changes: changes, ranks: changes.map(rank), current: current, desired: desired).order()
+        return Plan(steps: order.flatMap { steps(for: changes[$0]) })
+    }
+
+    /// The phase and place of a change: below 100 drops, 100–209 creations and
+    /// alterations, from 210 the drops that must wait until nothing uses the object.
+    static func rank(_ change: Change) -> Int {
         switch change {
-        case .dropConstraint(_, let constraint): constraint.kind == .foreignKey ? 0 : 2
-        case .dropIndex: 1
-        case .dropTable: 3
-        case .dropColumn: 4
-        case .createSchema: 10
-        case .createExtension: 11
-        case .createEnum, .addEnumValue, .rebuildEnum: 12
-        case .createSequence, .alterSequence: 13
-        case .createTable: 14
-        case .detachPartition: 5
-        case .setPersistence, .addColumn, .alterColumn, .setOwner: 15
-        case .attachPartition: 15
+        case .dropTrigger, .dropPolicy: -30
+        case .dropView: -20
+        case .dropConstraint(_, let constraint): constraint.kind == .foreignKey ? 0 : 20
+        case .dropIndex: 10
+        case .dropDefault: 15
+        case .dropTable: 30
+        case .dropColumn: 40
+        case .detachPartition: 50
+        case .dropRoutine: 60
+        case .dropType(_, _, let replaced): replaced ? 70 : 220
+        case .createSchema: 100
+        case .createExtension: 110
+        case .createEnum, .addEnumValue, .rebuildEnum: 120
+        case .createDomain, .createCompositeType, .createRangeType: 125
+        case .alterDomain, .alterCompositeType: 126
+        case .createSequence, .alterSequence: 130
+        case .createRoutine, .replaceRoutine: 135
+        case .createTable: 140
+        case .setPersistence, .addColumn, .alterColumn, .setOwner: 150
+        case .attachPartition: 150
         // Freeing a sequence comes before dropping its old owner, which would drop it too.
-        case .setSequenceOwner(_, let owner): owner == nil ? 2 : 16
+        case .setSequenceOwner(_, let owner): owner == nil ? 20 : 160
         // Unique indexes come before foreign keys, which may reference them.
-        case .addConstraint(_, let constraint): constraint.kind == .foreignKey ? 18 : 17
-        case .createIndex: 17
-        case .setComment: 20
-        case .dropSequence: 21
-        case .dropEnum: 22
-        case .dropExtension: 23
-        case .dropSchema: 24
+        case .addConstraint(_, let constraint): constraint.kind == .foreignKey ? 180 : 170
+        case .createIndex: 170
+        case .createView, .replaceView: 185
+        case .createTrigger, .setTriggerState, .createPolicy, .setRowSecurity, .setForceRowSecurity: 190
+        case .setObjectOwner: 195
+        case .setComment: 200
+        case .revoke, .grant: 205
+        case .setDefaultPrivileges: 206
+        case .dropSequence: 210
+        case .dropEnum: 220
+        case .dropExtension: 230
+        case .dropSchema: 240
         }
     }
 
@@ -187,6 +207,9 @@ public enum Planner {
 
         case .setComment(let target, let text):
             return [commentStep(target, text)]
+
+        default:
+            return objectSteps(for: change)
         }
     }
 
@@ -317,7 +340,7 @@ public enum Planner {
             + " START WITH \(sequence.start) CACHE \(sequence.cache)\(sequence.cycle ? " CYCLE" : " NO CYCLE")"
     }
 
-    private static func commentStep(_ target: CommentTarget, _ text: String?) -> PlanStep {
+    static func commentStep(_ target: CommentTarget, _ text: String?) -> PlanStep {
         let object: String
         switch target {
         case .schema(let name): object = "SCHEMA \(quoteIdentifier(name))"
@@ -327,6 +350,12 @@ public enum Planner {
         case .index(let name): object = "INDEX \(name.sql)"
         case .sequence(let name): object = "SEQUENCE \(name.sql)"
         case .type(let name): object = "TYPE \(name.sql)"
+        case .view(let name, let materialized): object = "\(materialized ? "MATERIALIZED VIEW" : "VIEW") \(name.sql)"
+        case .routine(let keyword, let signature): object = "\(keyword) \(signature)"
+        case .trigger(let table, let name): object = "TRIGGER \(quoteIdentifier(name)) ON \(table.sql)"
+        case .policy(let table, let name): object = "POLICY \(quoteIdentifier(name)) ON \(table.sql)"
+        case .domain(let name): object = "DOMAIN \(name.sql)"
+        case .domainConstraint(let domain, let name): object = "CONSTRAINT \(quoteIdentifier(name)) ON DOMAIN \(domain.sql)"
         }
         return PlanStep(sql: "COMMENT ON \(object) IS \(text.map(quoteLiteral) ?? "NULL")", summary: "comment on \(object)")
     }

@@ -1,0 +1,232 @@
+/// Catalog SQL for the objects beyond tables: views, routines, triggers, policies, domains,
+/// composite and range types, privileges and dependencies. Like the table queries, each
+/// reads one kind in bulk and leaves out what an extension owns.
+extension CatalogQueries {
+    /// An object's effective privileges as an ACL text (a NULL ACL read as the default for
+    /// `kind`, see `acldefault`), then its owner's name.
+    static func privileges(_ acl: String, kind: String, owner: String) -> String {
+        "coalesce(\(acl), acldefault('\(kind)', \(owner)))::text, pg_get_userbyid(\(owner))"
+    }
+
+    /// Owner when it is not the connecting role.
+    static func owner(_ owner: String) -> String {
+        "nullif(pg_get_userbyid(\(owner)), current_user::text)"
+    }
+
+    /// Views and materialized views.
+    static let views = managedNamespaces + """
+        select c.oid::text, ns.nspname, c.relname, c.relkind = 'm', pg_get_viewdef(c.oid), c.reloptions::text,
+               de.description, \(owner("c.relowner")), \(privileges("c.relacl", kind: "r", owner: "c.relowner"))
+        from pg_class c join ns on ns.oid = c.relnamespace
+        \(comment(on: "c.oid", in: "pg_class"))
+        where c.relkind in ('v', 'm') and \(notExtensionMember)
+        """
+
+    /// Output columns of the views `$1` (oids).
+    static let viewColumns = """
+        select a.attrelid::text, a.attnum::text, a.attname, format_type(a.atttypid, a.atttypmod), de.description, a.attacl::text
+        from pg_attribute a
+        \(comment(on: "a.attrelid", in: "pg_class", column: "a.attnum"))
+        where a.attrelid = any($1::oid[]) and a.attnum > 0 and not a.attisdropped
+        """
+
+    /// Functions, procedures and aggregates. An aggregate's `CREATE AGGREGATE` statement is
+    /// put together from `pg_aggregate` (PostgreSQL has no function that prints one).
+    static let routines = managedNamespaces + """
+        select p.oid::text, ns.nspname, p.proname, pg_get_function_identity_arguments(p.oid), p.prokind,
+               case when p.prokind = 'a' then
+                   'CREATE AGGREGATE ' || quote_ident(ns.nspname) || '.' || quote_ident(p.proname) || '('
+                   || coalesce(nullif(pg_get_function_arguments(p.oid), ''), '*') || ') (SFUNC = ' || ag.aggtransfn::regproc::text
+                   || ', STYPE = ' || format_type(ag.aggtranstype, null)
+                   || case when ag.aggtransspace <> 0 then ', SSPACE = ' || ag.aggtransspace else '' end
+                   || case when ag.aggfinalfn <> 0 then ', FINALFUNC = ' || ag.aggfinalfn::regproc::text else '' end
+                   || case when ag.aggfinalextra then ', FINALFUNC_EXTRA' else '' end
+                   || case when ag.aggfinalfn <> 0 and ag.aggfinalmodify <> case ag.aggkind when 'n' then 'r' else 'w' end
+                           then ', FINALFUNC_MODIFY = ' || case ag.aggfinalmodify when 'r' then 'READ_ONLY' when 's' then 'SHAREABLE'
+                                                                                  else 'READ_WRITE' end else '' end
+                   || case when ag.aggcombinefn <> 0 then ', COMBINEFUNC = ' || ag.aggcombinefn::regproc::text else '' end
+                   || case when ag.aggserialfn <> 0 then ', SERIALFUNC = ' || ag.aggserialfn::regproc::text else '' end
+                   || case when ag.aggdeserialfn <> 0 then ', DESERIALFUNC = ' || ag.aggdeserialfn::regproc::text else '' end
+                   || coalesce(', INITCOND = ' || quote_literal(ag.agginitval), '')
+                   || case when ag.aggmtransfn <> 0 then ', MSFUNC = ' || ag.aggmtransfn::regproc::text
+                                                      || ', MINVFUNC = ' || ag.aggminvtransfn::regproc::text
+                                                      || ', MSTYPE = ' || format_type(ag.aggmtranstype, null) else '' end
+                   || case when ag.aggmfinalfn <> 0 then ', MFINALFUNC = ' || ag.aggmfinalfn::regproc::text else '' end
+                   || case when ag.aggmfinalextra then ', MFINALFUNC_EXTRA' else '' end
+                   || coalesce(', MINITCOND = ' || quote_literal(ag.aggminitval), '')
+                   || case when ag.aggsortop <> 0 then ', SORTOP = ' || ag.aggsortop::regoperator::text else '' end
+                   || case when ag.aggkind = 'h' then ', HYPOTHETICAL' else '' end
+                   || case p.proparallel when 's' then ', PARALLEL = SAFE' when 'r' then ', PARALLEL = RESTRICTED' else '' end
+                   || ')'
+               else pg_get_functiondef(p.oid) end,
+               p.prokind::text || ' ' || pg_get_function_arguments(p.oid) || ' -> ' || coalesce(pg_get_function_result(p.oid), ''),
+               de.description, \(owner("p.proowner")), \(privileges("p.proacl", kind: "f", owner: "p.proowner"))
+        from pg_proc p join ns on ns.oid = p.pronamespace
+        left join pg_aggregate ag on ag.aggfnoid = p.oid
+        \(comment(on: "p.oid", in: "pg_proc"))
+        where p.oid not in (select objid from extension_member where classid = 'pg_proc'::regclass)
+        """
+
+    /// Triggers (not internal ones, nor the clones a partitioned table's trigger makes on
+    /// its partitions).
+    static func triggers(serverVersion: Int) -> String {
+        managedNamespaces + """
+        select tg.oid::text, ns.nspname, c.relname, tg.tgname, pg_get_triggerdef(tg.oid), tg.tgenabled, de.description
+        from pg_trigger tg join pg_class c on c.oid = tg.tgrelid join ns on ns.oid = c.relnamespace
+        \(comment(on: "tg.oid", in: "pg_trigger"))
+        where not tg.tgisinternal and \(serverVersion >= 130000 ? "tg.tgparentid = 0" : "true") and \(notExtensionMember)
+        """
+    }
+
+    /// Row-level security policies.
+    static let policies = managedNamespaces + """
+        select pol.oid::text, ns.nspname, c.relname, pol.polname, pol.polpermissive, pol.polcmd,
+               (select array_agg(case when r = 0 then 'public' else pg_get_userbyid(r)::text end order by 1)
+                from unnest(pol.polroles) r)::text,
+               pg_get_expr(pol.polqual, pol.polrelid), pg_get_expr(pol.polwithcheck, pol.polrelid), de.description
+        from pg_policy pol join pg_class c on c.oid = pol.polrelid join ns on ns.oid = c.relnamespace
+        \(comment(on: "pol.oid", in: "pg_policy"))
+        where \(notExtensionMember)
+        """
+
+    /// Domains, composite types and range types (enums have their own query).
+    static func types(serverVersion: Int) -> String {
+        let multirange = serverVersion >= 140000
+            ? """
+              , 'MULTIRANGE_TYPE_NAME = ' || (select quote_ident(mn.nspname) || '.' || quote_ident(mt.typname)
+                                              from pg_type mt join pg_namespace mn on mn.oid = mt.typnamespace
+                                              where mt.oid = r.rngmultitypid)
+              """
+            : ""
+        return managedNamespaces + """
+        select t.oid::text, ns.nspname, t.typname, t.typtype, format_type(t.typbasetype, t.typtypmod), t.typnotnull,
+               t.typdefault,
+               case when t.typtype = 'd' and t.typcollation <> 0
+                         and t.typcollation <> (select b.typcollation from pg_type b where b.oid = t.typbasetype)
+                    then (select quote_ident(cn.nspname) || '.' || quote_ident(co.collname)
+                          from pg_collation co join pg_namespace cn on cn.oid = co.collnamespace where co.oid = t.typcollation) end,
+               de.description, \(owner("t.typowner")), \(privileges("t.typacl", kind: "T", owner: "t.typowner")),
+               t.typrelid::text,
+               case when t.typtype = 'r' then array_to_string(array[
+                   'SUBTYPE = ' || format_type(r.rngsubtype, null),
+                   case when not oc.opcdefault then 'SUBTYPE_OPCLASS = ' || quote_ident(ocn.nspname) || '.' || quote_ident(oc.opcname) end,
+                   case when r.rngcollation <> 0 and r.rngcollation <> (select b.typcollation from pg_type b where b.oid = r.rngsubtype)
+                        then 'COLLATION = ' || (select quote_ident(cn.nspname) || '.' || quote_ident(co.collname)
+                                                 from pg_collation co join pg_namespace cn on cn.oid = co.collnamespace
+                                                 where co.oid = r.rngcollation) end,
+                   case when r.rngcanonical <> 0 then 'CANONICAL = ' || r.rngcanonical::regproc::text end,
+                   case when r.rngsubdiff <> 0 then 'SUBTYPE_DIFF = ' || r.rngsubdiff::regproc::text end
+                   \(multirange)], e'\\n') end
+        from pg_type t join ns on ns.oid = t.typnamespace
+        left join pg_range r on r.rngtypid = t.oid
+        left join pg_opclass oc on oc.oid = r.rngsubopc
+        left join pg_namespace ocn on ocn.oid = oc.opcnamespace
+        \(comment(on: "t.oid", in: "pg_type"))
+        where (t.typtype in ('d', 'r') or (t.typtype = 'c' and (select c.relkind from pg_class c where c.oid = t.typrelid) = 'c'))
+          and t.oid not in (select objid from extension_member where classid = 'pg_type'::regclass)
+        """
+    }
+
+    /// Check constraints of the domains `$1` (oids).
+    static let domainConstraints = """
+        select co.contypid::text, co.conname, pg_get_constraintdef(co.oid), de.description
+        from pg_constraint co
+        \(comment(on: "co.oid", in: "pg_constraint"))
+        where co.contypid = any($1::oid[]) and co.contype = 'c'
+        """
+
+    /// Attributes of the composite types whose relations are `$1` (oids), in order.
+    static let compositeAttributes = """
+        select a.attrelid::text, a.attname, format_type(a.atttypid, a.atttypmod),
+               case when a.attcollation <> 0 and a.attcollation <> t.typcollation
+                    then (select quote_ident(cn.nspname) || '.' || quote_ident(co.collname)
+                          from pg_collation co join pg_namespace cn on cn.oid = co.collnamespace where co.oid = a.attcollation) end
+        from pg_attribute a join pg_type t on t.oid = a.atttypid
+        where a.attrelid = any($1::oid[]) and a.attnum > 0 and not a.attisdropped
+        order by a.attrelid, a.attnum
+        """
+
+    /// Default privileges (`pg_default_acl`), with the built-in defaults a database-wide
+    /// entry replaces (rows tagged `d`), so an entry can be compared with no entry.
+    static let defaultPrivileges = """
+        select 'e', pg_get_userbyid(d.defaclrole), n.nspname, d.defaclobjtype::text, d.defaclacl::text,
+               d.defaclrole = (select oid from pg_roles where rolname = current_user)
+        from pg_default_acl d left join pg_namespace n on n.oid = d.defaclnamespace
+        union all
+        select 'd', current_user::text, null, k, acldefault((case k when 'S' then 's' else k end)::"char", (select oid from pg_roles where rolname = current_user))::text, null
+        from unnest(array['r', 'S', 'f', 'T', 'n']) k
+        """
+
+    /// What depends on what: normal entries of `pg_depend` between objects of managed
+    /// schemas, each side as (kind, schema, name, member) of an `ObjectKey`. A view's rewrite
+    /// rule stands for the view, a default for its column's default, an array type for its
+    /// element type and a table's row type for the table.
+    static let dependencies = managedNamespaces + """
+        , keyed as materialized (
+            select d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid, d.refobjsubid
+            from pg_depend d
+            where d.deptype = 'n'
+              and d.classid in ('pg_rewrite'::regclass, 'pg_proc'::regclass, 'pg_trigger'::regclass, 'pg_policy'::regclass,
+                                'pg_type'::regclass, 'pg_attrdef'::regclass, 'pg_constraint'::regclass, 'pg_class'::regclass)
+              and d.refclassid in ('pg_class'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass)
+        )
+        select l.kind, l.schema, l.name, l.member, r.kind, r.schema, r.name, r.member
+        from keyed k
+        cross join lateral (\(key(classid: "k.classid", objid: "k.objid", subid: "k.objsubid"))) l
+        cross join lateral (\(key(classid: "k.refclassid", objid: "k.refobjid", subid: "k.refobjsubid"))) r
+        where l.kind is not null and r.kind is not null
+          and (l.kind, l.schema, l.name, l.member) is distinct from (r.kind, r.schema, r.name, r.member)
+        """
+
+    /// A subquery giving the `ObjectKey` parts of one catalog object, or no row when it is
+    /// not an object of a managed schema.
+    private static func key(classid: String, objid: String, subid: String) -> String {
+        """
+        select case when x.relkind = 'i' then 'index' when x.relkind = 'c' then 'type'
+                    when x.sub > 0 and x.kind = 'relation' then 'column' else x.kind end as kind,
+               x.schema, x.name,
+               case when x.sub > 0 and x.kind = 'relation' and x.relkind <> 'c'
+                    then (select a.attname from pg_attribute a where a.attrelid = x.rel and a.attnum = x.sub)::text
+                    else x.member end as member
+        from (
+            select 'relation' as kind, ns.nspname::text as schema, c.relname::text as name, ''::text as member,
+                   c.relkind, c.oid as rel, \(subid) as sub
+            from pg_class c join ns on ns.oid = c.relnamespace where \(classid) = 'pg_class'::regclass and c.oid = \(objid)
+            union all
+            select 'relation', ns.nspname, c.relname, '', c.relkind, c.oid, 0
+            from pg_rewrite rw join pg_class c on c.oid = rw.ev_class join ns on ns.oid = c.relnamespace
+            where \(classid) = 'pg_rewrite'::regclass and rw.oid = \(objid)
+            union all
+            select 'routine', ns.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', '', null, 0, 0
+            from pg_proc p join ns on ns.oid = p.pronamespace where \(classid) = 'pg_proc'::regclass and p.oid = \(objid)
+            union all
+            select case when c.oid is not null and c.relkind <> 'c' then 'relation' else 'type' end,
+                   ns.nspname, coalesce(c.relname, t.typname), '', null, 0, 0
+            from pg_type t0
+            join pg_type t on t.oid = case when t0.typcategory = 'A' and t0.typelem <> 0 then t0.typelem else t0.oid end
+            join ns on ns.oid = t.typnamespace
+            left join pg_class c on c.oid = t.typrelid
+            where \(classid) = 'pg_type'::regclass and t0.oid = \(objid)
+            union all
+            select 'default', ns.nspname, c.relname, a.attname, null, 0, 0
+            from pg_attrdef ad join pg_class c on c.oid = ad.adrelid join ns on ns.oid = c.relnamespace
+            join pg_attribute a on a.attrelid = ad.adrelid and a.attnum = ad.adnum
+            where \(classid) = 'pg_attrdef'::regclass and ad.oid = \(objid)
+            union all
+            select case when co.conrelid <> 0 then 'constraint' else 'type' end, ns.nspname,
+                   coalesce(c.relname, t.typname), case when co.conrelid <> 0 then co.conname::text else '' end, null, 0, 0
+            from pg_constraint co join ns on ns.oid = co.connamespace
+            left join pg_class c on c.oid = co.conrelid left join pg_type t on t.oid = co.contypid
+            where \(classid) = 'pg_constraint'::regclass and co.oid = \(objid)
+            union all
+            select 'trigger', ns.nspname, c.relname, tg.tgname, null, 0, 0
+            from pg_trigger tg join pg_class c on c.oid = tg.tgrelid join ns on ns.oid = c.relnamespace
+            where \(classid) = 'pg_trigger'::regclass and tg.oid = \(objid)
+            union all
+            select 'policy', ns.nspname, c.relname, pol.polname, null, 0, 0
+            from pg_policy pol join pg_class c on c.oid = pol.polrelid join ns on ns.oid = c.relnamespace
+            where \(classid) = 'pg_policy'::regclass and pol.oid = \(objid)
+        ) x
+        """
+    }
+}

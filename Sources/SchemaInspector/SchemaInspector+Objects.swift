@@ -1,0 +1,192 @@
+import Postgres
+import SchemaModel
+
+/// What `readObjects` found: the views, routines, triggers, policies, types, default
+/// privileges and dependencies of a model, and where the materialized views are (their
+/// indexes are read with the tables').
+struct InspectedObjects {
+    var model = SchemaModel()
+    /// Position in `model.views` of each materialized view, by oid.
+    var materializedViewOids: [UInt32: Int] = [:]
+}
+
+extension SchemaInspector {
+    typealias RowReader = (String, [String?]?, (ResultRow) throws -> Void) throws -> Void
+
+    /// Reads every kind of object beyond tables, sequences and enums.
+    func readObjects(each: RowReader, version: Int, privileges: inout PrivilegeReader) throws -> InspectedObjects {
+        var found = InspectedObjects()
+        var model = SchemaModel()
+
+        var viewPositions: [UInt32: Int] = [:]
+        try each(CatalogQueries.views, nil) { row in
+            let oid = row.unsigned(0)!
+            viewPositions[oid] = model.views.count
+            if row.isTrue(3) { found.materializedViewOids[oid] = model.views.count }
+            model.views.append(View(name: QualifiedName(row[1]!, row[2]!), materialized: row.isTrue(3), definition: row[4] ?? "",
+                                    options: parseTextArray(row[5] ?? "{}").sorted(), comment: row[6], owner: row[7],
+                                    privileges: privileges.grants(row[8], owner: row[9] ?? "")))
+        }
+        if !viewPositions.isEmpty {
+            var columns: [UInt32: [(Int, ViewColumn)]] = [:]
+            try each(CatalogQueries.viewColumns, [arrayLiteral(viewPositions.keys)]) { row in
+                let view = row.unsigned(0)!
+                var column = ViewColumn(name: row[2]!, type: row[3]!, comment: row[4])
+                if let acl = row[5] { column.privileges = privileges.grants(acl, owner: model.views[viewPositions[view]!].owner ?? "") }
+                columns[view, default: []].append((Int(row.unsigned(1) ?? 0), column))
+            }
+            for (view, list) in columns {
+                model.views[viewPositions[view]!].columns = list.sorted { $0.0 < $1.0 }.map(\.1)
+            }
+        }
+        // Views are sorted after their columns are placed (positions are by read order).
+        let materialized = found.materializedViewOids
+        let order = model.views.indices.sorted { catalogOrder(model.views[$0].name, model.views[$1].name) }
+        var newPosition: [Int: Int] = [:]
+        for (position, old) in order.enumerated() { newPosition[old] = position }
+        model.views = order.map { model.views[$0] }
+        found.materializedViewOids = materialized.mapValues { newPosition[$0]! }
+
+        try each(CatalogQueries.routines, nil) { row in
+            guard let kind = Routine.Kind(rawValue: row[4] ?? "f") else { return }
+            model.routines.append(Routine(name: QualifiedName(row[1]!, row[2]!), identityArguments: row[3] ?? "", kind: kind,
+                                          definition: row[5] ?? "", interface: row[6] ?? "", comment: row[7], owner: row[8],
+                                          privileges: privileges.grants(row[9], owner: row[10] ?? "")))
+        }
+        model.routines.sort { ($0.name.schema, $0.name.name, $0.identityArguments) < ($1.name.schema, $1.name.name, $1.identityArguments) }
+
+        try each(CatalogQueries.triggers(serverVersion: version), nil) { row in
+            model.triggers.append(Trigger(relation: QualifiedName(row[1]!, row[2]!), name: row[3]!, definition: row[4] ?? "",
+                                          enabled: row[5] ?? "O", comment: row[6]))
+        }
+        model.triggers.sort { ($0.relation, $0.name) < ($1.relation, $1.name) }
+
+        try each(CatalogQueries.policies, nil) { row in
+            let command = switch row[5] {
+            case "r": "SELECT"
+            case "a": "INSERT"
+            case "w": "UPDATE"
+            case "d": "DELETE"
+            default: "ALL"
+            }
+            model.policies.append(Policy(table: QualifiedName(row[1]!, row[2]!), name: row[3]!, permissive: row.isTrue(4),
+                                         command: command, roles: parseTextArray(row[6] ?? "{}"), using: row[7], check: row[8],
+                                         comment: row[9]))
+        }
+        model.policies.sort { ($0.table, $0.name) < ($1.table, $1.name) }
+
+        var domains: [UInt32: Int] = [:]
+        var composites: [UInt32: Int] = [:]  // by the type's relation
+        try each(CatalogQueries.types(serverVersion: version), nil) { row in
+            let name = QualifiedName(row[1]!, row[2]!)
+            let grants = privileges.grants(row[10], owner: row[11] ?? "")
+            switch row[3] {
+            case "d":
+                domains[row.unsigned(0)!] = model.domains.count
+                model.domains.append(Domain(name: name, baseType: row[4]!, collation: row[7].map(qualifiedName),
+                                            notNull: row.isTrue(5), defaultExpression: row[6], comment: row[8], owner: row[9],
+                                            privileges: grants))
+            case "c":
+                composites[row.unsigned(12)!] = model.compositeTypes.count
+                model.compositeTypes.append(CompositeType(name: name, attributes: [], comment: row[8], owner: row[9],
+                                                          privileges: grants))
+            default:
+                model.rangeTypes.append(RangeType(name: name, options: (row[13] ?? "").split(separator: "\n").map(String.init),
+                                                  comment: row[8], owner: row[9], privileges: grants))
+            }
+        }
+        if !domains.isEmpty {
+            try each(CatalogQueries.domainConstraints, [arrayLiteral(domains.keys)]) { row in
+                model.domains[domains[row.unsigned(0)!]!].constraints.append(
+                    DomainConstraint(name: row[1]!, definition: row[2]!, comment: row[3]))
+            }
+            for index in model.domains.indices {
+                model.domains[index].constraints.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+            }
+        }
+        if !composites.isEmpty {
+            try each(CatalogQueries.compositeAttributes, [arrayLiteral(composites.keys)]) { row in
+                model.compositeTypes[composites[row.unsigned(0)!]!].attributes.append(
+                    CompositeType.Attribute(name: row[1]!, type: row[2]!, collation: row[3].map(qualifiedName)))
+            }
+        }
+        model.domains.sort { catalogOrder($0.name, $1.name) }
+        model.compositeTypes.sort { catalogOrder($0.name, $1.name) }
+        model.rangeTypes.sort { catalogOrder($0.name, $1.name) }
+
+        var builtIn: [String: [Grant]] = [:]
+        var entries: [(role: String, schema: String?, type: String, acl: String, isCurrent: Bool)] = []
+        try each(CatalogQueries.defaultPrivileges, []) { row in
+            if row[0] == "d" {
+                builtIn[row[3]!] = privileges.grants(row[4], owner: row[1] ?? "")
+            } else {
+                entries.append((row[1]!, row[2], row[3]!, row[4] ?? "{}", row.isTrue(5)))
+            }
+        }
+        model.builtInPrivileges = builtIn
+        for entry in entries {
+            var grants = privileges.grants(entry.acl, owner: entry.role)
+            // A database-wide entry equal to the built-in default is no entry.
+            if entry.schema == nil, grants == builtIn[entry.type] { continue }
+            if entry.schema != nil, grants.isEmpty { continue }
+            grants.sort()
+            model.defaultPrivileges.append(DefaultPrivilege(role: entry.isCurrent ? Grant.owner : entry.role, schema: entry.schema,
+                                                            objects: defaultPrivilegeObjects(entry.type), privileges: grants))
+        }
+        model.defaultPrivileges.sort { ($0.role, $0.schema ?? "", $0.objects) < ($1.role, $1.schema ?? "", $1.objects) }
+
+        var dependencies = Set<Dependency>()
+        try each(CatalogQueries.dependencies, nil) { row in
+            guard let dependent = objectKey(row, 0), let referenced = objectKey(row, 4) else { return }
+            dependencies.insert(Dependency(dependent, on: referenced))
+        }
+        model.dependencies = dependencies.sorted { ($0.dependent, $0.referenced) < ($1.dependent, $1.referenced) }
+        found.model = model
+        return found
+    }
+}
+
+/// The `ObjectKey` in columns `at`…`at+3` of a dependency row.
+private func objectKey(_ row: ResultRow, _ at: Int) -> ObjectKey? {
+    guard let kind = row[at].flatMap(ObjectKey.Kind.init(rawValue:)), let schema = row[at + 1], let name = row[at + 2] else {
+        return nil
+    }
+    return ObjectKey(kind, schema, name, row[at + 3] ?? "")
+}
+
+/// `schema.name` as printed with `quote_ident` on both parts, back into a name.
+func qualifiedName(_ quoted: String) -> QualifiedName {
+    var parts: [String] = []
+    var current = ""
+    var inQuotes = false
+    var characters = quoted[...]
+    while let character = characters.first {
+        characters = characters.dropFirst()
+        if character == "\"" {
+            if inQuotes, characters.first == "\"" {
+                current.append("\"")
+                characters = characters.dropFirst()
+            } else {
+                inQuotes.toggle()
+            }
+        } else if character == ".", !inQuotes {
+            parts.append(current)
+            current = ""
+        } else {
+            current.append(character)
+        }
+    }
+    parts.append(current)
+    return parts.count >= 2 ? QualifiedName(parts[0], parts[1...].joined(separator: ".")) : QualifiedName("", parts[0])
+}
+
+/// `TABLES`, `SEQUENCES` … for a `pg_default_acl.defaclobjtype` letter.
+func defaultPrivilegeObjects(_ letter: String) -> String {
+    switch letter {
+    case "r": "TABLES"
+    case "S": "SEQUENCES"
+    case "f": "FUNCTIONS"
+    case "T": "TYPES"
+    default: "SCHEMAS"
+    }
+}

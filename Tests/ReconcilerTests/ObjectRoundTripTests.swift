@@ -1,0 +1,300 @@
+import Foundation
+import Postgres
+@testable import Reconciler
+import SchemaPlanner
+import Testing
+import TestSupport
+
+/// One object kind's life on a real server: declared, applied to an empty database, changed,
+/// applied again. After each apply a second plan is empty and the catalog matches the
+/// normalised model exactly.
+struct ObjectScenario: Sendable, CustomTestStringConvertible {
+    var name: String
+    var before: String
+    var after: String
+    /// Rows put in after the first apply, which must survive the second.
+    var data: String = ""
+    /// A query whose result after the second apply is `expected`.
+    var check: String = ""
+    var expected: [[String?]] = []
+
+    var testDescription: String { name }
+
+    /// Roles the scenarios grant to (cluster-wide, created once).
+    static let roles = ["drover_it_reader", "drover_it_writer", "drover_it_auditor"]
+
+    static let views = ObjectScenario(name: "views and materialized views", before: """
+        create table public.orders (id integer primary key, customer text not null, amount integer not null, note varchar(20));
+        create view public.big_orders as select id, customer, amount from public.orders where amount > 100;
+        create view public.customers as select customer, count(*) as n from public.big_orders group by customer;
+        create view public.secure with (security_barrier) as select id, note from public.orders;
+        create view public.checked as select id, amount from public.orders where amount >= 0 with cascaded check option;
+        create materialized view public.totals as select customer, sum(amount) as total from public.orders group by customer;
+        create unique index totals_customer on public.totals (customer);
+        comment on view public.big_orders is 'orders above 100';
+        comment on column public.big_orders.amount is 'in cents';
+        comment on materialized view public.totals is 'per customer';
+        create view public.gone as select 1 as one;
+        """, after: """
+        create table public.orders (id integer primary key, customer text not null, amount bigint not null, note text);
+        create view public.big_orders as select id, customer, amount, note from public.orders where amount > 1000;
+        create view public.customers as select customer, count(*) as n, sum(amount) as total from public.big_orders group by customer;
+        create view public.secure with (security_barrier) as select id, note from public.orders;
+        create view public.checked as select id, amount from public.orders where amount >= 0 with local check option;
+        create materialized view public.totals as select customer, sum(amount) as total, count(*) as n from public.orders group by customer;
+        create unique index totals_customer on public.totals (customer);
+        create index totals_total on public.totals (total desc);
+        comment on view public.big_orders is 'orders above 1000';
+        comment on materialized view public.totals is 'per customer';
+        """, data: "insert into public.orders values (1, 'ann', 5000, 'x'), (2, 'bob', 50, null);",
+        check: "select customer, total::text, n::text from public.totals order by 1", expected: [["ann", "5000", "1"], ["bob", "50", "1"]])
+
+    static let routines = ObjectScenario(name: "functions, procedures and aggregates", before: """
+        create function public.make_code(n integer) returns text language sql immutable as $$ select 'A' || n $$;
+        create table public.items (id integer primary key, code text default public.make_code(0));
+        create function public.add(a integer, b integer default 1) returns integer language plpgsql strict as $$
+        begin return a + b; end $$;
+        create procedure public.tidy(keep integer) language sql as $$ delete from public.items where id > keep $$;
+        create function public.concat_step(acc text, next text) returns text language sql immutable as $$ select acc || next $$;
+        create aggregate public.concat_all(text) (sfunc = public.concat_step, stype = text, initcond = '');
+        create function public.item_rows() returns setof public.items language sql stable as $$ select * from public.items $$;
+        comment on function public.add(integer, integer) is 'adds';
+        create function public.unused() returns void language sql as $$ $$;
+        """, after: """
+        create function public.make_code(n integer, prefix text default 'A') returns text language sql immutable as $$ select prefix || n $$;
+        create table public.items (id integer primary key, code text default public.make_code(0, 'B'));
+        create function public.add(a integer, b integer default 1) returns integer language plpgsql strict parallel safe as $$
+        begin
+            return a + b + 0;
+        end $$;
+        create procedure public.tidy(keep integer) language sql as $$ delete from public.items where id >= keep $$;
+        create function public.concat_step(acc text, next text) returns text language sql immutable as $$ select acc || next $$;
+        create aggregate public.concat_all(text) (sfunc = public.concat_step, stype = text, initcond = '>');
+        create function public.item_rows() returns setof public.items language sql stable as $$ select * from public.items order by id $$;
+        comment on function public.add(integer, integer) is 'adds two numbers';
+        """, data: "insert into public.items (id) values (1), (2);",
+        check: "select public.add(1), public.concat_all(code order by id), (select count(*)::text from public.item_rows()) from public.items",
+        expected: [["2", ">A0A0", "2"]])
+
+    static let triggers = ObjectScenario(name: "triggers", before: """
+        create table public.accounts (id integer primary key, balance integer not null default 0, touched timestamptz);
+        create function public.touch() returns trigger language plpgsql as $$ begin new.touched := now(); return new; end $$;
+        create function public.audit() returns trigger language plpgsql as $$ begin return null; end $$;
+        create trigger accounts_touch before update on public.accounts for each row when (old.balance is distinct from new.balance)
+            execute function public.touch();
+        create trigger accounts_audit after insert or delete on public.accounts for each statement execute function public.audit();
+        create constraint trigger accounts_check after insert on public.accounts deferrable initially deferred
+            for each row execute function public.audit();
+        create trigger accounts_off before insert on public.accounts for each row execute function public.touch();
+        alter table public.accounts disable trigger accounts_off;
+        create view public.account_view as select id, balance from public.accounts;
+        create function public.view_insert() returns trigger language plpgsql as $$
+        begin insert into public.accounts (id, balance) values (new.id, new.balance); return new; end $$;
+        create trigger account_view_insert instead of insert on public.account_view for each row execute function public.view_insert();
+        comment on trigger accounts_touch on public.accounts is 'stamps changes';
+        """, after: """
+        create table public.accounts (id integer primary key, balance integer not null default 0, touched timestamptz);
+        create function public.touch() returns trigger language plpgsql as $$ begin new.touched := now(); return new; end $$;
+        create function public.audit() returns trigger language plpgsql as $$ begin return null; end $$;
+        create trigger accounts_touch before update on public.accounts for each row when (old.* is distinct from new.*)
+            execute function public.touch();
+        create constraint trigger accounts_check after insert or update on public.accounts deferrable initially deferred
+            for each row execute function public.audit();
+        create trigger accounts_off before insert on public.accounts for each row execute function public.touch();
+        create view public.account_view as select id, balance from public.accounts;
+        create function public.view_insert() returns trigger language plpgsql as $$
+        begin insert into public.accounts (id, balance) values (new.id, new.balance); return new; end $$;
+        create trigger account_view_insert instead of insert on public.account_view for each row execute function public.view_insert();
+        comment on trigger accounts_touch on public.accounts is 'stamps balance changes';
+        """, data: "insert into public.accounts (id, balance) values (1, 10);",
+        check: "insert into public.account_view values (2, 20); select count(*)::text, count(touched)::text from public.accounts",
+        expected: [["2", "1"]])
+
+    static let domains = ObjectScenario(name: "domains", before: """
+        create domain public.positive as integer default 1 not null constraint positive_check check (value > 0);
+        create domain public.code as text collate "C" constraint code_length check (length(value) = 4)
+            constraint code_upper check (value = upper(value));
+        create domain public.gone as text;
+        create table public.stock (id integer primary key, qty public.positive, sku public.code);
+        comment on domain public.positive is 'strictly positive';
+        """, after: """
+        create domain public.positive as integer default 10 constraint positive_check check (value > 0)
+            constraint positive_bounded check (value < 1000000);
+        create domain public.code as text collate "C" constraint code_length check (length(value) between 3 and 4);
+        create domain public.rating as smallint check (value between 1 and 5);
+        create table public.stock (id integer primary key, qty public.positive, sku public.code, stars public.rating);
+        comment on domain public.positive is 'positive, below a million';
+        """, data: "insert into public.stock values (1, 5, 'ABCD');",
+        check: "select qty::text, sku from public.stock", expected: [["5", "ABCD"]])
+
+    static let types = ObjectScenario(name: "composite and range types", before: """
+        create type public.money_amount as (amount numeric(12, 2), currency char(3));
+        create function public.float_diff(a double precision, b double precision) returns double precision
+            language sql immutable as $$ select a - b $$;
+        create type public.float_range as range (subtype = double precision, subtype_diff = public.float_diff);
+        create type public.unused as (a integer);
+        create table public.prices (id integer primary key, price public.money_amount, valid public.float_range);
+        comment on type public.money_amount is 'an amount and its currency';
+        """, after: """
+        create type public.money_amount as (amount numeric(12, 2), currency char(3), note text);
+        create function public.float_diff(a double precision, b double precision) returns double precision
+            language sql immutable as $$ select a - b $$;
+        create type public.float_range as range (subtype = double precision, subtype_diff = public.float_diff);
+        create type public.text_range as range (subtype = text, collation = "C");
+        create table public.prices (id integer primary key, price public.money_amount, valid public.float_range);
+        comment on type public.money_amount is 'amount, currency and a note';
+        """, data: "insert into public.prices values (1, (9.99, 'EUR'), '[1,2)');",
+        check: "select (price).amount::text, (price).note, valid::text from public.prices", expected: [["9.99", nil, "[1,2)"]])
+
+    static let policies = ObjectScenario(name: "row-level security and policies", before: """
+        create table public.notes (id integer primary key, owner text not null default current_user, body text);
+        alter table public.notes enable row level security;
+        alter table public.notes force row level security;
+        create policy notes_own on public.notes using (owner = current_user);
+        create policy notes_read on public.notes as restrictive for select to drover_it_reader using (body is not null);
+        create policy notes_gone on public.notes for delete using (false);
+        """, after: """
+        create table public.notes (id integer primary key, owner text not null default current_user, body text);
+        alter table public.notes enable row level security;
+        create policy notes_own on public.notes using (owner = current_user) with check (owner = current_user);
+        create policy notes_read on public.notes as restrictive for select to drover_it_reader, drover_it_writer using (body is not null);
+        comment on policy notes_own on public.notes is 'only your own';
+        """)
+
+    static let privileges = ObjectScenario(name: "privileges", before: """
+        create schema app;
+        grant usage on schema app to drover_it_reader;
+        create table app.t (id integer primary key, secret text, shown text);
+        grant select on app.t to drover_it_reader;
+        grant insert, update on app.t to drover_it_writer with grant option;
+        grant select (shown) on app.t to drover_it_auditor;
+        create sequence app.s;
+        grant usage on sequence app.s to drover_it_writer;
+        create function app.f() returns integer language sql as $$ select 1 $$;
+        revoke execute on function app.f() from public;
+        grant execute on function app.f() to drover_it_reader;
+        create type app.e as enum ('a');
+        alter default privileges in schema app grant select on tables to drover_it_reader;
+        """, after: """
+        create schema app;
+        grant usage, create on schema app to drover_it_reader;
+        create table app.t (id integer primary key, secret text, shown text);
+        grant select on app.t to drover_it_reader, drover_it_auditor;
+        grant insert, update on app.t to drover_it_writer;
+        grant select (shown), update (shown) on app.t to drover_it_auditor;
+        create sequence app.s;
+        create function app.f() returns integer language sql as $$ select 1 $$;
+        grant execute on function app.f() to drover_it_writer;
+        create type app.e as enum ('a');
+        revoke usage on type app.e from public;
+        alter default privileges in schema app grant select, insert on tables to drover_it_writer;
+        alter default privileges revoke execute on functions from public;
+        """, check: "select has_function_privilege('public', 'app.f()', 'execute')::text", expected: [["true"]])
+
+    static let all = [views, routines, triggers, domains, types, policies, privileges]
+}
+
+@Suite(.serialized) struct ObjectRoundTripTests {
+    init() throws {
+        let admin = try Connection(try TestPostgres.shared.adminConnectionString)
+        defer { admin.close() }
+        for role in ObjectScenario.roles {
+            try admin.execute("DO $$ BEGIN CREATE ROLE \(role) NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        }
+    }
+
+    @Test(arguments: ObjectScenario.all)
+    func roundTrip(_ scenario: ObjectScenario) throws {
+        let database = try TestPostgres.shared.makeDatabase(prefix: "it_objects")
+        defer { try? database.drop() }
+        let engine = try Integration.engine()
+        for (step, sql) in [scenario.before, scenario.after].enumerated() {
+            let desired = try Integration.desired(sql, engine: engine)
+            let applied = try engine.apply(url: database.connectionString, desired: desired, allowDestructive: true)
+            #expect(applied != nil, "step \(step) applied nothing")
+            let left = try engine.plan(url: database.connectionString, desired: desired)
+            #expect(left.isEmpty, "step \(step) not converged:\n\(left.sql)")
+            let inspected = try engine.inspect(url: database.connectionString)
+            #expect(inspected == desired.model, "step \(step): \(Integration.difference(desired.model, inspected))")
+            if step == 0, !scenario.data.isEmpty { try Integration.run(scenario.data, on: database) }
+        }
+        if !scenario.check.isEmpty {
+            let connection = try database.connect()
+            defer { connection.close() }
+            var result: [[String?]] = []
+            for statement in scenario.check.split(separator: ";") {
+                result = try connection.query(String(statement)).rows
+            }
+            #expect(result == scenario.expected)
+        }
+    }
+
+    /// A column whose type changes under two levels of views, and a function whose signature
+    /// changes under a trigger and two defaults, on a real server: the dependents are rebuilt
+    /// in one transaction and the rows survive.
+    @Test func dependentsAreRebuilt() throws {
+        let database = try TestPostgres.shared.makeDatabase(prefix: "it_rebuild")
+        defer { try? database.drop() }
+        let engine = try Integration.engine()
+        let before = try Integration.desired("""
+            create function public.make_code(n integer) returns text language sql immutable as $$ select 'A' || n $$;
+            create function public.stamp() returns trigger language plpgsql as $$ begin new.stamped := true; return new; end $$;
+            create table public.t (id integer primary key, amount integer, code text default public.make_code(0),
+                                   spare text default public.make_code(7), stamped boolean);
+            create trigger t_stamp before insert on public.t for each row when (public.make_code(1) is not null)
+                execute function public.stamp();
+            create view public.v as select id, amount from public.t;
+            create view public.w as select sum(amount) as total from public.v;
+            """, engine: engine)
+        _ = try engine.apply(url: database.connectionString, desired: before, allowDestructive: false)
+        try Integration.run("insert into public.t (id, amount) values (1, 2147483647), (2, 1)", on: database)
+
+        let after = try Integration.desired("""
+            create function public.make_code(n integer, prefix text default 'A') returns text language sql immutable
+                as $$ select prefix || n $$;
+            create function public.stamp() returns trigger language plpgsql as $$ begin new.stamped := true; return new; end $$;
+            create table public.t (id integer primary key, amount bigint, code text default public.make_code(0, 'B'),
+                                   spare text default public.make_code(7), stamped boolean);
+            create trigger t_stamp before insert on public.t for each row when (public.make_code(1) is not null)
+                execute function public.stamp();
+            create view public.v as select id, amount from public.t;
+            create view public.w as select sum(amount) as total from public.v;
+            """, engine: engine)
+        let plan = try engine.plan(url: database.connectionString, desired: after)
+        let sql = plan.steps.map(\.sql)
+        func position(_ prefix: String) -> Int {
+            sql.firstIndex { $0.hasPrefix(prefix) } ?? -1
+        }
+        #expect(position("DROP VIEW \"public\".\"w\"") >= 0 && position("DROP VIEW \"public\".\"w\"") < position("DROP VIEW \"public\".\"v\""))
+        #expect(position("DROP TRIGGER") < position("DROP FUNCTION \"public\".\"make_code\"(n integer)"))
+        #expect(position("DROP FUNCTION") < position("CREATE OR REPLACE FUNCTION public.make_code(n integer, prefix text"))
+        #expect(position("ALTER TABLE \"public\".\"t\" ALTER COLUMN \"amount\" TYPE bigint") < position("CREATE VIEW \"public\".\"v\""))
+        #expect(position("CREATE VIEW \"public\".\"v\"") < position("CREATE VIEW \"public\".\"w\""))
+        _ = try engine.apply(url: database.connectionString, desired: after, allowDestructive: false)
+        #expect(try engine.plan(url: database.connectionString, desired: after).isEmpty)
+        try Integration.run("insert into public.t (id, amount) values (3, 4294967296)", on: database)
+        #expect(try Integration.rows("select total::text from public.w", on: database) == [["6442450944"]])
+        #expect(try Integration.rows("select code, spare, stamped::text from public.t where id = 3", on: database) == [["B0", "A7", "true"]])
+    }
+
+    /// A role the declared SQL grants to is created on the dev server for the normalisation;
+    /// a target whose cluster lacks it gets a MissingRole error and nothing is applied.
+    @Test func missingRolesAreCreatedOnTheDevServerOnlyAndRefusedOnTargets() throws {
+        let role = "drover_it_missing_\(UInt32.random(in: 0...UInt32.max))"
+        let database = try TestPostgres.shared.makeDatabase(prefix: "it_roles")
+        defer {
+            try? database.drop()
+            _ = try? Integration.adminRows("DROP ROLE IF EXISTS \(role)")
+        }
+        let engine = try Integration.engine()
+        let desired = try Integration.desired("create table public.t (id integer); grant select on public.t to \(role);", engine: engine)
+        #expect(try Integration.adminRows("select count(*)::text from pg_roles where rolname = $1", [role]) == [["1"]],
+                "normalisation created the role on the dev server")
+        // The test server is both dev server and target: take the role away from the target's cluster.
+        _ = try Integration.adminRows("DROP ROLE \(role)")
+        let error = Integration.error { _ = try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false) }
+        #expect(error?.reason == .missingRole)
+        #expect(error?.message.contains(role) == true)
+        #expect(try !Integration.exists("public.t", on: database), "nothing was applied")
+    }
+}
