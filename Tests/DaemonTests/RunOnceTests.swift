@@ -83,14 +83,15 @@ import TestSupport
 
     @Test func differenceThatCannotBePlannedIsNotReportedReady() throws {
         let scenario = try DaemonScenario()
-        _ = try scenario.psql("create view v as select 1 as one")
+        // Classic (non-partition) inheritance is not modelled: refused, never half-applied.
+        _ = try scenario.psql("create table parent (id integer); create table child () inherits (parent)")
         try scenario.commit(["schemas/atlasschema-pg.yaml": DaemonScenario.quickstartManifest])
         let result = try scenario.runOnce()
         #expect(result.status == 1)
         let report = try #require(try scenario.status("atlasschema-pg"))
         #expect(report.contains("ready: false"))
         #expect(report.contains("reason: UnsupportedChange"))
-        #expect(report.contains("view public.v exists but is not declared"))
+        #expect(report.contains("inheriting table public.child exists but is not declared"))
         #expect(try scenario.psql("select count(*) from pg_class where relname = 't1'") == "0")
     }
 
