@@ -1,16 +1,53 @@
 #!/usr/bin/env python3
 """Generates the benchmark schema for scripts/bench.sh as SQL on stdout.
 
-    bench_schema.py --tables N --variant a|b [--seed S]
+    bench_schema.py --tables N --variant a|b [--seed S] [--no-objects]
 
 Variant `a` is the base: N tables spread over three schemas (core, billing, audit) with
 mixed column types, defaults, NOT NULL, identity and serial columns, a standalone
 sequence per schema, enums, primary keys, unique and check constraints, foreign keys to
 earlier tables (also across schemas), plain, unique, multi-column, partial and expression
-indexes, and comments. Variant `b` is the same schema with about 5% of the tables changed:
-columns added, dropped and retyped, indexes added and dropped, checks added, tables added
-and dropped. Only objects drover's engine plans today are used (no views, functions,
-triggers or partitioned tables). The output is deterministic for a given N and seed.
+indexes, and comments. Around the tables it has N/10 views, N/20 functions and N/50
+triggers (integer division, so at least one of each from 50 tables on; none below 10):
+
+- functions in SQL and PL/pgSQL, spread over the three schemas: immutable and stable
+  helpers, some with parameter defaults, that views call on a column; N/200 (at least
+  one) that a table uses in a CHECK constraint or a column DEFAULT; trigger functions;
+  set-returning (RETURNS SETOF table) and RETURNS TABLE (...) functions over a table,
+  some of which views read; utilities nothing uses (some SECURITY DEFINER); and one
+  procedure from about 260 tables on, two from about 520; comments on some;
+- views over one table, views joining two tables along a foreign key, aggregates, views
+  calling helpers or reading a table function, views on views (chains up to three deep);
+  about one in ten materialized, with an index; some WITH (security_barrier), some
+  WITH LOCAL/CASCADED CHECK OPTION; comments on some;
+- BEFORE INSERT OR UPDATE row triggers (some with WHEN), BEFORE UPDATE triggers with
+  WHEN (OLD.c IS DISTINCT FROM NEW.c) or UPDATE OF, AFTER statement and row triggers;
+  from 150 tables on one deferrable constraint trigger and one disabled trigger, from
+  1,000 tables on two of each.
+
+Variant `b` is the same schema with about 5% of the tables changed: columns added,
+dropped and retyped, indexes added and dropped, checks added, tables added and dropped.
+About 5% of the views, functions and triggers change too (each kind of change at least
+once where there is something to change):
+views get a column at the end, or an existing column turns into text (which CREATE OR
+REPLACE VIEW cannot do), views are dropped and added, function bodies change, functions
+nothing depends on get a new parameter, triggers are dropped, added and get another WHEN.
+And at least one table column a view selects is retyped (integer to bigint or varchar(n)
+to text), so the view has to be dropped and recreated around the column's type change.
+Views, functions and triggers only use tables and columns that variant b keeps, and put
+WHEN clauses, UPDATE OF lists and function checks and defaults only on columns whose
+type variant b keeps. Partitioned tables are not used.
+
+Statements come in an order PostgreSQL 15 accepts in a fresh database: the functions that
+read no table (among them those that checks and defaults call) before the tables; the
+functions that read tables, the views (each after what it reads) and the triggers after.
+
+The views, functions and triggers are drawn from their own random stream, so the tables
+are the same as without them, apart from the checks and defaults that call functions
+and, in variant b, the column(s) retyped under a view.
+--no-objects gives the tables-only schema of earlier versions of this script (the same
+bytes for the same N and seed), to reproduce older figures. The output is deterministic
+for a given N and seed.
 """
 
 import argparse
@@ -1089,7 +1126,7 @@ def main():
     args = parser.parse_args()
 
     tables = build_tables(args)
-    if args.no_objects:
+    if args.no_objects or args.tables < 10:  # below 10 tables there are no views, functions or triggers
         if args.variant == "b":
             tables = mutate(random.Random(args.seed + 7), tables, args.tables)
         emit(tables, sys.stdout)

@@ -269,6 +269,18 @@ extension DiffState {
     /// What a new object of `kind` (a `pg_default_acl` letter) starts with.
     func builtIn(_ kind: String) -> [Grant] { current.builtInPrivileges[kind] ?? desired.builtInPrivileges[kind] ?? [] }
 
+    /// What an object of `kind` created by the plan in `schema` starts with: the built-in
+    /// default, or the target's database-wide default privileges of the applying role, plus
+    /// its default privileges in that schema (set before the plan runs; the plan's own
+    /// changes to default privileges come after its creations).
+    func initial(_ kind: String, in schema: String?) -> [Grant] {
+        let objects = defaultPrivilegeObjectsName(kind)
+        let mine = current.defaultPrivileges.filter { $0.role == Grant.owner && $0.objects == objects }
+        var grants = Set(mine.first { $0.schema == nil }?.privileges ?? builtIn(kind))
+        if let schema, let entry = mine.first(where: { $0.schema == schema }) { grants.formUnion(entry.privileges) }
+        return grants.sorted()
+    }
+
     private mutating func diffTypes(desiredDomains: [QualifiedName: Domain], currentDomains: [QualifiedName: Domain],
                                     desiredComposites: [QualifiedName: CompositeType], currentComposites: [QualifiedName: CompositeType],
                                     desiredRanges: [QualifiedName: RangeType], currentRanges: [QualifiedName: RangeType],
@@ -291,7 +303,7 @@ extension DiffState {
                         current: old?.definition == constraint.definition ? old?.comment : nil)
             }
             owner("DOMAIN", domain.name.sql, desired: domain.owner, current: existing.map { $0.owner } ?? nil, created: existing == nil)
-            privileges(.type(domain.name), owner: domain.owner, desired: domain.privileges, current: existing?.privileges ?? builtIn("T"))
+            privileges(.type(domain.name), owner: domain.owner, desired: domain.privileges, current: existing?.privileges ?? initial("T", in: domain.name.schema))
         }
         for composite in desired.compositeTypes {
             let existing = replaced.contains(composite.name) ? nil : currentComposites[composite.name]
@@ -303,14 +315,14 @@ extension DiffState {
             comment(.type(composite.name), desired: composite.comment, current: existing?.comment)
             owner("TYPE", composite.name.sql, desired: composite.owner, current: existing.map { $0.owner } ?? nil, created: existing == nil)
             privileges(.type(composite.name), owner: composite.owner, desired: composite.privileges,
-                       current: existing?.privileges ?? builtIn("T"))
+                       current: existing?.privileges ?? initial("T", in: composite.name.schema))
         }
         for range in desired.rangeTypes {
             let existing = replaced.contains(range.name) ? nil : currentRanges[range.name]
             if existing == nil { changes.append(.createRangeType(range)) }
             comment(.type(range.name), desired: range.comment, current: existing?.comment)
             owner("TYPE", range.name.sql, desired: range.owner, current: existing.map { $0.owner } ?? nil, created: existing == nil)
-            privileges(.type(range.name), owner: range.owner, desired: range.privileges, current: existing?.privileges ?? builtIn("T"))
+            privileges(.type(range.name), owner: range.owner, desired: range.privileges, current: existing?.privileges ?? initial("T", in: range.name.schema))
         }
         for domain in current.domains where desiredDomains[domain.name] == nil || replaced.contains(domain.name) {
             changes.append(.dropType(domain.name, keyword: "DOMAIN", replaced: desiredDomains[domain.name] != nil))
@@ -324,18 +336,18 @@ extension DiffState {
         // Enum privileges (enums are diffed with the tables).
         let enums = Dictionary(current.enums.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for type in desired.enums {
-            privileges(.type(type.name), owner: nil, desired: type.privileges, current: enums[type.name]?.privileges ?? builtIn("T"))
+            privileges(.type(type.name), owner: nil, desired: type.privileges, current: enums[type.name]?.privileges ?? initial("T", in: type.name.schema))
         }
         // Schema and sequence privileges.
         let schemas = Dictionary(current.schemas.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for schema in desired.schemas {
             privileges(.schema(schema.name), owner: nil, desired: schema.privileges,
-                       current: schemas[schema.name]?.privileges ?? builtIn("n"))
+                       current: schemas[schema.name]?.privileges ?? initial("n", in: nil))
         }
         let sequences = Dictionary(current.sequences.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for sequence in desired.sequences {
             privileges(.sequence(sequence.name), owner: nil, desired: sequence.privileges,
-                       current: sequences[sequence.name]?.privileges ?? builtIn("S"))
+                       current: sequences[sequence.name]?.privileges ?? initial("S", in: sequence.name.schema))
         }
     }
 
@@ -370,7 +382,7 @@ extension DiffState {
                   created: existing == nil)
             if routine.kind != .aggregate || !routine.privileges.isEmpty {
                 privileges(.routine(keyword: routine.kind == .procedure ? "PROCEDURE" : "FUNCTION", signature: routine.signature),
-                           owner: routine.owner, desired: routine.privileges, current: existing?.privileges ?? builtIn("f"))
+                           owner: routine.owner, desired: routine.privileges, current: existing?.privileges ?? initial("f", in: routine.name.schema))
             }
         }
         for routine in current.routines where wanted[routine.key] == nil || rebuilt.contains(routine.key) {
@@ -396,7 +408,7 @@ extension DiffState {
                            current: old?.privileges ?? [])
             }
             owner(view.keyword, view.name.sql, desired: view.owner, current: existing.map { $0.owner } ?? nil, created: existing == nil)
-            privileges(.table(view.name), owner: view.owner, desired: view.privileges, current: existing?.privileges ?? builtIn("r"))
+            privileges(.table(view.name), owner: view.owner, desired: view.privileges, current: existing?.privileges ?? initial("r", in: view.name.schema))
             let indexes = Dictionary((existing?.indexes ?? []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             for index in view.indexes {
                 let target = CommentTarget.index(QualifiedName(view.name.schema, index.name))
@@ -500,7 +512,7 @@ extension DiffState {
             if table.forceRowSecurity != (old?.forceRowSecurity ?? false) {
                 changes.append(.setForceRowSecurity(table.name, table.forceRowSecurity))
             }
-            privileges(.table(table.name), owner: table.owner, desired: table.privileges, current: old?.privileges ?? builtIn("r"))
+            privileges(.table(table.name), owner: table.owner, desired: table.privileges, current: old?.privileges ?? initial("r", in: table.name.schema))
             for column in table.columns {
                 let before = old?.column(column.name)
                 let recreated = recreatedColumns.contains(ColumnRef(table: table.name, column: column.name))
@@ -526,6 +538,17 @@ extension DiffState {
             reset.privileges = baseline(entry)
             changes.append(.setDefaultPrivileges(reset, from: entry.privileges))
         }
+    }
+}
+
+/// `TABLES`, `SEQUENCES` … for a `pg_default_acl` letter.
+func defaultPrivilegeObjectsName(_ letter: String) -> String {
+    switch letter {
+    case "r": "TABLES"
+    case "S": "SEQUENCES"
+    case "f": "FUNCTIONS"
+    case "T": "TYPES"
+    default: "SCHEMAS"
     }
 }
 

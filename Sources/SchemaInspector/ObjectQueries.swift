@@ -169,6 +169,9 @@ extension CatalogQueries {
               and d.classid in ('pg_rewrite'::regclass, 'pg_proc'::regclass, 'pg_trigger'::regclass, 'pg_policy'::regclass,
                                 'pg_type'::regclass, 'pg_attrdef'::regclass, 'pg_constraint'::regclass, 'pg_class'::regclass)
               and d.refclassid in ('pg_class'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass)
+              -- What foreign keys and defaults use of other tables (referenced keys, sequences)
+              -- is planned with the tables: left out, they are most of pg_depend.
+              and not (d.classid in ('pg_constraint'::regclass, 'pg_attrdef'::regclass) and d.refclassid = 'pg_class'::regclass)
         )
         select l.kind, l.schema, l.name, l.member, r.kind, r.schema, r.name, r.member
         from keyed k
