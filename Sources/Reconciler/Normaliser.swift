@@ -89,6 +89,9 @@ public final class Normaliser: @unchecked Sendable {
                                 try admin.execute("CREATE ROLE \(quoteIdentifier(role)) NOLOGIN")
                             } catch let created as PostgresError where created.sqlState == "42710" || created.sqlState == "23505" {
                                 // Created meanwhile by another normalisation.
+                            } catch let failure {
+                                throw ReconcileError(.devDatabaseFailed,
+                                                     "\(Self.describe(error, statement: statement, origin: origin)); the dev server lacks role \"\(role)\" and it cannot be created there: \(failure)")
                             }
                             continue
                         }

@@ -78,7 +78,7 @@ extension DiffState {
                 disturbed.append(ObjectKey(.type, name.schema, name.name))
                 continue
             }
-            if compositeAlterations(from: type, to: wanted) == nil {
+            if !canAlterInPlace(from: type, to: wanted) {
                 replacedTypes.insert(name)
                 disturbed.append(ObjectKey(.type, name.schema, name.name))
             }
@@ -159,11 +159,10 @@ extension DiffState {
                     if currentViews[name] != nil {
                         if desiredViews[name] != nil { rebuiltViews.insert(name) }
                         queue.append(dependent.relation)
-                    } else if !goesWithTable(dependent) && !droppedColumns.contains(column) && !retypedColumns.contains(column)
-                                && key.kind == .type && QualifiedName(key.schema, key.name) != name {
-                        if case .some = desiredTables[name]?.column(dependent.member) {
-                            unsupported.append(.init("column \(name).\(dependent.member) uses \(key.schema).\(key.name), which must be dropped or replaced; change the column's type first"))
-                        }
+                    } else if key.kind == .type, !goesWithTable(dependent), !droppedColumns.contains(column),
+                              !retypedColumns.contains(column), desiredTables[name]?.column(dependent.member) != nil {
+                        // A kept column of a type that goes: PostgreSQL would drop the column with it.
+                        unsupported.append(.init("column \(name).\(dependent.member) uses \(key.schema).\(key.name), which must be dropped or replaced; change the column's type first"))
                     }
                 case .type:
                     let name = QualifiedName(dependent.schema, dependent.name)
@@ -351,14 +350,11 @@ extension DiffState {
         }
     }
 
-    /// The steps of `ALTER TYPE` that turn one composite type into another, or nil when the
-    /// attribute order cannot be reached that way (kept attributes keep their order, new ones
-    /// come last).
-    func compositeAlterations(from: CompositeType, to: CompositeType) -> [String]? {
-        let kept = from.attributes.filter { old in to.attributes.contains { $0.name == old.name } }
-        let keptNames = kept.map(\.name)
-        guard to.attributes.prefix(keptNames.count).map(\.name) == keptNames else { return nil }
-        return []
+    /// Whether `ALTER TYPE … ADD/DROP/ALTER ATTRIBUTE` turns one composite type into the
+    /// other: the kept attributes keep their order and new ones come last.
+    func canAlterInPlace(from: CompositeType, to: CompositeType) -> Bool {
+        let kept = from.attributes.filter { old in to.attributes.contains { $0.name == old.name } }.map(\.name)
+        return to.attributes.prefix(kept.count).map(\.name) == kept
     }
 
     /// `ALTER … OWNER TO` when the owner differs (a new object belongs to the applying role).

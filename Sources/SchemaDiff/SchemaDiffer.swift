@@ -2,9 +2,11 @@ import SchemaModel
 
 /// Compares a desired model with a current one. Pure: no I/O, deterministic order.
 ///
-/// Objects are matched by name; a renamed object is a drop and a create. Column order is
-/// never a difference. Kinds the model does not cover yet (views, functions …) are compared
-/// by PostgreSQL's own definition and reported as unsupported when they differ.
+/// Objects are matched by name (routines by name and argument types); a renamed object is a
+/// drop and a create. Column order is never a difference. What depends on a dropped or
+/// replaced object is rebuilt (see `SchemaDiffer+Objects.swift`). Kinds the model does not
+/// cover yet (classic inheritance, foreign tables) are compared by a description and
+/// reported as unsupported when they differ.
 public enum SchemaDiffer {
     /// The changes that turn `current` into `desired`, leaving out what `policy` excludes or skips.
     public static func diff(desired: SchemaModel, current: SchemaModel, policy: DiffPolicy = DiffPolicy()) -> SchemaDifference {

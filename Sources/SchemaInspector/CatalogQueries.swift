@@ -87,9 +87,9 @@ enum CatalogQueries {
         select a.attrelid::text, a.attname, a.attnotnull, ad.adbin, a.attidentity, a.attgenerated,
                de.description, a.attnum::text, a.atttypid::text, a.attcollation::text,
                nullif(quote_ident(a.attname), a.attname), a.attstorage, a.atttypmod::text, ad.oid::text,
-               a.attacl::text, case when a.attacl is not null then pg_get_userbyid(c.relowner) end
+               a.attacl::text,
+               case when a.attacl is not null then (select pg_get_userbyid(c.relowner) from pg_class c where c.oid = a.attrelid) end
         from pg_attribute a
-        left join pg_class c on a.attacl is not null and c.oid = a.attrelid
         left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
         \(comment(on: "a.attrelid", in: "pg_class", column: "a.attnum"))
         where a.attrelid = any($1::oid[]) and a.attnum > 0 and not a.attisdropped
@@ -126,7 +126,7 @@ enum CatalogQueries {
                s.seqmin::text, s.seqmax::text, s.seqcache::text, s.seqcycle,
                own.nspname, own.relname, own.attname, de.description,
                dep.deptype, dep.refobjid::text, dep.refobjsubid::text,
-               \(privileges("sc.relacl", kind: "s", owner: "sc.relowner"))
+               \(privileges("sc.relacl", kind: "s", owner: "sc.relowner")), s.seqrelid::text
         from pg_sequence s
         join pg_class sc on sc.oid = s.seqrelid
         join pg_namespace sn on sn.oid = sc.relnamespace
@@ -243,7 +243,7 @@ enum CatalogQueries {
     static let enums = managedNamespaces + """
         select ns.nspname, t.typname,
                (select array_agg(e.enumlabel order by e.enumsortorder)::text from pg_enum e where e.enumtypid = t.oid),
-               obj_description(t.oid, 'pg_type'), \(privileges("t.typacl", kind: "T", owner: "t.typowner"))
+               obj_description(t.oid, 'pg_type'), \(privileges("t.typacl", kind: "T", owner: "t.typowner")), t.oid::text
         from pg_type t join ns on ns.oid = t.typnamespace
         where t.typtype = 'e'
           and not exists (select 1 from pg_depend e

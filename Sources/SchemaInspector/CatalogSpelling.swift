@@ -11,6 +11,8 @@ struct CatalogSpelling {
     struct Column {
         /// `quote_ident(attname)`.
         var quotedName: String
+        /// `attname`.
+        var name: String
         var typeOid: UInt32
         var collationOid: UInt32
         var kind: TypeKind
@@ -148,7 +150,7 @@ struct CatalogSpelling {
                 nextExpression += 1
                 guard let type = ExpressionSpelling.type(of: node),
                       let collation = ExpressionSpelling.collation(of: node) else { return nil }
-                column = Column(quotedName: "", typeOid: type, collationOid: collation, kind: .other)
+                column = Column(quotedName: "", name: "", typeOid: type, collationOid: collation, kind: .other)
                 expression = node
             } else {
                 guard let named = columns[number] else { return nil }

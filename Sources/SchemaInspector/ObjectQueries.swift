@@ -122,14 +122,14 @@ extension CatalogQueries {
         left join pg_opclass oc on oc.oid = r.rngsubopc
         left join pg_namespace ocn on ocn.oid = oc.opcnamespace
         \(comment(on: "t.oid", in: "pg_type"))
-        where (t.typtype in ('d', 'r') or (t.typtype = 'c' and (select c.relkind from pg_class c where c.oid = t.typrelid) = 'c'))
+        where (t.typtype in ('d', 'r') or (t.typtype = 'c' and t.typrelid in (select c.oid from pg_class c where c.relkind = 'c')))
           and t.oid not in (select objid from extension_member where classid = 'pg_type'::regclass)
         """
     }
 
     /// Check constraints of the domains `$1` (oids).
     static let domainConstraints = """
-        select co.contypid::text, co.conname, pg_get_constraintdef(co.oid), de.description
+        select co.contypid::text, co.conname, pg_get_constraintdef(co.oid), de.description, co.oid::text
         from pg_constraint co
         \(comment(on: "co.oid", in: "pg_constraint"))
         where co.contypid = any($1::oid[]) and co.contype = 'c'
@@ -157,79 +157,41 @@ extension CatalogQueries {
         from unnest(array['r', 'S', 'f', 'T', 'n']) k
         """
 
-    /// What depends on what: normal entries of `pg_depend` between objects of managed
-    /// schemas, each side as (kind, schema, name, member) of an `ObjectKey`. A view's rewrite
-    /// rule stands for the view, a default for its column's default, an array type for its
-    /// element type and a table's row type for the table.
-    static let dependencies = managedNamespaces + """
-        , keyed as materialized (
-            select d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid, d.refobjsubid
-            from pg_depend d
-            where d.deptype = 'n'
-              and d.classid in ('pg_rewrite'::regclass, 'pg_proc'::regclass, 'pg_trigger'::regclass, 'pg_policy'::regclass,
-                                'pg_type'::regclass, 'pg_attrdef'::regclass, 'pg_constraint'::regclass, 'pg_class'::regclass)
-              and d.refclassid in ('pg_class'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass)
-              -- What foreign keys and defaults use of other tables (referenced keys, sequences)
-              -- is planned with the tables: left out, they are most of pg_depend.
-              and not (d.classid in ('pg_constraint'::regclass, 'pg_attrdef'::regclass) and d.refclassid = 'pg_class'::regclass)
-        )
-        select l.kind, l.schema, l.name, l.member, r.kind, r.schema, r.name, r.member
-        from keyed k
-        cross join lateral (\(key(classid: "k.classid", objid: "k.objid", subid: "k.objsubid"))) l
-        cross join lateral (\(key(classid: "k.refclassid", objid: "k.refobjid", subid: "k.refobjsubid"))) r
-        where l.kind is not null and r.kind is not null
-          and (l.kind, l.schema, l.name, l.member) is distinct from (r.kind, r.schema, r.name, r.member)
+    /// What depends on what: normal entries of `pg_depend` as oids, each side tagged with
+    /// its catalog (`c` relation, `p` routine, `t` type, `d` default, `k` constraint,
+    /// `g` trigger, `o` policy), which the inspector turns into `ObjectKey`s with the oids
+    /// it read. A view's rewrite rule is given as the view, an array type as its element
+    /// type, and a row type as its relation.
+    static let dependencies = """
+        select case d.classid when 'pg_class'::regclass then 'c' when 'pg_rewrite'::regclass then 'c'
+                              when 'pg_proc'::regclass then 'p' when 'pg_attrdef'::regclass then 'd'
+                              when 'pg_constraint'::regclass then 'k' when 'pg_trigger'::regclass then 'g'
+                              when 'pg_policy'::regclass then 'o'
+                              else case when dt.typrelid <> 0 then 'c' else 't' end end,
+               case d.classid when 'pg_rewrite'::regclass then rw.ev_class
+                              when 'pg_type'::regclass then case when dt.typrelid <> 0 then dt.typrelid
+                                                                 when dt.typcategory = 'A' and dt.typelem <> 0 then dt.typelem
+                                                                 else dt.oid end
+                              else d.objid end::text,
+               case when d.classid = 'pg_class'::regclass then d.objsubid else 0 end::text,
+               case d.refclassid when 'pg_class'::regclass then 'c' when 'pg_proc'::regclass then 'p'
+                                 else case when rt.typrelid <> 0 then 'c' else 't' end end,
+               case d.refclassid when 'pg_type'::regclass then case when rt.typrelid <> 0 then rt.typrelid
+                                                                   when rt.typcategory = 'A' and rt.typelem <> 0 then rt.typelem
+                                                                   else rt.oid end
+                                 else d.refobjid end::text,
+               case when d.refclassid = 'pg_class'::regclass then d.refobjsubid else 0 end::text
+        from pg_depend d
+        left join pg_rewrite rw on d.classid = 'pg_rewrite'::regclass and rw.oid = d.objid
+        left join pg_type dt on d.classid = 'pg_type'::regclass and dt.oid = d.objid
+        left join pg_type rt on d.refclassid = 'pg_type'::regclass and rt.oid = d.refobjid
+        where d.deptype = 'n'
+          and d.classid in ('pg_rewrite'::regclass, 'pg_proc'::regclass, 'pg_trigger'::regclass, 'pg_policy'::regclass,
+                            'pg_type'::regclass, 'pg_attrdef'::regclass, 'pg_constraint'::regclass, 'pg_class'::regclass)
+          and d.refclassid in ('pg_class'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass)
+          -- What foreign keys and defaults use of other tables (referenced keys, sequences)
+          -- is planned with the tables: left out, they are most of pg_depend.
+          and not (d.classid in ('pg_constraint'::regclass, 'pg_attrdef'::regclass) and d.refclassid = 'pg_class'::regclass)
+          and d.objid >= 16384 and d.refobjid >= 16384
         """
-
-    /// A subquery giving the `ObjectKey` parts of one catalog object, or no row when it is
-    /// not an object of a managed schema.
-    private static func key(classid: String, objid: String, subid: String) -> String {
-        """
-        select case when x.relkind = 'i' then 'index' when x.relkind = 'c' then 'type'
-                    when x.sub > 0 and x.kind = 'relation' then 'column' else x.kind end as kind,
-               x.schema, x.name,
-               case when x.sub > 0 and x.kind = 'relation' and x.relkind <> 'c'
-                    then (select a.attname from pg_attribute a where a.attrelid = x.rel and a.attnum = x.sub)::text
-                    else x.member end as member
-        from (
-            select 'relation' as kind, ns.nspname::text as schema, c.relname::text as name, ''::text as member,
-                   c.relkind, c.oid as rel, \(subid) as sub
-            from pg_class c join ns on ns.oid = c.relnamespace where \(classid) = 'pg_class'::regclass and c.oid = \(objid)
-            union all
-            select 'relation', ns.nspname, c.relname, '', c.relkind, c.oid, 0
-            from pg_rewrite rw join pg_class c on c.oid = rw.ev_class join ns on ns.oid = c.relnamespace
-            where \(classid) = 'pg_rewrite'::regclass and rw.oid = \(objid)
-            union all
-            select 'routine', ns.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', '', null, 0, 0
-            from pg_proc p join ns on ns.oid = p.pronamespace where \(classid) = 'pg_proc'::regclass and p.oid = \(objid)
-            union all
-            select case when c.oid is not null and c.relkind <> 'c' then 'relation' else 'type' end,
-                   ns.nspname, coalesce(c.relname, t.typname), '', null, 0, 0
-            from pg_type t0
-            join pg_type t on t.oid = case when t0.typcategory = 'A' and t0.typelem <> 0 then t0.typelem else t0.oid end
-            join ns on ns.oid = t.typnamespace
-            left join pg_class c on c.oid = t.typrelid
-            where \(classid) = 'pg_type'::regclass and t0.oid = \(objid)
-            union all
-            select 'default', ns.nspname, c.relname, a.attname, null, 0, 0
-            from pg_attrdef ad join pg_class c on c.oid = ad.adrelid join ns on ns.oid = c.relnamespace
-            join pg_attribute a on a.attrelid = ad.adrelid and a.attnum = ad.adnum
-            where \(classid) = 'pg_attrdef'::regclass and ad.oid = \(objid)
-            union all
-            select case when co.conrelid <> 0 then 'constraint' else 'type' end, ns.nspname,
-                   coalesce(c.relname, t.typname), case when co.conrelid <> 0 then co.conname::text else '' end, null, 0, 0
-            from pg_constraint co join ns on ns.oid = co.connamespace
-            left join pg_class c on c.oid = co.conrelid left join pg_type t on t.oid = co.contypid
-            where \(classid) = 'pg_constraint'::regclass and co.oid = \(objid)
-            union all
-            select 'trigger', ns.nspname, c.relname, tg.tgname, null, 0, 0
-            from pg_trigger tg join pg_class c on c.oid = tg.tgrelid join ns on ns.oid = c.relnamespace
-            where \(classid) = 'pg_trigger'::regclass and tg.oid = \(objid)
-            union all
-            select 'policy', ns.nspname, c.relname, pol.polname, null, 0, 0
-            from pg_policy pol join pg_class c on c.oid = pol.polrelid join ns on ns.oid = c.relnamespace
-            where \(classid) = 'pg_policy'::regclass and pol.oid = \(objid)
-        ) x
-        """
-    }
 }

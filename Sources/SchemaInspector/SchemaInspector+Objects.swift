@@ -10,11 +10,35 @@ struct InspectedObjects {
     var materializedViewOids: [UInt32: Int] = [:]
 }
 
+/// The oids of what was read, to turn `pg_depend` entries into `ObjectKey`s.
+struct ObjectOids {
+    /// Tables, views and free-standing sequences.
+    var relations: [UInt32: QualifiedName] = [:]
+    /// Output column names of views, by view and number (tables' are in `CatalogSpelling`).
+    var viewColumns: [UInt32: [Int: String]] = [:]
+    /// Composite types, by their relation.
+    var compositeRelations: [UInt32: ObjectKey] = [:]
+    /// Indexes: their table and name.
+    var indexes: [UInt32: (table: UInt32, name: String)] = [:]
+    var routines: [UInt32: ObjectKey] = [:]
+    /// Enums, domains, composite and range types.
+    var types: [UInt32: ObjectKey] = [:]
+    /// Column defaults (`pg_attrdef`): table and column number.
+    var defaults: [UInt32: (table: UInt32, column: Int)] = [:]
+    /// Table constraints: table and name.
+    var constraints: [UInt32: (table: UInt32, name: String)] = [:]
+    /// Domain constraints, as their domain.
+    var domainConstraints: [UInt32: ObjectKey] = [:]
+    var triggers: [UInt32: ObjectKey] = [:]
+    var policies: [UInt32: ObjectKey] = [:]
+}
+
 extension SchemaInspector {
     typealias RowReader = (String, [String?]?, (ResultRow) throws -> Void) throws -> Void
 
     /// Reads every kind of object beyond tables, sequences and enums.
-    func readObjects(each: RowReader, version: Int, privileges: inout PrivilegeReader) throws -> InspectedObjects {
+    func readObjects(each: RowReader, version: Int, privileges: inout PrivilegeReader,
+                     oids: inout ObjectOids) throws -> InspectedObjects {
         var found = InspectedObjects()
         var model = SchemaModel()
 
@@ -22,6 +46,7 @@ extension SchemaInspector {
         try each(CatalogQueries.views, nil) { row in
             let oid = row.unsigned(0)!
             viewPositions[oid] = model.views.count
+            oids.relations[oid] = QualifiedName(row[1]!, row[2]!)
             if row.isTrue(3) { found.materializedViewOids[oid] = model.views.count }
             model.views.append(View(name: QualifiedName(row[1]!, row[2]!), materialized: row.isTrue(3), definition: row[4] ?? "",
                                     options: parseTextArray(row[5] ?? "{}").sorted(), comment: row[6], owner: row[7],
@@ -32,6 +57,7 @@ extension SchemaInspector {
             try each(CatalogQueries.viewColumns, [arrayLiteral(viewPositions.keys)]) { row in
                 let view = row.unsigned(0)!
                 var column = ViewColumn(name: row[2]!, type: row[3]!, comment: row[4])
+                oids.viewColumns[view, default: [:]][Int(row.unsigned(1) ?? 0)] = column.name
                 if let acl = row[5] { column.privileges = privileges.grants(acl, owner: model.views[viewPositions[view]!].owner ?? "") }
                 columns[view, default: []].append((Int(row.unsigned(1) ?? 0), column))
             }
@@ -49,6 +75,7 @@ extension SchemaInspector {
 
         try each(CatalogQueries.routines, nil) { row in
             guard let kind = Routine.Kind(rawValue: row[4] ?? "f") else { return }
+            oids.routines[row.unsigned(0)!] = ObjectKey(.routine, row[1]!, "\(row[2]!)(\(row[3] ?? ""))")
             model.routines.append(Routine(name: QualifiedName(row[1]!, row[2]!), identityArguments: row[3] ?? "", kind: kind,
                                           definition: row[5] ?? "", interface: row[6] ?? "", comment: row[7], owner: row[8],
                                           privileges: privileges.grants(row[9], owner: row[10] ?? "")))
@@ -56,6 +83,7 @@ extension SchemaInspector {
         model.routines.sort { ($0.name.schema, $0.name.name, $0.identityArguments) < ($1.name.schema, $1.name.name, $1.identityArguments) }
 
         try each(CatalogQueries.triggers(serverVersion: version), nil) { row in
+            oids.triggers[row.unsigned(0)!] = ObjectKey(.trigger, row[1]!, row[2]!, row[3]!)
             model.triggers.append(Trigger(relation: QualifiedName(row[1]!, row[2]!), name: row[3]!, definition: row[4] ?? "",
                                           enabled: row[5] ?? "O", comment: row[6]))
         }
@@ -69,6 +97,7 @@ extension SchemaInspector {
             case "d": "DELETE"
             default: "ALL"
             }
+            oids.policies[row.unsigned(0)!] = ObjectKey(.policy, row[1]!, row[2]!, row[3]!)
             model.policies.append(Policy(table: QualifiedName(row[1]!, row[2]!), name: row[3]!, permissive: row.isTrue(4),
                                          command: command, roles: parseTextArray(row[6] ?? "{}"), using: row[7], check: row[8],
                                          comment: row[9]))
@@ -80,6 +109,8 @@ extension SchemaInspector {
         try each(CatalogQueries.types(serverVersion: version), nil) { row in
             let name = QualifiedName(row[1]!, row[2]!)
             let grants = privileges.grants(row[10], owner: row[11] ?? "")
+            let key = ObjectKey(.type, name.schema, name.name)
+            oids.types[row.unsigned(0)!] = key
             switch row[3] {
             case "d":
                 domains[row.unsigned(0)!] = model.domains.count
@@ -88,6 +119,7 @@ extension SchemaInspector {
                                             privileges: grants))
             case "c":
                 composites[row.unsigned(12)!] = model.compositeTypes.count
+                oids.compositeRelations[row.unsigned(12)!] = key
                 model.compositeTypes.append(CompositeType(name: name, attributes: [], comment: row[8], owner: row[9],
                                                           privileges: grants))
             default:
@@ -97,6 +129,8 @@ extension SchemaInspector {
         }
         if !domains.isEmpty {
             try each(CatalogQueries.domainConstraints, [arrayLiteral(domains.keys)]) { row in
+                let domain = model.domains[domains[row.unsigned(0)!]!].name
+                oids.domainConstraints[row.unsigned(4)!] = ObjectKey(.type, domain.schema, domain.name)
                 model.domains[domains[row.unsigned(0)!]!].constraints.append(
                     DomainConstraint(name: row[1]!, definition: row[2]!, comment: row[3]))
             }
@@ -135,23 +169,57 @@ extension SchemaInspector {
         }
         model.defaultPrivileges.sort { ($0.role, $0.schema ?? "", $0.objects) < ($1.role, $1.schema ?? "", $1.objects) }
 
-        var dependencies = Set<Dependency>()
-        try each(CatalogQueries.dependencies, nil) { row in
-            guard let dependent = objectKey(row, 0), let referenced = objectKey(row, 4) else { return }
-            dependencies.insert(Dependency(dependent, on: referenced))
-        }
-        model.dependencies = dependencies.sorted { ($0.dependent, $0.referenced) < ($1.dependent, $1.referenced) }
         found.model = model
         return found
     }
-}
 
-/// The `ObjectKey` in columns `at`…`at+3` of a dependency row.
-private func objectKey(_ row: ResultRow, _ at: Int) -> ObjectKey? {
-    guard let kind = row[at].flatMap(ObjectKey.Kind.init(rawValue:)), let schema = row[at + 1], let name = row[at + 2] else {
-        return nil
+    /// The dependencies between the objects read (whose oids are in `oids`), distinct and
+    /// sorted. Entries naming anything else (system objects, other schemas, extension
+    /// members) are left out.
+    func readDependencies(each: RowReader, oids: ObjectOids, columns: [UInt32: [Int: CatalogSpelling.Column]]) throws -> [Dependency] {
+        func key(_ catalog: UInt8, _ oid: UInt32, _ sub: Int) -> ObjectKey? {
+            switch catalog {
+            case UInt8(ascii: "c"):
+                if let name = oids.relations[oid] {
+                    guard sub > 0 else { return ObjectKey(.relation, name.schema, name.name) }
+                    guard let column = columns[oid]?[sub]?.name ?? oids.viewColumns[oid]?[sub] else { return nil }
+                    return ObjectKey(.column, name.schema, name.name, column)
+                }
+                if let type = oids.compositeRelations[oid] { return type }
+                if let index = oids.indexes[oid], let table = oids.relations[index.table] {
+                    return ObjectKey(.index, table.schema, index.name)
+                }
+                return nil
+            case UInt8(ascii: "p"): return oids.routines[oid]
+            case UInt8(ascii: "t"): return oids.types[oid]
+            case UInt8(ascii: "d"):
+                guard let place = oids.defaults[oid], let table = oids.relations[place.table],
+                      let column = columns[place.table]?[place.column]?.name else { return nil }
+                return ObjectKey(.columnDefault, table.schema, table.name, column)
+            case UInt8(ascii: "k"):
+                if let constraint = oids.constraints[oid], let table = oids.relations[constraint.table] {
+                    return ObjectKey(.constraint, table.schema, table.name, constraint.name)
+                }
+                return oids.domainConstraints[oid]
+            case UInt8(ascii: "g"): return oids.triggers[oid]
+            case UInt8(ascii: "o"): return oids.policies[oid]
+            default: return nil
+            }
+        }
+        var dependencies: [Dependency] = []
+        try each(CatalogQueries.dependencies, []) { row in
+            guard let dependentCatalog = row.withBytes(0, { $0.first }), let referencedCatalog = row.withBytes(3, { $0.first }),
+                  let dependent = key(dependentCatalog ?? 0, row.unsigned(1) ?? 0, Int(row.signed(2) ?? 0)),
+                  let referenced = key(referencedCatalog ?? 0, row.unsigned(4) ?? 0, Int(row.signed(5) ?? 0)),
+                  dependent != referenced else { return }
+            dependencies.append(Dependency(dependent, on: referenced))
+        }
+        dependencies.sort { $0.dependent != $1.dependent ? $0.dependent < $1.dependent : $0.referenced < $1.referenced }
+        var distinct: [Dependency] = []
+        distinct.reserveCapacity(dependencies.count)
+        for dependency in dependencies where distinct.last != dependency { distinct.append(dependency) }
+        return distinct
     }
-    return ObjectKey(kind, schema, name, row[at + 3] ?? "")
 }
 
 /// `schema.name` as printed with `quote_ident` on both parts, back into a name.

@@ -70,6 +70,7 @@ public struct SchemaInspector {
         }
 
         var privileges = PrivilegeReader()
+        var objectOids = ObjectOids()
         let schemaList = try all(CatalogQueries.schemas) {
             Schema(name: $0[0]!, comment: $0[1], privileges: privileges.grants($0[2], owner: $0[3] ?? ""))
         }
@@ -106,7 +107,10 @@ public struct SchemaInspector {
                 cache: Int64(row[7]!)!, cycle: row.isTrue(8),
                 ownedBy: row[10].map { ColumnRef(table: QualifiedName(row[9]!, $0), column: row[11]!) },
                 comment: identity ? nil : row[12])
-            if !identity { sequence.privileges = privileges.grants(row[16], owner: row[17] ?? "") }
+            if !identity {
+                sequence.privileges = privileges.grants(row[16], owner: row[17] ?? "")
+                if let oid = row.unsigned(18) { objectOids.relations[oid] = sequence.name }
+            }
             if identity {
                 identitySequences[UInt64(row.unsigned(14) ?? 0) << 16 | UInt64(row.unsigned(15) ?? 0)] = sequence
             } else {
@@ -162,8 +166,9 @@ public struct SchemaInspector {
             pendingColumns.append(Pending(table: table, index: Int32(index), typeSlot: Int32(slot),
                                           collation: row.unsigned(9) ?? 0, storage: row.withBytes(11) { $0.first ?? 0 } ?? 0,
                                           expression: expression.map(Int32.init) ?? -1))
+            if let attrdef = row.unsigned(13) { objectOids.defaults[attrdef] = (table, number) }
             spelling.columns[table, default: [:]][number] = .init(
-                quotedName: row[10] ?? name, typeOid: typeOid, collationOid: row.unsigned(9) ?? 0, kind: .other)
+                quotedName: row[10] ?? name, name: name, typeOid: typeOid, collationOid: row.unsigned(9) ?? 0, kind: .other)
         }
         struct TypeFacts {
             var name: String
@@ -269,11 +274,12 @@ public struct SchemaInspector {
         }
 
         let version = connection.serverVersionNumber
-        var objects = try readObjects(each: each, version: version, privileges: &privileges)
+        var objects = try readObjects(each: each, version: version, privileges: &privileges, oids: &objectOids)
         let constraintRows = try collect(
             CatalogQueries.constraints(serverVersion: version), printed: 3, oid: 7, spell: spelling.constraint,
             item: { row, definition in
-                Constraint.Kind(rawValue: row[2]!).map { kind in
+                if let oid = row.unsigned(7) { objectOids.constraints[oid] = (row.unsigned(0)!, row[1]!) }
+                return Constraint.Kind(rawValue: row[2]!).map { kind in
                     Constraint(name: row[1]!, kind: kind, definition: definition,
                                referencedTable: row[5].map { QualifiedName(row[4]!, $0) }, comment: row[6])
                 }
@@ -287,7 +293,10 @@ public struct SchemaInspector {
             CatalogQueries.indexes(serverVersion: version),
             on: materialized.isEmpty ? nil : [arrayLiteral(order + materialized.keys)],
             printed: 2, oid: 4, spell: spelling.index,
-            item: { row, definition in Index(name: row[1]!, definition: definition, comment: row[3]) })
+            item: { row, definition in
+                if let oid = row.unsigned(4) { objectOids.indexes[oid] = (row.unsigned(0)!, row[1]!) }
+                return Index(name: row[1]!, definition: definition, comment: row[3])
+            })
 
         let speller = try expressionSpelling(
             for: constraintRows.recipes.compactMap(\.recipe) + indexRows.recipes.compactMap(\.recipe), each: each)
@@ -316,12 +325,15 @@ public struct SchemaInspector {
         let enums = try all(CatalogQueries.enums) { row in
             var type = EnumType(name: QualifiedName(row[0]!, row[1]!), labels: parseTextArray(row[2] ?? "{}"), comment: row[3])
             type.privileges = privileges.grants(row[4], owner: row[5] ?? "")
+            if let oid = row.unsigned(6) { objectOids.types[oid] = ObjectKey(.type, type.name.schema, type.name.name) }
             return type
         }
         let extensions = try all(CatalogQueries.extensions) { Extension(name: $0[0]!, schema: $0[1]!) }
         let others = try all(CatalogQueries.otherObjects) {
             ObjectRef(kind: $0[0]!, identity: $0[1]!, definition: $0[2] ?? "")
         }
+        for (oid, table) in tables { objectOids.relations[oid] = table.name }
+        objects.model.dependencies = try readDependencies(each: each, oids: objectOids, columns: spelling.columns)
         var model = objects.model
         (model.schemas, model.tables, model.sequences, model.enums, model.extensions, model.otherObjects)
             = (schemaList, order.compactMap { tables[$0] }, sequences, enums, extensions, others)
