@@ -273,7 +273,7 @@ extension DiffState {
     /// its default privileges in that schema (set before the plan runs; the plan's own
     /// changes to default privileges come after its creations).
     func initial(_ kind: String, in schema: String?) -> [Grant] {
-        let objects = defaultPrivilegeObjectsName(kind)
+        let objects = DefaultPrivilege.objects(kind)
         let mine = current.defaultPrivileges.filter { $0.role == Grant.owner && $0.objects == objects }
         var grants = Set(mine.first { $0.schema == nil }?.privileges ?? builtIn(kind))
         if let schema, let entry = mine.first(where: { $0.schema == schema }) { grants.formUnion(entry.privileges) }
@@ -523,7 +523,7 @@ extension DiffState {
         let now = Dictionary(current.defaultPrivileges.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
         let wanted = Dictionary(desired.defaultPrivileges.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
         func baseline(_ entry: DefaultPrivilege) -> [Grant] {
-            entry.schema != nil ? [] : builtIn(defaultPrivilegeLetter(entry.objects))
+            entry.schema != nil ? [] : builtIn(DefaultPrivilege.letter(entry.objects))
         }
         for entry in desired.defaultPrivileges {
             let from = now[key(entry)]?.privileges ?? baseline(entry)
@@ -537,24 +537,3 @@ extension DiffState {
     }
 }
 
-/// `TABLES`, `SEQUENCES` … for a `pg_default_acl` letter.
-func defaultPrivilegeObjectsName(_ letter: String) -> String {
-    switch letter {
-    case "r": "TABLES"
-    case "S": "SEQUENCES"
-    case "f": "FUNCTIONS"
-    case "T": "TYPES"
-    default: "SCHEMAS"
-    }
-}
-
-/// The `pg_default_acl` letter of `TABLES`, `SEQUENCES` ….
-func defaultPrivilegeLetter(_ objects: String) -> String {
-    switch objects {
-    case "TABLES": "r"
-    case "SEQUENCES": "S"
-    case "FUNCTIONS": "f"
-    case "TYPES": "T"
-    default: "n"
-    }
-}

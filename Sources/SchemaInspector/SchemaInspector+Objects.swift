@@ -165,7 +165,7 @@ extension SchemaInspector {
             if entry.schema != nil, grants.isEmpty { continue }
             grants.sort()
             model.defaultPrivileges.append(DefaultPrivilege(role: entry.isCurrent ? Grant.owner : entry.role, schema: entry.schema,
-                                                            objects: defaultPrivilegeObjects(entry.type), privileges: grants))
+                                                            objects: DefaultPrivilege.objects(entry.type), privileges: grants))
         }
         model.defaultPrivileges.sort { ($0.role, $0.schema ?? "", $0.objects) < ($1.role, $1.schema ?? "", $1.objects) }
 
@@ -246,15 +246,4 @@ func qualifiedName(_ quoted: String) -> QualifiedName {
     }
     parts.append(current)
     return parts.count >= 2 ? QualifiedName(parts[0], parts[1...].joined(separator: ".")) : QualifiedName("", parts[0])
-}
-
-/// `TABLES`, `SEQUENCES` … for a `pg_default_acl.defaclobjtype` letter.
-func defaultPrivilegeObjects(_ letter: String) -> String {
-    switch letter {
-    case "r": "TABLES"
-    case "S": "SEQUENCES"
-    case "f": "FUNCTIONS"
-    case "T": "TYPES"
-    default: "SCHEMAS"
-    }
 }

@@ -364,6 +364,15 @@ public struct DefaultPrivilege: Sendable, Hashable, Codable {
         self.objects = objects
         self.privileges = privileges
     }
+
+    /// The kinds of object, as `pg_default_acl.defaclobjtype` letters and as SQL says them.
+    private static let kinds = [("r", "TABLES"), ("S", "SEQUENCES"), ("f", "FUNCTIONS"), ("T", "TYPES"), ("n", "SCHEMAS")]
+
+    /// `TABLES`, `SEQUENCES` … for a `pg_default_acl` letter.
+    public static func objects(_ letter: String) -> String { kinds.first { $0.0 == letter }?.1 ?? "SCHEMAS" }
+
+    /// The `pg_default_acl` letter of `TABLES`, `SEQUENCES` ….
+    public static func letter(_ objects: String) -> String { kinds.first { $0.1 == objects }?.0 ?? "n" }
 }
 
 /// What a dependency refers to: an object of the schema, by kind and name.
