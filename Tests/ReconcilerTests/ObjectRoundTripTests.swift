@@ -277,6 +277,42 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         #expect(try Integration.rows("select code, spare, stamped::text from public.t where id = 3", on: database) == [["B0", "A7", "true"]])
     }
 
+    /// Declarations that mean the same, written differently (case, whitespace, optional
+    /// words, shorthand types, `EXECUTE PROCEDURE`), give an empty plan: views, routine
+    /// headers, triggers, policies and domains are compared as PostgreSQL prints them.
+    @Test func formattingMakesNoPlan() throws {
+        let database = try TestPostgres.shared.makeDatabase(prefix: "it_format")
+        defer { try? database.drop() }
+        let engine = try Integration.engine()
+        let first = try Integration.desired("""
+            create table public.t (id integer primary key, name text, qty int4);
+            create view public.v as select id, name from public.t where qty > 0;
+            create function public.f(a integer) returns integer language sql immutable strict as $$ select a + 1 $$;
+            create function public.tg() returns trigger language plpgsql as $$ begin return new; end $$;
+            create trigger t_tg before insert on public.t for each row execute function public.tg();
+            create domain public.d as integer check (value > 0);
+            alter table public.t enable row level security;
+            create policy p on public.t for select using (qty > 0);
+            """, engine: engine)
+        _ = try engine.apply(url: database.connectionString, desired: first, allowDestructive: false)
+        let second = try Integration.desired("""
+            CREATE TABLE public.t (id INT PRIMARY KEY, name TEXT, qty INTEGER);
+            CREATE VIEW public.v AS
+                SELECT t.id,
+                       t.name
+                  FROM public.t
+                 WHERE (t.qty > 0);
+            CREATE OR REPLACE FUNCTION public.f(a int4) RETURNS int4 STRICT IMMUTABLE LANGUAGE 'sql' AS $$ select a + 1 $$;
+            CREATE FUNCTION public.tg() RETURNS TRIGGER AS $$ begin return new; end $$ LANGUAGE plpgsql;
+            CREATE TRIGGER t_tg BEFORE INSERT ON public.t FOR EACH ROW EXECUTE PROCEDURE public.tg();
+            CREATE DOMAIN public.d AS int4 CONSTRAINT d_check CHECK (VALUE > 0);
+            ALTER TABLE public.t ENABLE ROW LEVEL SECURITY;
+            CREATE POLICY p ON public.t AS PERMISSIVE FOR SELECT TO PUBLIC USING ((qty > 0));
+            """, engine: engine)
+        let plan = try engine.plan(url: database.connectionString, desired: second)
+        #expect(plan.isEmpty, "formatting made a plan:\n\(plan.sql)")
+    }
+
     /// A role the declared SQL grants to is created on the dev server for the normalisation;
     /// a target whose cluster lacks it gets a MissingRole error and nothing is applied.
     @Test func missingRolesAreCreatedOnTheDevServerOnlyAndRefusedOnTargets() throws {
