@@ -148,11 +148,14 @@ extension SchemaEngine {
     /// `model` as an SQL script that creates it in an empty database (which already has the
     /// `public` schema). Objects of kinds the engine cannot create yet are listed as comments.
     public static func script(for model: SchemaModel) -> String {
-        let base = SchemaModel(schemas: model.schemas.filter { $0.name == "public" }.map { Schema(name: $0.name) })
+        // The public schema exists already, with privileges the script cannot know: taken as they are.
+        let base = SchemaModel(schemas: model.schemas.filter { $0.name == "public" }.map { Schema(name: $0.name, privileges: $0.privileges) })
         var emptyish = model
         emptyish.otherObjects = []
         let plan = Planner.plan(SchemaDiffer.diff(desired: emptyish, current: base))
         var lines = plan.steps.map { $0.sql + ";" }
+        // Functions come before the tables their bodies may read, as in the apply transaction.
+        if !model.routines.isEmpty { lines.insert("SET check_function_bodies = off;", at: 0) }
         lines += model.otherObjects.map { "-- not rendered (not supported yet): \($0)" }
         return lines.joined(separator: "\n")
     }
