@@ -89,6 +89,11 @@ public enum Change: Sendable, Hashable {
     case addColumn(QualifiedName, Column)
     /// `ALTER TABLE … DROP COLUMN`.
     case dropColumn(QualifiedName, String)
+    /// `ALTER TABLE ONLY … DROP COLUMN`: the inheritance children keep their copy, which
+    /// becomes their own.
+    case dropColumnKeepingChildren(QualifiedName, String)
+    /// `ALTER TABLE … INHERIT parent` (true) or `NO INHERIT parent` (false).
+    case setInheritance(QualifiedName, parent: QualifiedName, inherits: Bool)
     /// In-place column changes (type, default, NOT NULL, identity, collation). With
     /// `castViaText` the type change converts through text (to or from an enum, where no
     /// direct cast exists).

@@ -68,7 +68,8 @@ extension Change {
         case .dropTable: ["drop_table"]
         case .setOwner, .setPersistence, .detachPartition, .attachPartition: ["modify_table"]
         case .addColumn: ["add_column"]
-        case .dropColumn: ["drop_column"]
+        case .dropColumn, .dropColumnKeepingChildren: ["drop_column"]
+        case .setInheritance: ["modify_table"]
         case .alterColumn: ["modify_column"]
         case .addConstraint(_, let constraint):
             switch constraint.kind {

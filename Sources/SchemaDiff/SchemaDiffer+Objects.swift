@@ -31,7 +31,8 @@ extension DiffState {
         for change in changes {
             switch change {
             case .dropTable(let name): disturbed.append(ObjectKey(.relation, name.schema, name.name))
-            case .dropColumn(let table, let column): disturbed.append(ObjectKey(.column, table.schema, table.name, column))
+            case .dropColumn(let table, let column), .dropColumnKeepingChildren(let table, let column):
+                disturbed.append(ObjectKey(.column, table.schema, table.name, column))
             case .alterColumn(let table, let from, let to, _) where from.type != to.type || from.collation != to.collation:
                 disturbed.append(ObjectKey(.column, table.schema, table.name, to.name))
             case .rebuildEnum(let type, let columns):

@@ -49,12 +49,19 @@ struct DiffState {
     let currentTables: [QualifiedName: Table]
     var changes: [Change] = []
     var unsupported: [UnsupportedDifference] = []
+    /// The tables inheriting from each table now (classic inheritance).
+    let inheritanceChildren: [QualifiedName: [QualifiedName]]
 
     init(desired: SchemaModel, current: SchemaModel) {
         self.desired = desired
         self.current = current
         desiredTables = Dictionary(desired.tables.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         currentTables = Dictionary(current.tables.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var children: [QualifiedName: [QualifiedName]] = [:]
+        for table in current.tables {
+            for parent in table.inherits { children[parent, default: []].append(table.name) }
+        }
+        inheritanceChildren = children
     }
 
     /// Every way an enum of either side may be spelled as a column type.
@@ -220,8 +227,8 @@ struct DiffState {
         while !pending.isEmpty {
             let waiting = Set(pending.map { tables[$0].name })
             let ready = pending.filter { index in
-                guard let parent = tables[index].partitionOf?.parent else { return true }
-                return placed.contains(parent) || !waiting.contains(parent)
+                let parents = tables[index].inherits + (tables[index].partitionOf.map { [$0.parent] } ?? [])
+                return parents.allSatisfy { placed.contains($0) || !waiting.contains($0) }
             }
             let batch = ready.isEmpty ? pending : ready
             ordered += batch
@@ -239,6 +246,16 @@ struct DiffState {
         bare.indexes = []
         bare.owner = nil
         changes.append(.createTable(bare))
+        // An inherited column is created as its parent's; where the table's own copy differs
+        // (a default or NOT NULL of its own), it is altered after.
+        for column in table.columns where column.inherited {
+            let parents = table.inherits.compactMap { desiredTables[$0] }
+            guard let parentColumn = parents.lazy.compactMap({ $0.column(column.name) }).first else { continue }
+            var from = parentColumn, to = column
+            (from.comment, to.comment, from.privileges, to.privileges, from.inherited, to.inherited) = (nil, nil, [], [], true, true)
+            (from.identity, from.identitySequence) = (nil, nil)
+            if from != to { changes.append(.alterColumn(table.name, from: from, to: column, castViaText: false)) }
+        }
         if let owner = table.owner { changes.append(.setOwner(table.name, owner)) }
         comment(.table(table.name), desired: table.comment, current: nil)
         for column in table.columns { comment(.column(table.name, column.name), desired: column.comment, current: nil) }
@@ -258,9 +275,18 @@ struct DiffState {
         if table.owner != existing.owner { changes.append(.setOwner(name, table.owner)) }
         comment(.table(name), desired: table.comment, current: existing.comment)
 
+        for parent in existing.inherits where !table.inherits.contains(parent) {
+            changes.append(.setInheritance(name, parent: parent, inherits: false))
+        }
+        for parent in table.inherits where !existing.inherits.contains(parent) {
+            changes.append(.setInheritance(name, parent: parent, inherits: true))
+        }
+
         var recreatedColumns = Set<String>()
         for column in table.columns {
             guard let old = existing.column(column.name) else {
+                // An inherited column comes with its parent's ADD COLUMN.
+                if column.inherited && table.inherits.contains(where: { existing.inherits.contains($0) }) { continue }
                 changes.append(.addColumn(name, column))
                 comment(.column(name, column.name), desired: column.comment, current: nil)
                 continue
@@ -275,7 +301,9 @@ struct DiffState {
                 continue
             }
             var a = old, b = column
-            (a.comment, b.comment) = (nil, nil)
+            // Whether a column is inherited or the table's own is not changed by itself (see
+            // `dropColumnKeepingChildren`), nor are column privileges (see diffObjects).
+            (a.comment, b.comment, a.inherited, b.inherited, a.privileges, b.privileges) = (nil, nil, false, false, [], [])
             if a != b {
                 let viaText = old.type != column.type && (enumSpellings.contains(old.type) || enumSpellings.contains(column.type))
                 changes.append(.alterColumn(name, from: old, to: column, castViaText: viaText))
@@ -283,7 +311,11 @@ struct DiffState {
             comment(.column(name, column.name), desired: column.comment, current: old.comment)
         }
         for column in existing.columns where table.column(column.name) == nil {
-            changes.append(.dropColumn(name, column.name))
+            // Children that keep the column keep it as their own: the parent drops only its copy.
+            let kept = inheritanceChildren[name, default: []].contains { child in
+                desiredTables[child]?.column(column.name) != nil
+            }
+            changes.append(kept ? .dropColumnKeepingChildren(name, column.name) : .dropColumn(name, column.name))
         }
 
         let constraints = Dictionary(existing.constraints.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })

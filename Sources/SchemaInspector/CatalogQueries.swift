@@ -8,9 +8,8 @@
 enum CatalogQueries {
     /// The managed namespaces, as a CTE named `ns` every query starts with, followed by the
     /// members of extensions (`extension_member`, found through the index on what they
-    /// depend on rather than a search of `pg_depend` per object) and the tables in a
-    /// classic inheritance tree (`inheriting`). PostgreSQL evaluates a CTE only where a
-    /// query uses it.
+    /// depend on rather than a search of `pg_depend` per object). PostgreSQL evaluates a CTE
+    /// only where a query uses it.
     static let managedNamespaces = """
         with ns as (
             select n.oid, n.nspname
@@ -23,9 +22,6 @@ enum CatalogQueries {
         ), extension_member as materialized (
             select d.classid, d.objid from pg_depend d
             where d.refclassid = 'pg_extension'::regclass and d.deptype = 'e'
-        ), inheriting as materialized (
-            select i.inhrelid, i.inhparent from pg_inherits i join pg_class ch on ch.oid = i.inhrelid
-            where not ch.relispartition
         )
         """
 
@@ -34,12 +30,9 @@ enum CatalogQueries {
         c.oid not in (select objid from extension_member where classid = 'pg_class'::regclass)
         """
 
-    /// Tables the model covers: ordinary, partitioned and partitions, but not tables in a
-    /// (non-partition) inheritance tree, which are reported as other objects until modelled.
-    static let plainTable = """
-        c.relkind in ('r', 'p')
-          and c.oid not in (select inhrelid from inheriting) and c.oid not in (select inhparent from inheriting)
-        """
+    /// Tables the model covers: ordinary, partitioned, partitions and tables in a classic
+    /// inheritance tree.
+    static let plainTable = "c.relkind in ('r', 'p')"
 
     static let schemas = managedNamespaces + """
         select ns.nspname, obj_description(ns.oid, 'pg_namespace'), \(privileges("n.nspacl", kind: "n", owner: "n.nspowner"))
@@ -58,8 +51,13 @@ enum CatalogQueries {
                case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end,
                pn.nspname, pc.relname, case when c.relispartition then pg_get_expr(c.relpartbound, c.oid) end,
                quote_ident(ns.nspname) || '.' || quote_ident(c.relname),
-               c.relrowsecurity, c.relforcerowsecurity, \(privileges("c.relacl", kind: "r", owner: "c.relowner"))
+               c.relrowsecurity, c.relforcerowsecurity, \(privileges("c.relacl", kind: "r", owner: "c.relowner")),
+               inh.parents
         from pg_class c join ns on ns.oid = c.relnamespace
+        left join (select i2.inhrelid, array_agg(quote_ident(n2.nspname) || '.' || quote_ident(p2.relname) order by i2.inhseqno)::text as parents
+                   from pg_inherits i2 join pg_class ch on ch.oid = i2.inhrelid and not ch.relispartition
+                   join pg_class p2 on p2.oid = i2.inhparent join pg_namespace n2 on n2.oid = p2.relnamespace
+                   group by i2.inhrelid) inh on inh.inhrelid = c.oid
         left join pg_inherits pi on c.relispartition and pi.inhrelid = c.oid
         left join pg_class pc on pc.oid = pi.inhparent
         left join pg_namespace pn on pn.oid = pc.relnamespace
@@ -88,7 +86,8 @@ enum CatalogQueries {
                de.description, a.attnum::text, a.atttypid::text, a.attcollation::text,
                nullif(quote_ident(a.attname), a.attname), a.attstorage, a.atttypmod::text, ad.oid::text,
                a.attacl::text,
-               case when a.attacl is not null then (select pg_get_userbyid(c.relowner) from pg_class c where c.oid = a.attrelid) end
+               case when a.attacl is not null then (select pg_get_userbyid(c.relowner) from pg_class c where c.oid = a.attrelid) end,
+               a.attislocal
         from pg_attribute a
         left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
         \(comment(on: "a.attrelid", in: "pg_class", column: "a.attnum"))
@@ -258,12 +257,11 @@ enum CatalogQueries {
         order by 1
         """
 
-    /// Every object of a kind the model does not cover yet (foreign tables, tables in a
-    /// classic inheritance tree), with a description of its columns, so one is never
-    /// ignored silently.
+    /// Every object of a kind the model does not cover yet (foreign tables), with a
+    /// description of its columns, so one is never ignored silently.
     static let otherObjects = managedNamespaces + """
         select kind, identity, definition from (
-            select case c.relkind when 'f' then 'foreign table' else 'inheriting table' end as kind,
+            select 'foreign table' as kind,
                    ns.nspname || '.' || c.relname as identity,
                    coalesce((select string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod)
                                                || case when a.attnotnull then ' not null' else '' end
@@ -279,7 +277,7 @@ enum CatalogQueries {
                                                    from pg_constraint co where co.conrelid = c.oid), '') as definition
             from pg_class c join ns on ns.oid = c.relnamespace
             where \(notExtensionMember)
-              and (c.relkind = 'f' or (c.relkind in ('r', 'p') and not (\(plainTable))))
+              and c.relkind = 'f'
         ) o
         order by 1, 2
         """

@@ -43,9 +43,11 @@ extension SchemaInspector {
         var model = SchemaModel()
 
         var viewPositions: [UInt32: Int] = [:]
+        var viewOwners: [UInt32: String] = [:]
         try each(CatalogQueries.views, nil) { row in
             let oid = row.unsigned(0)!
             viewPositions[oid] = model.views.count
+            viewOwners[oid] = row[9] ?? ""
             oids.relations[oid] = QualifiedName(row[1]!, row[2]!)
             if row.isTrue(3) { found.materializedViewOids[oid] = model.views.count }
             model.views.append(View(name: QualifiedName(row[1]!, row[2]!), materialized: row.isTrue(3), definition: row[4] ?? "",
@@ -58,7 +60,7 @@ extension SchemaInspector {
                 let view = row.unsigned(0)!
                 var column = ViewColumn(name: row[2]!, type: row[3]!, comment: row[4])
                 oids.viewColumns[view, default: [:]][Int(row.unsigned(1) ?? 0)] = column.name
-                if let acl = row[5] { column.privileges = privileges.grants(acl, owner: model.views[viewPositions[view]!].owner ?? "") }
+                if let acl = row[5] { column.privileges = privileges.grants(acl, owner: viewOwners[view] ?? "") }
                 columns[view, default: []].append((Int(row.unsigned(1) ?? 0), column))
             }
             for (view, list) in columns {

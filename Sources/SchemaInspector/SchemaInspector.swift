@@ -89,6 +89,7 @@ public struct SchemaInspector {
             tables[oid]!.rowSecurity = row.isTrue(11)
             tables[oid]!.forceRowSecurity = row.isTrue(12)
             tables[oid]!.privileges = privileges.grants(row[13], owner: row[14] ?? "")
+            if let parents = row[15] { tables[oid]!.inherits = parseTextArray(parents).map(qualifiedName) }
         }
         // Sorted here rather than by the server (which would sort wide rows): by schema, then
         // name, in byte order as PostgreSQL sorts names.
@@ -161,6 +162,7 @@ public struct SchemaInspector {
                                 identitySequence: identity == nil ? nil : identitySequences[UInt64(table) << 16 | UInt64(number)],
                                 generatedExpression: generated ? "" : nil, comment: row[6])
             if let acl = row[14] { column.privileges = privileges.grants(acl, owner: row[15] ?? "") }
+            column.inherited = !row.isTrue(16)
             let index = columnsByTable[table]?.count ?? 0
             columnsByTable[table, default: []].append((number, column))
             pendingColumns.append(Pending(table: table, index: Int32(index), typeSlot: Int32(slot),

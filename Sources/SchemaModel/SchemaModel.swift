@@ -110,6 +110,8 @@ public struct Table: Sendable, Hashable, Codable {
     /// The partitioned table this table is a partition of, with its bound
     /// (`FOR VALUES …` or `DEFAULT`). A partition's columns come from its parent and are not listed.
     public var partitionOf: PartitionOf?
+    /// The tables this table inherits from (classic inheritance, `INHERITS (…)`), in order.
+    public var inherits: [QualifiedName] = []
     /// `ENABLE ROW LEVEL SECURITY`.
     public var rowSecurity = false
     /// `FORCE ROW LEVEL SECURITY`.
@@ -185,6 +187,9 @@ public struct Column: Sendable, Hashable, Codable {
     public var comment: String?
     /// Column privileges (`GRANT SELECT (c) …`), only those granted on the column itself.
     public var privileges: [Grant] = []
+    /// True for a column that comes only from a parent table (classic inheritance) and was
+    /// not declared on this table itself: it is created and dropped with the parent's.
+    public var inherited = false
 
     /// A column with the given attributes.
     public init(name: String, type: String, notNull: Bool = false, defaultExpression: String? = nil,

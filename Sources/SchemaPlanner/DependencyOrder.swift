@@ -126,7 +126,8 @@ struct DependencyOrder {
         case .dropTable(let name): [relation(name)]
         case .dropView(let view): [relation(view.name)]
         case .dropSequence(let name, _): [relation(name)]
-        case .dropColumn(let table, let column): [ObjectKey(.column, table.schema, table.name, column)]
+        case .dropColumn(let table, let column), .dropColumnKeepingChildren(let table, let column):
+            [ObjectKey(.column, table.schema, table.name, column)]
         case .dropConstraint(let table, let constraint): [ObjectKey(.constraint, table.schema, table.name, constraint.name)]
         case .dropIndex(let table, let index): [ObjectKey(.index, table.schema, index.name)]
         case .dropDefault(let ref): [ObjectKey(.columnDefault, ref.table.schema, ref.table.name, ref.column)]

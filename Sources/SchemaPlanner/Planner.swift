@@ -33,7 +33,8 @@ public enum Planner {
         case .dropIndex: 10
         case .dropDefault: 15
         case .dropTable: 30
-        case .dropColumn: 40
+        case .dropColumn, .dropColumnKeepingChildren: 40
+        case .setInheritance(_, _, let inherits): inherits ? 155 : 45
         case .detachPartition: 50
         case .dropRoutine: 60
         case .dropType(_, _, let replaced): replaced ? 70 : 220
@@ -146,8 +147,9 @@ public enum Planner {
                 return [PlanStep(sql: "CREATE \(unlogged)TABLE \(table.name.sql) PARTITION OF \(partition.parent.sql) \(partition.bound)\(partitioned)",
                                  summary: "create partition \(table.name) of \(partition.parent)")]
             }
-            let columns = table.columns.map { "    " + columnDefinition($0) }.joined(separator: ",\n")
-            return [PlanStep(sql: "CREATE \(unlogged)TABLE \(table.name.sql) (\n\(columns)\n)\(partitioned)", summary: "create table \(table.name)")]
+            let columns = table.columns.filter { !$0.inherited }.map { "    " + columnDefinition($0) }.joined(separator: ",\n")
+            let inherits = table.inherits.isEmpty ? "" : " INHERITS (\(table.inherits.map(\.sql).joined(separator: ", ")))"
+            return [PlanStep(sql: "CREATE \(unlogged)TABLE \(table.name.sql) (\n\(columns)\n)\(inherits)\(partitioned)", summary: "create table \(table.name)")]
                 + table.columns.compactMap { column in column.storage.map { setStorage(table.name, column.name, $0) } }
 
         case .setOwner(let name, let owner):
@@ -180,6 +182,16 @@ public enum Planner {
         case .dropColumn(let table, let column):
             return [PlanStep(sql: "ALTER TABLE \(table.sql) DROP COLUMN \(quoteIdentifier(column))",
                              summary: "drop column \(column) of \(table)", hazards: [.dataLoss, .lock("ACCESS EXCLUSIVE")])]
+
+        case .dropColumnKeepingChildren(let table, let column):
+            return [PlanStep(sql: "ALTER TABLE ONLY \(table.sql) DROP COLUMN \(quoteIdentifier(column))",
+                             summary: "drop column \(column) of \(table), not of the tables inheriting from it",
+                             hazards: [.dataLoss, .lock("ACCESS EXCLUSIVE")])]
+
+        case .setInheritance(let table, let parent, let inherits):
+            return [PlanStep(sql: "ALTER TABLE \(table.sql) \(inherits ? "INHERIT" : "NO INHERIT") \(parent.sql)",
+                             summary: "make \(table) \(inherits ? "inherit from" : "stop inheriting from") \(parent)",
+                             hazards: [.lock("ACCESS EXCLUSIVE")])]
 
         case .alterColumn(let table, let from, let to, let viaText):
             return alterColumn(table, from: from, to: to, castViaText: viaText)

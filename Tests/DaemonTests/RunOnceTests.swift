@@ -83,15 +83,16 @@ import TestSupport
 
     @Test func differenceThatCannotBePlannedIsNotReportedReady() throws {
         let scenario = try DaemonScenario()
-        // Classic (non-partition) inheritance is not modelled: refused, never half-applied.
-        _ = try scenario.psql("create table parent (id integer); create table child () inherits (parent)")
+        // Foreign tables are not modelled: refused, never half-applied.
+        _ = try scenario.psql("create foreign data wrapper drover_it_fdw; create server drover_it_server foreign data wrapper drover_it_fdw; "
+                              + "create foreign table remote (id integer) server drover_it_server")
         try scenario.commit(["schemas/atlasschema-pg.yaml": DaemonScenario.quickstartManifest])
         let result = try scenario.runOnce()
         #expect(result.status == 1)
         let report = try #require(try scenario.status("atlasschema-pg"))
         #expect(report.contains("ready: false"))
         #expect(report.contains("reason: UnsupportedChange"))
-        #expect(report.contains("inheriting table public.child exists but is not declared"))
+        #expect(report.contains("foreign table public.remote exists but is not declared"))
         #expect(try scenario.psql("select count(*) from pg_class where relname = 't1'") == "0")
     }
 
