@@ -23,8 +23,11 @@ extension DiffState {
         let desiredRanges = Dictionary(desired.rangeTypes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let currentRanges = Dictionary(current.rangeTypes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
 
-        // What goes away or is replaced, whose dependents must be rebuilt.
+        // What goes away or is replaced, whose dependents must be rebuilt; among it, the
+        // columns the table diff drops and those whose type it changes.
         var disturbed: [ObjectKey] = []
+        var droppedColumns = Set<ObjectKey>()
+        var retypedColumns = Set<ObjectKey>()
         var rebuiltViews = Set<QualifiedName>()
         var rebuiltRoutines = Set<ObjectKey>()
         var replacedTypes = Set<QualifiedName>()
@@ -32,18 +35,19 @@ extension DiffState {
             switch change {
             case .dropTable(let name): disturbed.append(ObjectKey(.relation, name.schema, name.name))
             case .dropColumn(let table, let column), .dropColumnKeepingChildren(let table, let column):
-                disturbed.append(ObjectKey(.column, table.schema, table.name, column))
+                droppedColumns.insert(ObjectKey(.column, table.schema, table.name, column))
             case .alterColumn(let table, let from, let to, _) where from.type != to.type || from.collation != to.collation:
-                disturbed.append(ObjectKey(.column, table.schema, table.name, to.name))
+                retypedColumns.insert(ObjectKey(.column, table.schema, table.name, to.name))
             case .rebuildEnum(let type, let columns):
                 disturbed.append(ObjectKey(.type, type.name.schema, type.name.name))
                 for column in columns {
-                    disturbed.append(ObjectKey(.column, column.ref.table.schema, column.ref.table.name, column.ref.column))
+                    retypedColumns.insert(ObjectKey(.column, column.ref.table.schema, column.ref.table.name, column.ref.column))
                 }
             case .dropEnum(let name): disturbed.append(ObjectKey(.type, name.schema, name.name))
             default: break
             }
         }
+        disturbed += droppedColumns.sorted() + retypedColumns.sorted()
         for view in current.views {
             guard let wanted = desiredViews[view.name] else {
                 disturbed.append(ObjectKey(.relation, view.name.schema, view.name.name))
@@ -64,7 +68,8 @@ extension DiffState {
                 disturbed.append(routine.key)
             }
         }
-        for (name, domain) in currentDomains {
+        for domain in current.domains {
+            let name = domain.name
             guard let wanted = desiredDomains[name] else {
                 disturbed.append(ObjectKey(.type, name.schema, name.name))
                 continue
@@ -74,7 +79,8 @@ extension DiffState {
                 disturbed.append(ObjectKey(.type, name.schema, name.name))
             }
         }
-        for (name, type) in currentComposites {
+        for type in current.compositeTypes {
+            let name = type.name
             guard let wanted = desiredComposites[name] else {
                 disturbed.append(ObjectKey(.type, name.schema, name.name))
                 continue
@@ -84,7 +90,8 @@ extension DiffState {
                 disturbed.append(ObjectKey(.type, name.schema, name.name))
             }
         }
-        for (name, type) in currentRanges {
+        for type in current.rangeTypes {
+            let name = type.name
             guard let wanted = desiredRanges[name] else {
                 disturbed.append(ObjectKey(.type, name.schema, name.name))
                 continue
@@ -105,20 +112,6 @@ extension DiffState {
             }
         }
         let droppedTables = self.droppedTables
-        let droppedColumns = Set(changes.compactMap { change -> ObjectKey? in
-            if case .dropColumn(let table, let column) = change { return ObjectKey(.column, table.schema, table.name, column) }
-            return nil
-        })
-        let retypedColumns = Set(changes.flatMap { change -> [ObjectKey] in
-            switch change {
-            case .alterColumn(let table, let from, let to, _) where from.type != to.type || from.collation != to.collation:
-                [ObjectKey(.column, table.schema, table.name, to.name)]
-            case .rebuildEnum(_, let columns):
-                columns.map { ObjectKey(.column, $0.ref.table.schema, $0.ref.table.name, $0.ref.column) }
-            default:
-                []
-            }
-        })
         func goesWithTable(_ key: ObjectKey) -> Bool {
             droppedTables.contains(QualifiedName(key.schema, key.name)) && desiredTables[QualifiedName(key.schema, key.name)] == nil
         }
@@ -155,13 +148,12 @@ extension DiffState {
                 case .index:
                     rebuiltIndexes.insert(dependent)
                 case .column:
-                    let column = ObjectKey(.column, dependent.schema, dependent.name, dependent.member)
                     let name = QualifiedName(dependent.schema, dependent.name)
                     if currentViews[name] != nil {
                         if desiredViews[name] != nil { rebuiltViews.insert(name) }
                         queue.append(dependent.relation)
-                    } else if key.kind == .type, !goesWithTable(dependent), !droppedColumns.contains(column),
-                              !retypedColumns.contains(column), desiredTables[name]?.column(dependent.member) != nil {
+                    } else if key.kind == .type, !goesWithTable(dependent), !droppedColumns.contains(dependent),
+                              !retypedColumns.contains(dependent), desiredTables[name]?.column(dependent.member) != nil {
                         // A kept column of a type that goes: PostgreSQL would drop the column with it.
                         unsupported.append(.init("column \(name).\(dependent.member) uses \(key.schema).\(key.name), which must be dropped or replaced; change the column's type first"))
                     }
@@ -181,8 +173,16 @@ extension DiffState {
                   replaced: replacedTypes)
         diffRoutines(desired: desiredRoutines, current: currentRoutines, rebuilt: rebuiltRoutines)
         diffViews(desired: desiredViews, current: currentViews, rebuilt: rebuiltViews)
-        diffTriggers(rebuilt: rebuiltTriggers)
-        diffPolicies(rebuilt: rebuiltPolicies)
+        // A table or view dropped (and perhaps created again) takes its triggers and policies with it.
+        let droppedRelations = Set(changes.compactMap { change -> QualifiedName? in
+            switch change {
+            case .dropTable(let name): name
+            case .dropView(let view): view.name
+            default: nil
+            }
+        })
+        diffTriggers(rebuilt: rebuiltTriggers, droppedRelations: droppedRelations)
+        diffPolicies(rebuilt: rebuiltPolicies, droppedRelations: droppedRelations)
         diffTablePrivileges()
         diffDefaultPrivileges()
     }
@@ -235,10 +235,11 @@ extension DiffState {
                 changes.append(.addConstraint(table, wanted))
             }
         }
+        let dropped = droppedTables
         for key in indexes.sorted() {
             for table in current.tables {
                 guard table.name.schema == key.schema, let old = table.indexes.first(where: { $0.name == key.name }),
-                      !changes.contains(.dropIndex(table.name, old)), !droppedTables.contains(table.name) else { continue }
+                      !changes.contains(.dropIndex(table.name, old)), !dropped.contains(table.name) else { continue }
                 changes.append(.dropIndex(table.name, old))
                 if let wanted = desiredTables[table.name]?.indexes.first(where: { $0.name == key.name }),
                    !changes.contains(.createIndex(table.name, wanted)) {
@@ -377,10 +378,8 @@ extension DiffState {
             comment(target, desired: routine.comment, current: existing?.comment)
             owner(routine.keyword, routine.signature, desired: routine.owner, current: existing.map { $0.owner } ?? nil,
                   created: existing == nil)
-            if routine.kind != .aggregate || !routine.privileges.isEmpty {
-                privileges(.routine(keyword: routine.kind == .procedure ? "PROCEDURE" : "FUNCTION", signature: routine.signature),
-                           owner: routine.owner, desired: routine.privileges, current: existing?.privileges ?? initial("f", in: routine.name.schema))
-            }
+            privileges(.routine(keyword: routine.kind == .procedure ? "PROCEDURE" : "FUNCTION", signature: routine.signature),
+                       owner: routine.owner, desired: routine.privileges, current: existing?.privileges ?? initial("f", in: routine.name.schema))
         }
         for routine in current.routines where wanted[routine.key] == nil || rebuilt.contains(routine.key) {
             changes.append(.dropRoutine(routine))
@@ -427,12 +426,11 @@ extension DiffState {
         }
     }
 
-    private mutating func diffTriggers(rebuilt: Set<ObjectKey>) {
+    private mutating func diffTriggers(rebuilt: Set<ObjectKey>, droppedRelations: Set<QualifiedName>) {
         let now = Dictionary(current.triggers.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         let wanted = Set(desired.triggers.map(\.key))
-        let recreated = recreatedRelations()
         for trigger in desired.triggers {
-            let existing = recreated.contains(trigger.relation) ? nil : now[trigger.key]
+            let existing = droppedRelations.contains(trigger.relation) ? nil : now[trigger.key]
             if let existing, existing.definition == trigger.definition, !rebuilt.contains(trigger.key) {
                 if existing.enabled != trigger.enabled { changes.append(.setTriggerState(trigger)) }
                 comment(.trigger(trigger.relation, trigger.name), desired: trigger.comment, current: existing.comment)
@@ -443,17 +441,16 @@ extension DiffState {
             if trigger.enabled != "O" { changes.append(.setTriggerState(trigger)) }
             comment(.trigger(trigger.relation, trigger.name), desired: trigger.comment, current: nil)
         }
-        for trigger in current.triggers where !wanted.contains(trigger.key) && !goesWithItsTable(trigger.relation) {
+        for trigger in current.triggers where !wanted.contains(trigger.key) && !droppedRelations.contains(trigger.relation) {
             changes.append(.dropTrigger(trigger))
         }
     }
 
-    private mutating func diffPolicies(rebuilt: Set<ObjectKey>) {
+    private mutating func diffPolicies(rebuilt: Set<ObjectKey>, droppedRelations: Set<QualifiedName>) {
         let now = Dictionary(current.policies.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         let wanted = Set(desired.policies.map(\.key))
-        let recreated = recreatedRelations()
         for policy in desired.policies {
-            let existing = recreated.contains(policy.table) ? nil : now[policy.key]
+            let existing = droppedRelations.contains(policy.table) ? nil : now[policy.key]
             var a = existing, b = policy
             a?.comment = nil
             b.comment = nil
@@ -465,26 +462,9 @@ extension DiffState {
             changes.append(.createPolicy(policy))
             comment(.policy(policy.table, policy.name), desired: policy.comment, current: nil)
         }
-        for policy in current.policies where !wanted.contains(policy.key) && !goesWithItsTable(policy.table) {
+        for policy in current.policies where !wanted.contains(policy.key) && !droppedRelations.contains(policy.table) {
             changes.append(.dropPolicy(policy))
         }
-    }
-
-    /// Whether `relation` is dropped by this diff (a dropped table or view takes its triggers
-    /// and policies with it).
-    /// Tables and views dropped by this diff, also those created again.
-    private func recreatedRelations() -> Set<QualifiedName> {
-        Set(changes.compactMap { change -> QualifiedName? in
-            switch change {
-            case .dropTable(let name): name
-            case .dropView(let view): view.name
-            default: nil
-            }
-        })
-    }
-
-    private func goesWithItsTable(_ relation: QualifiedName) -> Bool {
-        droppedTables.contains(relation) || (desiredTables[relation] == nil && !desired.views.contains { $0.name == relation })
     }
 
     /// Row-level security and privileges of tables and their columns.

@@ -47,14 +47,15 @@ enum CatalogQueries {
 
     static let tables = managedNamespaces + """
         select c.oid::text, ns.nspname, c.relname, c.relpersistence, de.description,
-               nullif(pg_get_userbyid(c.relowner), current_user::text),
+               \(owner("c.relowner")),
                case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end,
                pn.nspname, pc.relname, case when c.relispartition then pg_get_expr(c.relpartbound, c.oid) end,
                quote_ident(ns.nspname) || '.' || quote_ident(c.relname),
                c.relrowsecurity, c.relforcerowsecurity, \(privileges("c.relacl", kind: "r", owner: "c.relowner")),
-               inh.parents
+               inh.parent_schemas, inh.parent_names
         from pg_class c join ns on ns.oid = c.relnamespace
-        left join (select i2.inhrelid, array_agg(quote_ident(n2.nspname) || '.' || quote_ident(p2.relname) order by i2.inhseqno)::text as parents
+        left join (select i2.inhrelid, array_agg(n2.nspname order by i2.inhseqno)::text as parent_schemas,
+                          array_agg(p2.relname order by i2.inhseqno)::text as parent_names
                    from pg_inherits i2 join pg_class ch on ch.oid = i2.inhrelid and not ch.relispartition
                    join pg_class p2 on p2.oid = i2.inhparent join pg_namespace n2 on n2.oid = p2.relnamespace
                    group by i2.inhrelid) inh on inh.inhrelid = c.oid

@@ -101,10 +101,7 @@ extension CatalogQueries {
         return managedNamespaces + """
         select t.oid::text, ns.nspname, t.typname, t.typtype, format_type(t.typbasetype, t.typtypmod), t.typnotnull,
                t.typdefault,
-               case when t.typtype = 'd' and t.typcollation <> 0
-                         and t.typcollation <> (select b.typcollation from pg_type b where b.oid = t.typbasetype)
-                    then (select quote_ident(cn.nspname) || '.' || quote_ident(co.collname)
-                          from pg_collation co join pg_namespace cn on cn.oid = co.collnamespace where co.oid = t.typcollation) end,
+               dcn.nspname,
                de.description, \(owner("t.typowner")), \(privileges("t.typacl", kind: "T", owner: "t.typowner")),
                t.typrelid::text,
                case when t.typtype = 'r' then array_to_string(array[
@@ -116,8 +113,12 @@ extension CatalogQueries {
                                                  where co.oid = r.rngcollation) end,
                    case when r.rngcanonical <> 0 then 'CANONICAL = ' || r.rngcanonical::regproc::text end,
                    case when r.rngsubdiff <> 0 then 'SUBTYPE_DIFF = ' || r.rngsubdiff::regproc::text end
-                   \(multirange)], e'\\n') end
+                   \(multirange)], e'\\n') end,
+               dco.collname
         from pg_type t join ns on ns.oid = t.typnamespace
+        left join pg_collation dco on t.typtype = 'd' and t.typcollation <> 0 and dco.oid = t.typcollation
+                                   and t.typcollation <> (select b.typcollation from pg_type b where b.oid = t.typbasetype)
+        left join pg_namespace dcn on dcn.oid = dco.collnamespace
         left join pg_range r on r.rngtypid = t.oid
         left join pg_opclass oc on oc.oid = r.rngsubopc
         left join pg_namespace ocn on ocn.oid = oc.opcnamespace
@@ -137,11 +138,10 @@ extension CatalogQueries {
 
     /// Attributes of the composite types whose relations are `$1` (oids), in order.
     static let compositeAttributes = """
-        select a.attrelid::text, a.attname, format_type(a.atttypid, a.atttypmod),
-               case when a.attcollation <> 0 and a.attcollation <> t.typcollation
-                    then (select quote_ident(cn.nspname) || '.' || quote_ident(co.collname)
-                          from pg_collation co join pg_namespace cn on cn.oid = co.collnamespace where co.oid = a.attcollation) end
+        select a.attrelid::text, a.attname, format_type(a.atttypid, a.atttypmod), cn.nspname, co.collname
         from pg_attribute a join pg_type t on t.oid = a.atttypid
+        left join pg_collation co on a.attcollation <> 0 and a.attcollation <> t.typcollation and co.oid = a.attcollation
+        left join pg_namespace cn on cn.oid = co.collnamespace
         where a.attrelid = any($1::oid[]) and a.attnum > 0 and not a.attisdropped
         order by a.attrelid, a.attnum
         """

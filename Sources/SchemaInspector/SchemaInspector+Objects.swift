@@ -116,7 +116,7 @@ extension SchemaInspector {
             switch row[3] {
             case "d":
                 domains[row.unsigned(0)!] = model.domains.count
-                model.domains.append(Domain(name: name, baseType: row[4]!, collation: row[7].map(qualifiedName),
+                model.domains.append(Domain(name: name, baseType: row[4]!, collation: row[7].map { QualifiedName($0, row[14]!) },
                                             notNull: row.isTrue(5), defaultExpression: row[6], comment: row[8], owner: row[9],
                                             privileges: grants))
             case "c":
@@ -143,7 +143,7 @@ extension SchemaInspector {
         if !composites.isEmpty {
             try each(CatalogQueries.compositeAttributes, [arrayLiteral(composites.keys)]) { row in
                 model.compositeTypes[composites[row.unsigned(0)!]!].attributes.append(
-                    CompositeType.Attribute(name: row[1]!, type: row[2]!, collation: row[3].map(qualifiedName)))
+                    CompositeType.Attribute(name: row[1]!, type: row[2]!, collation: row[3].map { QualifiedName($0, row[4]!) }))
             }
         }
         model.domains.sort { catalogOrder($0.name, $1.name) }
@@ -224,28 +224,3 @@ extension SchemaInspector {
     }
 }
 
-/// `schema.name` as printed with `quote_ident` on both parts, back into a name.
-func qualifiedName(_ quoted: String) -> QualifiedName {
-    var parts: [String] = []
-    var current = ""
-    var inQuotes = false
-    var characters = quoted[...]
-    while let character = characters.first {
-        characters = characters.dropFirst()
-        if character == "\"" {
-            if inQuotes, characters.first == "\"" {
-                current.append("\"")
-                characters = characters.dropFirst()
-            } else {
-                inQuotes.toggle()
-            }
-        } else if character == ".", !inQuotes {
-            parts.append(current)
-            current = ""
-        } else {
-            current.append(character)
-        }
-    }
-    parts.append(current)
-    return parts.count >= 2 ? QualifiedName(parts[0], parts[1...].joined(separator: ".")) : QualifiedName("", parts[0])
-}

@@ -89,7 +89,9 @@ public struct SchemaInspector {
             tables[oid]!.rowSecurity = row.isTrue(11)
             tables[oid]!.forceRowSecurity = row.isTrue(12)
             tables[oid]!.privileges = privileges.grants(row[13], owner: row[14] ?? "")
-            if let parents = row[15] { tables[oid]!.inherits = parseTextArray(parents).map(qualifiedName) }
+            if let schemas = row[15], let names = row[16] {
+                tables[oid]!.inherits = zip(parseTextArray(schemas), parseTextArray(names)).map { QualifiedName($0, $1) }
+            }
         }
         // Sorted here rather than by the server (which would sort wide rows): by schema, then
         // name, in byte order as PostgreSQL sorts names.

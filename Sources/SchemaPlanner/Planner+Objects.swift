@@ -5,6 +5,7 @@ import SQLText
 /// The SQL of changes to views, routines, triggers, policies, domains, composite and range
 /// types, row-level security and privileges.
 extension Planner {
+    /// The SQL of one of the changes listed in `steps(for:)` as object changes.
     static func objectSteps(for change: Change) -> [PlanStep] {
         switch change {
         case .dropDefault(let ref):
@@ -158,7 +159,8 @@ extension Planner {
             return steps
 
         default:
-            return []
+            // `steps(for:)` hands only the cases above to this function.
+            preconditionFailure("\(change) is planned by Planner.steps(for:)")
         }
     }
 

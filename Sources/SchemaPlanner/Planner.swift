@@ -220,7 +220,10 @@ public enum Planner {
         case .setComment(let target, let text):
             return [commentStep(target, text)]
 
-        default:
+        case .dropDefault, .createView, .replaceView, .dropView, .createRoutine, .replaceRoutine, .dropRoutine,
+             .createTrigger, .dropTrigger, .setTriggerState, .createPolicy, .dropPolicy, .setRowSecurity,
+             .setForceRowSecurity, .createDomain, .alterDomain, .createCompositeType, .alterCompositeType,
+             .createRangeType, .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges:
             return objectSteps(for: change)
         }
     }
