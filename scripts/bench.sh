@@ -5,13 +5,14 @@
 #
 # For each size N it builds bench_N_a (the base schema from scripts/bench_schema.py) and
 # bench_N_b (the same with about 5% of the tables changed) in a private PostgreSQL, then
-# times `drover diff --from A --to B` and `migra --unsafe A B` BENCH_RUNS times each and
-# prints the median wall time, the peak RSS and the ratio. Outputs are kept in .bench/out.
+# times `drover diff --from A --to B` and `migra --unsafe A B` BENCH_RUNS times each, taking
+# turns, and prints the median wall time, the peak RSS and the ratio. Outputs are kept in
+# .bench/out.
 #
 # Environment:
 #   DROVER_BIN    the drover binary (default .build/release/drover, built when missing)
 #   BENCH_SIZES   table counts (default "1000 5000")
-#   BENCH_RUNS    runs per tool and size (default 3)
+#   BENCH_RUNS    runs per tool and size (default 5), drover and migra taking turns
 #   BENCH_WARMUP  unmeasured runs per tool before those (default 1): the first reads of a
 #                 freshly loaded catalog set hint bits and prune pages, a one-time cost that
 #                 a database in service does not have, and that would land on whichever
@@ -32,7 +33,7 @@ while (($#)); do
     esac
 done
 sizes=${BENCH_SIZES:-1000 5000}
-runs=${BENCH_RUNS:-3}
+runs=${BENCH_RUNS:-5}
 warmup=${BENCH_WARMUP:-1}
 verify=${BENCH_VERIFY:-1}
 # A given binary is relative to the caller's directory.
@@ -100,31 +101,29 @@ median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }
 # max FILE: the largest number in FILE.
 max() { sort -n "$1" | tail -n 1; }
 
-# measure NAME EXPECTED_RC OUTDIR -- COMMAND…: runs COMMAND $warmup times unmeasured, then
-# $runs times under /usr/bin/time, keeps its stdout in OUTDIR/NAME.out, and appends seconds
-# and peak KiB to NAME.secs/.kib.
-measure() {
+# run_once NAME EXPECTED_RC OUTDIR -- COMMAND…: runs COMMAND once under /usr/bin/time,
+# keeps its stdout in OUTDIR/NAME.out, and appends seconds and peak KiB to NAME.secs/.kib.
+run_once() {
     local name=$1 expected=$2 dir=$3; shift 4
-    local i rc line
-    : >"$dir/$name.secs"; : >"$dir/$name.kib"
-    for ((i = 1; i <= warmup; i++)); do "$@" >/dev/null 2>&1 || true; done
-    for ((i = 1; i <= runs; i++)); do
-        rc=0
-        /usr/bin/time -f '%e %M' -o "$dir/$name.time" "$@" >"$dir/$name.out" 2>"$dir/$name.err" || rc=$?
-        if [ "$rc" -ne "$expected" ]; then
-            echo "$name exited $rc (expected $expected): $*" >&2
-            sed 's/^/    /' "$dir/$name.err" >&2
-            exit 1
-        fi
-        # GNU time puts "Command exited with non-zero status N" before the format line.
-        line=$(tail -n 1 "$dir/$name.time")
-        echo "${line%% *}" >>"$dir/$name.secs"
-        echo "${line##* }" >>"$dir/$name.kib"
-        printf '    %s run %d: %ss, %s MiB\n' "$name" "$i" "${line%% *}" "$((${line##* } / 1024))"
-    done
+    local rc=0 line
+    /usr/bin/time -f '%e %M' -o "$dir/$name.time" "$@" >"$dir/$name.out" 2>"$dir/$name.err" || rc=$?
+    if [ "$rc" -ne "$expected" ]; then
+        echo "$name exited $rc (expected $expected): $*" >&2
+        sed 's/^/    /' "$dir/$name.err" >&2
+        exit 1
+    fi
+    # GNU time puts "Command exited with non-zero status N" before the format line.
+    line=$(tail -n 1 "$dir/$name.time")
+    echo "${line%% *}" >>"$dir/$name.secs"
+    echo "${line##* }" >>"$dir/$name.kib"
+    printf '    %-6s run %d: %ss, %s MiB\n' "$name" "$((i))" "${line%% *}" "$((${line##* } / 1024))"
 }
 
+# min FILE: the smallest number in FILE.
+min() { sort -n "$1" | head -n 1; }
+
 results=()
+spreads=()
 notes=()
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for n in $sizes; do
@@ -144,10 +143,20 @@ for n in $sizes; do
         "$(grep -c '^CREATE .*INDEX' "$dir/a.sql") indexes, $(grep -c 'FOREIGN KEY' "$dir/a.sql") foreign keys in A;" \
         "$(diff "$dir/a.sql" "$dir/b.sql" | grep -c '^[<>]') lines of the SQL differ"
 
-    echo "==> $n tables: drover diff ($runs runs)"
-    measure drover 0 "$dir" -- "$drover" diff --from "$(url "$a")" --to "$(url "$b")"
-    echo "==> $n tables: migra --unsafe ($runs runs; exit 2 means differences found)"
-    measure migra 2 "$dir" -- "$migra" --unsafe "$(url "$a")" "$(url "$b")"
+    # The tools take turns, run by run, so a slow spell of the machine (other work, a busy
+    # host) falls on both rather than on whichever ran during it.
+    echo "==> $n tables: drover diff and migra --unsafe, $runs runs each, alternating (migra exits 2: differences found)"
+    drover_cmd=("$drover" diff --from "$(url "$a")" --to "$(url "$b")")
+    migra_cmd=("$migra" --unsafe "$(url "$a")" "$(url "$b")")
+    for tool in drover migra; do : >"$dir/$tool.secs"; : >"$dir/$tool.kib"; done
+    for ((i = 1; i <= warmup; i++)); do
+        "${drover_cmd[@]}" >/dev/null 2>&1 || true
+        "${migra_cmd[@]}" >/dev/null 2>&1 || true
+    done
+    for ((i = 1; i <= runs; i++)); do
+        run_once drover 0 "$dir" -- "${drover_cmd[@]}"
+        run_once migra 2 "$dir" -- "${migra_cmd[@]}"
+    done
 
     for tool in drover migra; do
         [ -s "$dir/$tool.out" ] || { echo "$tool printed nothing for $n tables: no changes found" >&2; exit 1; }
@@ -157,6 +166,7 @@ for n in $sizes; do
     ratio=$(awk -v m="$m_secs" -v d="$d_secs" 'BEGIN { if (d > 0) printf "%.1f", m / d; else print "inf" }')
     d_lines=$(wc -l <"$dir/drover.out") m_lines=$(wc -l <"$dir/migra.out")
     results+=("$(printf '%6s %10s %10s %10s %10s %8s %12s %12s' "$n" "$d_secs" "$d_mib" "$m_secs" "$m_mib" "$ratio" "$d_lines" "$m_lines")")
+    spreads+=("$n tables: drover $(min "$dir/drover.secs")-$(max "$dir/drover.secs") s, migra $(min "$dir/migra.secs")-$(max "$dir/migra.secs") s")
 
     if [ "$verify" = 1 ]; then
         # drover's plan applied to a copy of A must leave nothing for drover or migra to do.
@@ -177,9 +187,10 @@ for n in $sizes; do
 done
 
 echo
-echo "drover diff vs migra --unsafe: median of $runs runs after $warmup warm-up run(s) each, peak RSS = largest of the runs; outputs in .bench/out/N/"
+echo "drover diff vs migra --unsafe: median of $runs alternating runs after $warmup warm-up run(s) each, peak RSS = largest of the runs; outputs in .bench/out/N/"
 printf '%6s %10s %10s %10s %10s %8s %12s %12s\n' N drover_s drover_MiB migra_s migra_MiB ratio drover_lines migra_lines
 printf '%s\n' "${results[@]}"
+echo "fastest and slowest run: ${spreads[*]}"
 ((${#notes[@]} == 0)) || printf '%s\n' "${notes[@]}"
 echo "load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores; other work on the machine skews the times)"
 echo "target: ratio >= 10 at 5000 tables, drover peak RSS < 150 MiB"

@@ -16,10 +16,12 @@ public enum ManifestParser {
     public static let atlasAPIGroup = "db.atlasgo.io/"
 
     /// Parses every document of `text`. Invalid YAML fails the whole file; a document that is
-    /// valid YAML but not a valid manifest fails alone.
+    /// valid YAML but not a valid manifest fails alone. Empty documents (a trailing `---`, one
+    /// holding only comments, an explicit null) are skipped, as `kubectl apply` skips them;
+    /// the others keep their position in the file as `index`.
     public static func parse(_ text: String, file: String) throws(ManifestError) -> [ParsedDocument] {
         let nodes = try composeDocuments(text, file: file)
-        return nodes.enumerated().map { index, node in
+        return nodes.enumerated().filter { !$0.element.isEmptyDocument }.map { index, node in
             let kind = try? node.optional("kind")?.string()
             let name = try? node.optional("metadata")?.optional("name")?.string()
             do {

@@ -37,6 +37,15 @@ public struct YAMLNode {
 
     private func childPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
+    /// Whether this is a document with no content: nothing, only comments, or a plain null.
+    public var isEmptyDocument: Bool {
+        guard case .scalar(let scalar) = node else { return false }
+        return scalar.style == .plain && Self.nullSpellings.contains(scalar.string)
+    }
+
+    /// How YAML writes null as a plain scalar.
+    static let nullSpellings: Set<String> = ["", "~", "null", "Null", "NULL"]
+
     /// The keys of a mapping, in file order, each with its key node's location.
     public func keys() throws -> [(key: String, location: SourceLocation)] {
         guard case .mapping(let mapping) = node else {
@@ -55,7 +64,7 @@ public struct YAMLNode {
         }
         guard let pair = mapping.first(where: { $0.key.string == key }) else { return nil }
         let child = pair.value
-        if case .scalar(let scalar) = child, scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
+        if case .scalar(let scalar) = child, scalar.style == .plain && Self.nullSpellings.contains(scalar.string) {
             return nil
         }
         let mark = pair.key.mark

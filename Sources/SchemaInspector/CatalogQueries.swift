@@ -66,15 +66,6 @@ enum CatalogQueries {
         where \(plainTable) and \(notExtensionMember)
         """
 
-    /// The managed tables, as the tables query found them: `$1` is their oids as an array,
-    /// so the queries that read what is on those tables do not decide again which tables
-    /// are managed (and run in one snapshot with the tables query).
-    static let managedTables = """
-        with tbl as materialized (
-            select c.oid from pg_class c where c.oid = any($1::oid[])
-        )
-        """
-
     /// Columns of the tables in `$1` (oids; partitions left out, their columns are their
     /// parent's), in no particular order. Filtering `pg_attribute` by the oid list directly,
     /// rather than joining it to the table list, keeps it from being hashed whole. What
@@ -145,32 +136,39 @@ enum CatalogQueries {
                         and s.seqrelid not in (select objid from extension_member where classid = 'pg_class'::regclass) end
         """
 
-    /// Constraints, with what `CatalogSpelling` needs to spell primary keys, unique
-    /// constraints, foreign keys and checks itself (`pg_get_constraintdef` looks every column
-    /// name up one at a time, and opens the table of every check). The definition column is
-    /// `pg_get_constraintdef` for every other kind and shape (exclusions, INCLUDE, NULLS NOT
-    /// DISTINCT, ON DELETE SET NULL (columns), periods, NOT ENFORCED), NULL otherwise.
+    /// Constraints of the tables `$1` (oids), with what `CatalogSpelling` needs to spell
+    /// primary keys, unique constraints, foreign keys and checks itself (`pg_get_constraintdef`
+    /// looks every column name up one at a time, and opens the table of every check). The
+    /// definition column is `pg_get_constraintdef` for every other kind and shape (exclusions,
+    /// INCLUDE, NULLS NOT DISTINCT, ON DELETE SET NULL (columns), periods, NOT ENFORCED), NULL
+    /// otherwise.
     static func constraints(serverVersion: Int) -> String {
-        var unusual = ["con.contype not in ('p', 'u', 'f', 'c')", "ix.indnatts <> ix.indnkeyatts"]
-        if serverVersion >= 150000 { unusual += ["ix.indnullsnotdistinct", "con.confdelsetcols is not null"] }
+        // Whether a primary key or unique constraint's index has INCLUDE columns or NULLS NOT
+        // DISTINCT: asked of that one index (a join with all of pg_index costs more).
+        let unusualIndex = "ix.indnatts <> ix.indnkeyatts" + (serverVersion >= 150000 ? " or ix.indnullsnotdistinct" : "")
+        var unusual = ["con.contype not in ('p', 'u', 'f', 'c')",
+                       "con.contype in ('p', 'u') and exists (select from pg_index ix where ix.indexrelid = con.conindid and (\(unusualIndex)))"]
+        if serverVersion >= 150000 { unusual.append("con.confdelsetcols is not null") }
         if serverVersion >= 170000 { unusual.append("con.conperiod") }
         if serverVersion >= 180000 { unusual.append("not con.conenforced") }
-        return managedTables + """
+        // A foreign key's referenced table is named by the client when it is one of the
+        // tables `$1`; only the others are looked up here.
+        let unmanagedReference = "con.contype = 'f' and not con.confrelid = any($1::oid[])"
+        return """
         select con.conrelid::text, con.conname, con.contype,
                case when \(unusual.map { "(\($0)) is true" }.joined(separator: " or "))
                     then pg_get_constraintdef(con.oid) end,
-               f.nspname, f.relname, de.description, con.oid::text, con.conkey::text, con.confkey::text,
+               case when \(unmanagedReference) then
+                   (select fn.nspname from pg_class fc join pg_namespace fn on fn.oid = fc.relnamespace where fc.oid = con.confrelid) end,
+               case when \(unmanagedReference) then (select fc.relname from pg_class fc where fc.oid = con.confrelid) end,
+               de.description, con.oid::text, con.conkey::text, con.confkey::text,
                con.confrelid::text, con.confmatchtype, con.confupdtype, con.confdeltype,
                con.condeferrable, con.condeferred, con.convalidated,
                case when con.contype = 'c' then con.conbin end, con.connoinherit
-        from tbl
-        join pg_constraint con on con.conrelid = tbl.oid
-        left join pg_index ix on con.contype in ('p', 'u') and ix.indexrelid = con.conindid
-        left join lateral (select fn.nspname, fc.relname
-                           from pg_class fc join pg_namespace fn on fn.oid = fc.relnamespace
-                           where fc.oid = con.confrelid offset 0) f on true
+        from pg_constraint con
         \(comment(on: "con.oid", in: "pg_constraint"))
-        where con.contype in ('p', 'u', 'c', 'f', 'x') and con.conparentid = 0 and con.conislocal
+        where con.conrelid = any($1::oid[]) and con.contype in ('p', 'u', 'c', 'f', 'x')
+          and con.conparentid = 0 and con.conislocal
         """
     }
 
@@ -187,26 +185,26 @@ enum CatalogQueries {
         "pg_get_expr(\(node), case when \(node)::text like '%{VAR %' then \(relation) else 0 end)"
     }
 
-    /// Indexes, with what `CatalogSpelling` needs to spell them itself (key columns and
-    /// expressions, predicate): `pg_get_indexdef` opens the table of every index it prints,
-    /// which for thousands of tables is most of an inspection. The definition column is
-    /// `pg_get_indexdef` for shapes never spelled by the client (storage parameters, NULLS
-    /// NOT DISTINCT), NULL otherwise.
+    /// Indexes of the relations `$1` (oids), with what `CatalogSpelling` needs to spell them
+    /// itself (key columns and expressions, predicate): `pg_get_indexdef` opens the table of
+    /// every index it prints, which for thousands of tables is most of an inspection. The
+    /// definition column is `pg_get_indexdef` for shapes never spelled by the client (storage
+    /// parameters, NULLS NOT DISTINCT), NULL otherwise.
     static func indexes(serverVersion: Int) -> String {
         // NULLS NOT DISTINCT exists from PostgreSQL 15 on.
         let distinctNulls = serverVersion >= 150000 ? " or i.indnullsnotdistinct" : ""
-        return managedTables + """
+        return """
         select i.indrelid::text, ic.relname,
                case when ic.reloptions is not null\(distinctNulls) then pg_get_indexdef(i.indexrelid) end,
                de.description, i.indexrelid::text, quote_ident(ic.relname), i.indisunique, ic.relkind = 'I',
                ic.relam::text, quote_ident(am.amname), i.indnkeyatts::text, i.indkey::text, i.indclass::text,
                i.indcollation::text, i.indoption::text, i.indexprs, i.indpred
-        from tbl
-        join pg_index i on i.indrelid = tbl.oid
+        from pg_index i
         join pg_class ic on ic.oid = i.indexrelid
         join pg_am am on am.oid = ic.relam
         \(comment(on: "i.indexrelid", in: "pg_class"))
-        where not exists (select 1 from pg_constraint con
+        where i.indrelid = any($1::oid[])
+          and not exists (select 1 from pg_constraint con
                           where con.conrelid = i.indrelid and con.conindid = i.indexrelid
                             and con.contype in ('p', 'u', 'x'))
           and not exists (select 1 from pg_inherits ii where ii.inhrelid = i.indexrelid)

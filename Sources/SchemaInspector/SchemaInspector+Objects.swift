@@ -137,7 +137,7 @@ extension SchemaInspector {
                     DomainConstraint(name: row[1]!, definition: row[2]!, comment: row[3]))
             }
             for index in model.domains.indices {
-                model.domains[index].constraints.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+                model.domains[index].constraints.sort { bytewiseCompare($0.name, $1.name) < 0 }
             }
         }
         if !composites.isEmpty {
@@ -216,7 +216,10 @@ extension SchemaInspector {
                   dependent != referenced else { return }
             dependencies.append(Dependency(dependent, on: referenced))
         }
-        dependencies.sort { $0.dependent != $1.dependent ? $0.dependent < $1.dependent : $0.referenced < $1.referenced }
+        dependencies.sort {
+            let dependent = ObjectKey.compare($0.dependent, $1.dependent)
+            return dependent != 0 ? dependent < 0 : ObjectKey.compare($0.referenced, $1.referenced) < 0
+        }
         var distinct: [Dependency] = []
         distinct.reserveCapacity(dependencies.count)
         for dependency in dependencies where distinct.last != dependency { distinct.append(dependency) }

@@ -284,8 +284,11 @@ public struct SchemaInspector {
             item: { row, definition in
                 if let oid = row.unsigned(7) { objectOids.constraints[oid] = (row.unsigned(0)!, row[1]!) }
                 return Constraint.Kind(rawValue: row[2]!).map { kind in
-                    Constraint(name: row[1]!, kind: kind, definition: definition,
-                               referencedTable: row[5].map { QualifiedName(row[4]!, $0) }, comment: row[6])
+                    // The query names only referenced tables that are not among `tables`.
+                    let referenced = kind != .foreignKey ? nil
+                        : row[5].map { QualifiedName(row[4]!, $0) } ?? row.unsigned(10).flatMap { tables[$0]?.name }
+                    return Constraint(name: row[1]!, kind: kind, definition: definition,
+                                      referencedTable: referenced, comment: row[6])
                 }
             })
         try each(CatalogQueries.operatorClasses, []) { row in
@@ -319,11 +322,11 @@ public struct SchemaInspector {
             }
         }
         for view in materialized.values {
-            objects.model.views[view].indexes.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+            objects.model.views[view].indexes.sort { bytewiseCompare($0.name, $1.name) < 0 }
         }
         for oid in order {
-            tables[oid]!.constraints.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
-            tables[oid]!.indexes.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+            tables[oid]!.constraints.sort { bytewiseCompare($0.name, $1.name) < 0 }
+            tables[oid]!.indexes.sort { bytewiseCompare($0.name, $1.name) < 0 }
         }
 
         let enums = try all(CatalogQueries.enums) { row in
@@ -400,8 +403,8 @@ private func modify<T>(_ value: inout T, _ body: (inout T) -> Void) { body(&valu
 
 /// Whether `a` sorts before `b` as PostgreSQL sorts names (schema, then name, bytewise).
 func catalogOrder(_ a: QualifiedName, _ b: QualifiedName) -> Bool {
-    a.schema == b.schema ? a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
-                         : a.schema.utf8.lexicographicallyPrecedes(b.schema.utf8)
+    let schema = bytewiseCompare(a.schema, b.schema)
+    return schema != 0 ? schema < 0 : bytewiseCompare(a.name, b.name) < 0
 }
 
 /// The `SET STORAGE` word for a `pg_attribute.attstorage` / `pg_type.typstorage` letter.

@@ -383,12 +383,28 @@ public struct DefaultPrivilege: Sendable, Hashable, Codable {
 /// argument types.
 public struct ObjectKey: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
     /// Kinds of objects.
-    public enum Kind: String, Sendable, Hashable, Codable, Comparable {
+    public enum Kind: String, Sendable, Hashable, Codable, Comparable, CaseIterable {
         case relation, column, constraint, index, trigger, policy, routine, type
         /// The default expression of a column.
         case columnDefault = "default"
 
-        public static func < (a: Kind, b: Kind) -> Bool { a.rawValue < b.rawValue }
+        /// Ordered by raw value (`column` < `constraint` < `default` < …), compared
+        /// without building the strings.
+        private var rank: Int {
+            switch self {
+            case .column: 0
+            case .constraint: 1
+            case .columnDefault: 2
+            case .index: 3
+            case .policy: 4
+            case .relation: 5
+            case .routine: 6
+            case .trigger: 7
+            case .type: 8
+            }
+        }
+
+        public static func < (a: Kind, b: Kind) -> Bool { a.rank < b.rank }
     }
 
     /// Kind.
@@ -413,11 +429,16 @@ public struct ObjectKey: Sendable, Hashable, Codable, Comparable, CustomStringCo
 
     /// Bytewise, as PostgreSQL sorts names (and quicker than `String`'s Unicode order).
     public static func < (a: ObjectKey, b: ObjectKey) -> Bool {
-        if a.kind != b.kind { return a.kind < b.kind }
-        for (x, y) in [(a.schema, b.schema), (a.name, b.name), (a.member, b.member)] where x != y {
-            return x.utf8.lexicographicallyPrecedes(y.utf8)
-        }
-        return false
+        compare(a, b) < 0
+    }
+
+    /// `a` against `b` in the order of `<`: negative, zero or positive.
+    public static func compare(_ a: ObjectKey, _ b: ObjectKey) -> Int {
+        if a.kind != b.kind { return a.kind < b.kind ? -1 : 1 }
+        let schema = bytewiseCompare(a.schema, b.schema)
+        if schema != 0 { return schema }
+        let name = bytewiseCompare(a.name, b.name)
+        return name != 0 ? name : bytewiseCompare(a.member, b.member)
     }
 
     public var description: String {

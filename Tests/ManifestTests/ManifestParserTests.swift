@@ -93,6 +93,24 @@ import Testing
         #expect(kind == "Deployment")
     }
 
+    @Test func emptyDocumentsAreSkipped() throws {
+        // A leading and a trailing `---`, two in a row, one with only a comment, and an
+        // explicit null: generated manifests (helm template, kustomize build) have them.
+        let text = "---\n" + Self.quickstart + "\n---\n---\n# nothing here\n---\nnull\n---\nkind: ConfigMap\nmetadata:\n  name: m\ndata:\n  a: b\n---\n"
+        let documents = try ManifestParser.parse(text, file: "generated.yaml")
+        #expect(documents.map(\.kind) == ["AtlasSchema", "ConfigMap"])
+        #expect(documents.map(\.index) == [0, 4])  // positions in the file are kept
+        for document in documents { #expect((try? document.result.get()) != nil) }
+        // A document that is a plain value other than null is still an error.
+        let scalar = try ManifestParser.parse(Self.quickstart + "\n---\nhello\n", file: "scalar.yaml")
+        #expect(scalar.count == 2)
+        guard case .failure(let error) = scalar[1].result else {
+            Issue.record("a scalar document must fail")
+            return
+        }
+        #expect(error.message.contains("must be a mapping"))
+    }
+
     @Test func unknownFieldsAreWarnedAboutWithTheirLine() throws {
         let text = Self.quickstart.replacingOccurrences(of: "  schema:\n", with: "  colour: blue\n  schema:\n")
         let documents = try ManifestParser.parse(text, file: "w.yaml")

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 @testable import SchemaInspector
+import SchemaModel
 import Testing
 import TestSupport
 
@@ -235,6 +236,35 @@ struct CatalogSpellingTests {
         for row in rows {
             #expect(row[1] == row[2], "default of \(row[0]!)")
         }
+    }
+
+    @Test("foreign keys name their referenced table, inside the inspected schemas or outside them")
+    func referencedTables() throws {
+        let database = try TestPostgres.shared.makeDatabase()
+        defer { try? database.drop() }
+        let connection = try database.connect()
+        defer { connection.close() }
+        try connection.execute("""
+            create schema app; create schema "Other";
+            create table "Other".lookup (id integer primary key, code text unique);
+            create table app.parent (id integer primary key);
+            create table app.child (id integer primary key, parent integer references app.parent,
+                                    code text references "Other".lookup (code) on delete cascade,
+                                    lookup integer references "Other".lookup, check (id > 0));
+            """)
+        // Only `app` is inspected: `"Other".lookup` is named by the catalog, `app.parent` by
+        // the tables already read.
+        let model = try SchemaInspector(schemas: ["app"]).inspect(connection)
+        let child = try #require(model.tables.first { $0.name == QualifiedName("app", "child") })
+        let references = Dictionary(uniqueKeysWithValues: child.constraints.map { ($0.name, $0.referencedTable) })
+        #expect(references["child_parent_fkey"] == QualifiedName("app", "parent"))
+        #expect(references["child_code_fkey"] == QualifiedName("Other", "lookup"))
+        #expect(references["child_lookup_fkey"] == QualifiedName("Other", "lookup"))
+        #expect(references["child_pkey"] == .some(nil))
+        #expect(references["child_id_check"] == .some(nil))
+        let definitions = Dictionary(uniqueKeysWithValues: child.constraints.map { ($0.name, $0.definition) })
+        #expect(definitions["child_code_fkey"] == "FOREIGN KEY (code) REFERENCES \"Other\".lookup(code) ON DELETE CASCADE")
+        #expect(definitions["child_parent_fkey"] == "FOREIGN KEY (parent) REFERENCES app.parent(id)")
     }
 
     @Test("column expressions are printed once per distinct expression, each as pg_get_expr prints it")
