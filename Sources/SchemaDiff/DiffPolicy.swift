@@ -100,7 +100,7 @@ extension Change {
         case .dropPolicy: ["drop_policy"]
         case .setRowSecurity, .setForceRowSecurity: ["modify_table"]
         case .createDomain, .createCompositeType, .createRangeType: ["add_type"]
-        case .alterDomain, .alterCompositeType: ["modify_type"]
+        case .alterDomain, .alterCompositeType, .dropDomainChecks: ["modify_type"]
         case .dropType: ["drop_type"]
         case .setObjectOwner: ["modify_owner"]
         case .grant, .revoke, .setDefaultPrivileges: ["modify_privilege"]

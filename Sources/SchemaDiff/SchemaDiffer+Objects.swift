@@ -120,6 +120,7 @@ extension DiffState {
         var rebuiltIndexes = Set<ObjectKey>()
         var rebuiltTriggers = Set<ObjectKey>()
         var rebuiltPolicies = Set<ObjectKey>()
+        var rebuiltDomains = Set<QualifiedName>()
         var seen = Set(disturbed)
         var queue = disturbed
         while let key = queue.popLast() {
@@ -159,8 +160,14 @@ extension DiffState {
                     }
                 case .type:
                     let name = QualifiedName(dependent.schema, dependent.name)
-                    if !replacedTypes.contains(name), desiredDomains[name] != nil || desiredComposites[name] != nil || desiredRanges[name] != nil,
-                       currentDomains[name] != nil || currentComposites[name] != nil || currentRanges[name] != nil {
+                    if replacedTypes.contains(name) { break }
+                    if desiredDomains[name] != nil, currentDomains[name] != nil, key.kind == .routine {
+                        // A kept domain's checks or default call a function that goes: they are
+                        // dropped first and added back once it is there again. (A type it
+                        // depends on may be its base type, which that would not free.)
+                        rebuiltDomains.insert(name)
+                    } else if desiredDomains[name] != nil || desiredComposites[name] != nil || desiredRanges[name] != nil,
+                              currentDomains[name] != nil || currentComposites[name] != nil || currentRanges[name] != nil {
                         unsupported.append(.init("type \(name) depends on \(key), which must be dropped or replaced"))
                     }
                 }
@@ -170,7 +177,7 @@ extension DiffState {
         rebuildTableParts(defaults: rebuiltDefaults, constraints: rebuiltConstraints, indexes: rebuiltIndexes)
         diffTypes(desiredDomains: desiredDomains, currentDomains: currentDomains, desiredComposites: desiredComposites,
                   currentComposites: currentComposites, desiredRanges: desiredRanges, currentRanges: currentRanges,
-                  replaced: replacedTypes)
+                  replaced: replacedTypes, rebuiltDomains: rebuiltDomains)
         diffRoutines(desired: desiredRoutines, current: currentRoutines, rebuilt: rebuiltRoutines)
         diffViews(desired: desiredViews, current: currentViews, rebuilt: rebuiltViews)
         // A table or view dropped (and perhaps created again) takes its triggers and policies with it.
@@ -285,10 +292,16 @@ extension DiffState {
     private mutating func diffTypes(desiredDomains: [QualifiedName: Domain], currentDomains: [QualifiedName: Domain],
                                     desiredComposites: [QualifiedName: CompositeType], currentComposites: [QualifiedName: CompositeType],
                                     desiredRanges: [QualifiedName: RangeType], currentRanges: [QualifiedName: RangeType],
-                                    replaced: Set<QualifiedName>) {
+                                    replaced: Set<QualifiedName>, rebuiltDomains: Set<QualifiedName>) {
         for domain in desired.domains {
             let existing = replaced.contains(domain.name) ? nil : currentDomains[domain.name]
-            if let existing {
+            let rebuilt = existing != nil && rebuiltDomains.contains(domain.name)
+            if let existing, rebuilt {
+                var stripped = existing
+                (stripped.constraints, stripped.defaultExpression) = ([], nil)
+                changes.append(.dropDomainChecks(existing))
+                changes.append(.alterDomain(domain, from: stripped))
+            } else if let existing {
                 var a = existing, b = domain
                 (a.comment, b.comment, a.owner, b.owner, a.privileges, b.privileges) = (nil, nil, nil, nil, [], [])
                 for index in a.constraints.indices { a.constraints[index].comment = nil }
@@ -299,7 +312,7 @@ extension DiffState {
             }
             comment(.domain(domain.name), desired: domain.comment, current: existing?.comment)
             for constraint in domain.constraints {
-                let old = existing?.constraints.first { $0.name == constraint.name }
+                let old = rebuilt ? nil : existing?.constraints.first { $0.name == constraint.name }
                 comment(.domainConstraint(domain.name, constraint.name), desired: constraint.comment,
                         current: old?.definition == constraint.definition ? old?.comment : nil)
             }

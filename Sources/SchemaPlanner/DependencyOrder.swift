@@ -135,6 +135,8 @@ struct DependencyOrder {
         case .dropTrigger(let trigger): [trigger.key]
         case .dropPolicy(let policy): [policy.key]
         case .dropType(let name, _, _), .dropEnum(let name): [ObjectKey(.type, name.schema, name.name)]
+        // What the domain's checks and default use stops being used by it.
+        case .dropDomainChecks(let domain): [ObjectKey(.type, domain.name.schema, domain.name.name)]
         default: []
         }
     }

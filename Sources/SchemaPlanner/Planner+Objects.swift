@@ -91,6 +91,14 @@ extension Planner {
         case .alterDomain(let domain, let old):
             return alterDomain(domain, from: old)
 
+        case .dropDomainChecks(let domain):
+            let prefix = "ALTER DOMAIN \(domain.name.sql)"
+            return domain.constraints.map { constraint in
+                PlanStep(sql: "\(prefix) DROP CONSTRAINT \(quoteIdentifier(constraint.name))",
+                         summary: "drop constraint \(constraint.name) of domain \(domain.name) until what it uses is rebuilt")
+            } + (domain.defaultExpression == nil ? [] : [
+                PlanStep(sql: "\(prefix) DROP DEFAULT", summary: "drop the default of domain \(domain.name) until what it uses is rebuilt")])
+
         case .createCompositeType(let type):
             let attributes = type.attributes.map(attributeDefinition).joined(separator: ", ")
             return [PlanStep(sql: "CREATE TYPE \(type.name.sql) AS (\(attributes))", summary: "create type \(type.name)")]

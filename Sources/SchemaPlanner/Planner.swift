@@ -36,6 +36,7 @@ public enum Planner {
         case .dropColumn, .dropColumnKeepingChildren: 40
         case .setInheritance(_, _, let inherits): inherits ? 155 : 45
         case .detachPartition: 50
+        case .dropDomainChecks: 55
         case .dropRoutine: 60
         case .dropType(_, _, let replaced): replaced ? 70 : 220
         case .createSchema: 100
@@ -222,7 +223,7 @@ public enum Planner {
 
         case .dropDefault, .createView, .replaceView, .dropView, .createRoutine, .replaceRoutine, .dropRoutine,
              .createTrigger, .dropTrigger, .setTriggerState, .createPolicy, .dropPolicy, .setRowSecurity,
-             .setForceRowSecurity, .createDomain, .alterDomain, .createCompositeType, .alterCompositeType,
+             .setForceRowSecurity, .createDomain, .alterDomain, .dropDomainChecks, .createCompositeType, .alterCompositeType,
              .createRangeType, .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges:
             return objectSteps(for: change)
         }

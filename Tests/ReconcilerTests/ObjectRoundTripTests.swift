@@ -268,8 +268,9 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         let before = try Integration.desired("""
             create function public.make_code(n integer) returns text language sql immutable as $$ select 'A' || n $$;
             create function public.stamp() returns trigger language plpgsql as $$ begin new.stamped := true; return new; end $$;
+            create domain public.label as text default public.make_code(2) check (value <> public.make_code(0));
             create table public.t (id integer primary key, amount integer, code text default public.make_code(0),
-                                   spare text default public.make_code(7), stamped boolean);
+                                   spare text default public.make_code(7), stamped boolean, label public.label);
             create trigger t_stamp before insert on public.t for each row when (public.make_code(1) is not null)
                 execute function public.stamp();
             create view public.v as select id, amount from public.t;
@@ -282,8 +283,9 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
             create function public.make_code(n integer, prefix text default 'A') returns text language sql immutable
                 as $$ select prefix || n $$;
             create function public.stamp() returns trigger language plpgsql as $$ begin new.stamped := true; return new; end $$;
+            create domain public.label as text default public.make_code(2) check (value <> public.make_code(0));
             create table public.t (id integer primary key, amount bigint, code text default public.make_code(0, 'B'),
-                                   spare text default public.make_code(7), stamped boolean);
+                                   spare text default public.make_code(7), stamped boolean, label public.label);
             create trigger t_stamp before insert on public.t for each row when (public.make_code(1) is not null)
                 execute function public.stamp();
             create view public.v as select id, amount from public.t;
@@ -299,11 +301,16 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         #expect(position("DROP FUNCTION") < position("CREATE OR REPLACE FUNCTION public.make_code(n integer, prefix text"))
         #expect(position("ALTER TABLE \"public\".\"t\" ALTER COLUMN \"amount\" TYPE bigint") < position("CREATE VIEW \"public\".\"v\""))
         #expect(position("CREATE VIEW \"public\".\"v\"") < position("CREATE VIEW \"public\".\"w\""))
+        // The domain's check and default call the function: they go before it and come back after.
+        #expect(position("ALTER DOMAIN \"public\".\"label\" DROP CONSTRAINT") >= 0
+                && position("ALTER DOMAIN \"public\".\"label\" DROP CONSTRAINT") < position("DROP FUNCTION"))
+        #expect(position("ALTER DOMAIN \"public\".\"label\" ADD CONSTRAINT") > position("CREATE OR REPLACE FUNCTION public.make_code(n integer, prefix text"))
         _ = try engine.apply(url: database.connectionString, desired: after, allowDestructive: false)
         #expect(try engine.plan(url: database.connectionString, desired: after).isEmpty)
         try Integration.run("insert into public.t (id, amount) values (3, 4294967296)", on: database)
         #expect(try Integration.rows("select total::text from public.w", on: database) == [["6442450944"]])
-        #expect(try Integration.rows("select code, spare, stamped::text from public.t where id = 3", on: database) == [["B0", "A7", "true"]])
+        #expect(try Integration.rows("select code, spare, stamped::text, label from public.t where id = 3", on: database) == [["B0", "A7", "true", "A2"]])
+        #expect(throws: (any Error).self) { try Integration.run("insert into public.t (id, label) values (4, 'A0')", on: database) }
     }
 
     /// `drover inspect`'s SQL script of each scenario, run in an empty database, rebuilds
