@@ -79,13 +79,20 @@ extension DiffState {
                 disturbed.append(ObjectKey(.type, name.schema, name.name))
             }
         }
+        // Composite types that table columns store values of: PostgreSQL cannot change an
+        // attribute's type under them (ADD and DROP ATTRIBUTE it can).
+        let tables = currentTables
+        let storedTypes = Set(current.dependencies
+            .filter { $0.dependent.kind == .column && $0.referenced.kind == .type
+                      && tables[QualifiedName($0.dependent.schema, $0.dependent.name)] != nil }
+            .map { QualifiedName($0.referenced.schema, $0.referenced.name) })
         for type in current.compositeTypes {
             let name = type.name
             guard let wanted = desiredComposites[name] else {
                 disturbed.append(ObjectKey(.type, name.schema, name.name))
                 continue
             }
-            if !canAlterInPlace(from: type, to: wanted) {
+            if !canAlterInPlace(from: type, to: wanted) || storedTypes.contains(name) && retypesAttributes(from: type, to: wanted) {
                 replacedTypes.insert(name)
                 disturbed.append(ObjectKey(.type, name.schema, name.name))
             }
@@ -367,6 +374,11 @@ extension DiffState {
 
     /// Whether `ALTER TYPE … ADD/DROP/ALTER ATTRIBUTE` turns one composite type into the
     /// other: the kept attributes keep their order and new ones come last.
+    /// Whether an attribute both types have changes type or collation.
+    func retypesAttributes(from: CompositeType, to: CompositeType) -> Bool {
+        from.attributes.contains { old in to.attributes.contains { $0.name == old.name && $0 != old } }
+    }
+
     func canAlterInPlace(from: CompositeType, to: CompositeType) -> Bool {
         let kept = from.attributes.filter { old in to.attributes.contains { $0.name == old.name } }.map(\.name)
         return to.attributes.prefix(kept.count).map(\.name) == kept

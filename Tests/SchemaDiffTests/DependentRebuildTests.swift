@@ -140,6 +140,31 @@ import Testing
         ])
     }
 
+    @Test func compositeTypeStoredByAColumnGainsAttributesButKeepsTheirTypes() {
+        let pair = QualifiedName("public", "pair")
+        func model(_ attributes: [CompositeType.Attribute]) -> SchemaModel {
+            var model = SchemaModel(schemas: [Schema(name: "public")], tables: [
+                Table(name: Self.items, columns: [Column(name: "p", type: "public.pair")]),
+            ])
+            model.compositeTypes = [CompositeType(name: pair, attributes: attributes)]
+            model.dependencies = [Dependency(ObjectKey(.column, "public", "items", "p"), on: ObjectKey(.type, "public", "pair"))]
+            return model
+        }
+        let current = model([.init(name: "a", type: "integer"), .init(name: "b", type: "text")])
+        // Adding an attribute works in place with values stored.
+        let added = SchemaDiffer.diff(desired: model([.init(name: "a", type: "integer"), .init(name: "b", type: "text"),
+                                                      .init(name: "c", type: "integer")]), current: current)
+        #expect(added.unsupported.isEmpty)
+        #expect(Planner.plan(added).steps.map(\.sql) == ["ALTER TYPE \"public\".\"pair\" ADD ATTRIBUTE \"c\" integer"])
+        // Changing an attribute's type does not (PostgreSQL refuses it while a column stores
+        // the type): refused before anything runs.
+        let retyped = SchemaDiffer.diff(desired: model([.init(name: "a", type: "bigint"), .init(name: "b", type: "text")]),
+                                        current: current)
+        #expect(retyped.unsupported.map(\.description) == [
+            "column public.items.p uses public.pair, which must be dropped or replaced; change the column's type first",
+        ])
+    }
+
     @Test func bodyChangeIsReplacedInPlace() {
         let old = Self.stamp
         var new = old
