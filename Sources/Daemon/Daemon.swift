@@ -43,7 +43,7 @@ public struct SourceSnapshot {
     public var manifests: [ManifestEntry]
     /// The revision's ConfigMaps, by name.
     public var configMaps: [String: ConfigMap]
-    /// The reports on the status branch, by manifest name.
+    /// The reports on the status branch for the revision's manifests, by status key.
     public var previous: [String: StatusReport]
 }
 
@@ -130,8 +130,12 @@ public final class Daemon: @unchecked Sendable {
     public func sync() throws -> SourceSnapshot {
         let sync = try syncSource()
         let revision = sync.revision
-        let previous = Dictionary(try publisher.currentReports(in: mirror).map { ($0.value.manifest.name, $0.value) },
-                                  uniquingKeysWith: { a, _ in a })
+        // By file on the branch, which is the status key's (two manifests may share a name
+        // in different namespaces; their keys differ).
+        let onBranch = try publisher.currentReports(in: mirror)
+        func previousReport(_ key: String) -> StatusReport? {
+            onBranch[StatusDocument.path(environment: publisher.environment, key: key)]
+        }
         if cachedManifests?.revision != revision {
             var manifests: [ManifestEntry] = []
             var configMaps: [String: ConfigMap] = [:]
@@ -152,7 +156,7 @@ public final class Daemon: @unchecked Sendable {
                     var key = name
                     if seen.contains(key) { key += "@\(path)#\(document?.index ?? 0)" }
                     seen.insert(key)
-                    let old = previous[name]
+                    let old = previousReport(key)
                     manifests.append(ManifestEntry(key: key, invalid: StatusReport(
                         manifest: .init(path: path, name: name, document: document?.index ?? 0),
                         environment: config.environment, target: nil, revision: revision.hex,
@@ -162,9 +166,11 @@ public final class Daemon: @unchecked Sendable {
             }
             cachedManifests = (revision, manifests, configMaps)
         }
+        let manifests = cachedManifests!.manifests
+        let previous = Dictionary(manifests.compactMap { entry in previousReport(entry.key).map { (entry.key, $0) } },
+                                  uniquingKeysWith: { a, _ in a })
         return SourceSnapshot(revision: revision, fetchedObjects: sync.fetchedObjects, unavailable: sync.unavailable,
-                              manifests: cachedManifests!.manifests, configMaps: cachedManifests!.configMaps,
-                              previous: previous)
+                              manifests: manifests, configMaps: cachedManifests!.configMaps, previous: previous)
     }
 
     /// `report` as the status branch gets it while the source is unavailable: the database
@@ -196,7 +202,7 @@ public final class Daemon: @unchecked Sendable {
             let report: StatusReport
             if let schema = entry.schema {
                 report = reconciler.reconcile(schema, configMaps: snapshot.configMaps, revision: revision.hex,
-                                              previous: snapshot.previous[schema.name])
+                                              previous: snapshot.previous[entry.key])
             } else {
                 report = entry.invalid!
             }

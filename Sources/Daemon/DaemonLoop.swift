@@ -245,7 +245,7 @@ public final class DaemonLoop: @unchecked Sendable {
             if let schema = entry.schema {
                 scheduled[entry.key] = reconciler.databaseKey(schema)
                 // Until reconciled in this process, the branch keeps its last report.
-                if let old = reports[entry.key] ?? fresh.previous[schema.name] { kept[entry.key] = old }
+                if let old = reports[entry.key] ?? fresh.previous[entry.key] { kept[entry.key] = old }
             } else if let invalid = entry.invalid {
                 kept[entry.key] = Daemon.noting(fresh.unavailable, revision: fresh.revision, on: invalid)
                 Daemon.logReconciled(invalid, revision: fresh.revision)
@@ -265,7 +265,7 @@ public final class DaemonLoop: @unchecked Sendable {
                 schedule.finished(key, succeeded: true, now: now)
                 continue
             }
-            let previous = reports[key] ?? snapshot.previous[schema.name]
+            let previous = reports[key] ?? snapshot.previous[key]
             let revision = snapshot.revision, configMaps = snapshot.configMaps
             Log.event(.debug, "reconcile_start", ["manifest": schema.name, "revision": revision.short])
             workQueue.async { [weak self] in

@@ -136,6 +136,27 @@ import TestSupport
         #expect(try scenario.psql("select pg_get_constraintdef(oid) from pg_constraint where conrelid = 'public.from_map'::regclass") == "PRIMARY KEY (id)")
     }
 
+    @Test func manifestsOfTheSameNameInTwoNamespacesKeepTheirOwnReports() throws {
+        // Two AtlasSchemas called `app`, in namespaces `a` and `b`: `a`'s secret is missing,
+        // `b` applies. Each run must build on that manifest's own last report: were they
+        // mixed up, the second run would give `a` the SQL `b` applied, or take it from `b`.
+        let scenario = try DaemonScenario()
+        func manifest(namespace: String, secret: String) -> String {
+            DaemonScenario.quickstartManifest
+                .replacingOccurrences(of: "  name: atlasschema-pg\n", with: "  name: app\n  namespace: \(namespace)\n")
+                .replacingOccurrences(of: "name: cluster-example-app", with: "name: \(secret)")
+        }
+        try scenario.commit(["schemas/a.yaml": manifest(namespace: "a", secret: "no-such-secret"),
+                             "schemas/b.yaml": manifest(namespace: "b", secret: "cluster-example-app")])
+        for _ in 1...2 { #expect(try scenario.runOnce().status == 1) }
+        let failing = try #require(try scenario.status("a.app"))
+        #expect(failing.contains("reason: SecretNotFound"), "\(failing)")
+        #expect(!failing.contains("CREATE TABLE"), "\(failing)")
+        let applied = try #require(try scenario.status("b.app"))
+        #expect(applied.contains("ready: true"), "\(applied)")
+        #expect(applied.contains("CREATE TABLE \"public\".\"t1\""), "the last applied SQL is kept: \(applied)")
+    }
+
     @Test func missingSecretFailsThatManifestAlone() throws {
         let scenario = try DaemonScenario()
         let other = DaemonScenario.quickstartManifest
