@@ -142,7 +142,7 @@ public enum Change: Sendable, Hashable {
     /// `ALTER DOMAIN` default, NOT NULL and constraints (`from`: the domain as it is).
     case alterDomain(Domain, from: Domain)
     /// `ALTER DOMAIN … DROP CONSTRAINT` of every check and `DROP DEFAULT` of the domain as it
-    /// is, before a function or type they use is dropped; an `alterDomain` adds them back.
+    /// is, before a function they call is dropped; an `alterDomain` adds them back.
     case dropDomainChecks(Domain)
     /// `CREATE TYPE … AS (…)`.
     case createCompositeType(CompositeType)

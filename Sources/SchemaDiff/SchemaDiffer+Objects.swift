@@ -372,13 +372,13 @@ extension DiffState {
         }
     }
 
-    /// Whether `ALTER TYPE … ADD/DROP/ALTER ATTRIBUTE` turns one composite type into the
-    /// other: the kept attributes keep their order and new ones come last.
     /// Whether an attribute both types have changes type or collation.
     func retypesAttributes(from: CompositeType, to: CompositeType) -> Bool {
         from.attributes.contains { old in to.attributes.contains { $0.name == old.name && $0 != old } }
     }
 
+    /// Whether `ALTER TYPE … ADD/DROP/ALTER ATTRIBUTE` turns one composite type into the
+    /// other: the kept attributes keep their order and new ones come last.
     func canAlterInPlace(from: CompositeType, to: CompositeType) -> Bool {
         let kept = from.attributes.filter { old in to.attributes.contains { $0.name == old.name } }.map(\.name)
         return to.attributes.prefix(kept.count).map(\.name) == kept

@@ -92,12 +92,10 @@ extension Planner {
             return alterDomain(domain, from: old)
 
         case .dropDomainChecks(let domain):
-            let prefix = "ALTER DOMAIN \(domain.name.sql)"
-            return domain.constraints.map { constraint in
-                PlanStep(sql: "\(prefix) DROP CONSTRAINT \(quoteIdentifier(constraint.name))",
-                         summary: "drop constraint \(constraint.name) of domain \(domain.name) until what it uses is rebuilt")
-            } + (domain.defaultExpression == nil ? [] : [
-                PlanStep(sql: "\(prefix) DROP DEFAULT", summary: "drop the default of domain \(domain.name) until what it uses is rebuilt")])
+            let until = " until what it uses is rebuilt"
+            return domain.constraints.map { dropDomainConstraint(domain.name, $0.name, summarySuffix: until) }
+                + (domain.defaultExpression == nil ? [] : [
+                    PlanStep(sql: "ALTER DOMAIN \(domain.name.sql) DROP DEFAULT", summary: "drop the default of domain \(domain.name)" + until)])
 
         case .createCompositeType(let type):
             let attributes = type.attributes.map(attributeDefinition).joined(separator: ", ")
@@ -192,6 +190,11 @@ extension Planner {
         return String(text)
     }
 
+    private static func dropDomainConstraint(_ domain: QualifiedName, _ name: String, summarySuffix: String = "") -> PlanStep {
+        PlanStep(sql: "ALTER DOMAIN \(domain.sql) DROP CONSTRAINT \(quoteIdentifier(name))",
+                 summary: "drop constraint \(name) of domain \(domain)" + summarySuffix)
+    }
+
     private static func addDomainConstraint(_ domain: QualifiedName, _ constraint: DomainConstraint) -> PlanStep {
         PlanStep(sql: "ALTER DOMAIN \(domain.sql) ADD CONSTRAINT \(quoteIdentifier(constraint.name)) \(constraint.definition)",
                  summary: "add constraint \(constraint.name) to domain \(domain)")
@@ -209,8 +212,7 @@ extension Planner {
                                   summary: "make domain \(domain.name) \(domain.notNull ? "NOT NULL" : "nullable")"))
         }
         for constraint in old.constraints where !domain.constraints.contains(where: { $0.name == constraint.name && $0.definition == constraint.definition }) {
-            steps.append(PlanStep(sql: "\(prefix) DROP CONSTRAINT \(quoteIdentifier(constraint.name))",
-                                  summary: "drop constraint \(constraint.name) of domain \(domain.name)"))
+            steps.append(dropDomainConstraint(domain.name, constraint.name))
         }
         for constraint in domain.constraints where !old.constraints.contains(where: { $0.name == constraint.name && $0.definition == constraint.definition }) {
             steps.append(addDomainConstraint(domain.name, constraint))

@@ -21,7 +21,6 @@ func fail(_ message: String, code: Int32 = 1) -> Never {
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run",
         abstract: "Run the daemon: poll the repository, reconcile every manifest, publish status.")
 
     @Option(name: .long, help: "The daemon config file (YAML).")
@@ -106,7 +105,7 @@ func fail(_ error: ReconcileError) -> Never {
 }
 
 struct Plan: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "plan", abstract: "Print the plan that turns a database into the desired schema.")
+    static let configuration = CommandConfiguration(abstract: "Print the plan that turns a database into the desired schema.")
     @Option(name: .long, help: "Target database (libpq URI or key=value).") var url: String
     @Option(name: .long, help: "Desired schema: a .sql file or a manifest.") var desired: String
     @OptionGroup var dev: DevOptions
@@ -129,7 +128,7 @@ struct Plan: ParsableCommand {
 }
 
 struct Apply: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "apply", abstract: "Plan and apply once.")
+    static let configuration = CommandConfiguration(abstract: "Plan and apply once.")
     @Option(name: .long, help: "Target database (libpq URI or key=value).") var url: String
     @Option(name: .long, help: "Desired schema: a .sql file or a manifest.") var desired: String
     @OptionGroup var dev: DevOptions
@@ -159,7 +158,7 @@ struct Apply: ParsableCommand {
 }
 
 struct Diff: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "diff", abstract: "The plan that turns one live database into another.")
+    static let configuration = CommandConfiguration(abstract: "The plan that turns one live database into another.")
     @Option(name: .long, help: "Database to change.") var from: String
     @Option(name: .long, help: "Database to match.") var to: String
     @Option(name: .long, help: "sql or json.") var format: OutputFormat = .sql
@@ -175,7 +174,7 @@ struct Diff: ParsableCommand {
 }
 
 struct Inspect: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Print the managed schema as SQL or JSON.")
+    static let configuration = CommandConfiguration(abstract: "Print the managed schema as SQL or JSON.")
     @Option(name: .long, help: "Database to inspect.") var url: String
     @Option(name: .long, help: "sql or json.") var format: OutputFormat = .sql
     @Option(name: .long, parsing: .upToNextOption, help: "Schemas to inspect (default: all non-system schemas).")
@@ -216,7 +215,7 @@ func printPlan(_ plan: PlanResult, format: OutputFormat) throws {
 }
 
 struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Read the status branch and print the table.")
+    static let configuration = CommandConfiguration(abstract: "Read the status branch and print the table.")
     @Option(name: .long, help: "The daemon config file (YAML).") var config: String
     @Option(name: .long, help: "table or json.") var output: StatusOutput = .table
 

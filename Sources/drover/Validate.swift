@@ -8,7 +8,6 @@ import Reconciler
 /// composition only; the checks are `ManifestValidation` and `SchemaEngine.checkSQL`.
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "validate",
         abstract: "Check manifests offline (for CI before merge).",
         discussion: """
             Reads every AtlasSchema, ConfigMap and other document of the files given (a folder: every \
