@@ -58,8 +58,8 @@ ensure_packages
 if [ -z "$drover" ]; then
     drover=.build/release/drover
     if [ ! -x "$drover" ]; then
-        echo "==> building drover (release)"
-        swift build -c release --product drover
+        echo "==> building drover (release, as installed: make release)"
+        swift build -c release --static-swift-stdlib --product drover
     fi
 fi
 [ -x "$drover" ] || { echo "no drover binary at $drover" >&2; exit 1; }

@@ -113,9 +113,11 @@ public final class SchemaEngine {
         DispatchQueue.concurrentPerform(iterations: 2) { index in
             results.set(index, Result { () throws(ReconcileError) -> SchemaModel in try Self.inspect(url: urls[index], schemas: []) })
         }
-        let current = try results.get(0)
-        let desired = try results.get(1)
-        return try Applier.plan(SchemaDiffer.diff(desired: desired, current: current))
+        let plan = try Applier.plan(SchemaDiffer.diff(desired: try results.get(1), current: try results.get(0)))
+        // Freeing two models of thousands of tables takes milliseconds of the main thread;
+        // the last reference is dropped on another thread so the caller does not wait.
+        DispatchQueue.global(qos: .utility).async { withExtendedLifetime(results) {} }
+        return plan
     }
 
     private static func inspect(url: String, schemas: [String]) throws(ReconcileError) -> SchemaModel {

@@ -46,7 +46,7 @@ enum CatalogQueries {
     }
 
     static let tables = managedNamespaces + """
-        select c.oid::text, ns.nspname, c.relname, c.relpersistence, de.description,
+        select c.oid, ns.nspname, c.relname, c.relpersistence, de.description,
                \(owner("c.relowner")),
                case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end,
                pn.nspname, pc.relname, case when c.relispartition then pg_get_expr(c.relpartbound, c.oid) end,
@@ -74,10 +74,10 @@ enum CatalogQueries {
     /// default or generation expression is its stored node tree and `pg_attrdef` oid,
     /// printed once per distinct expression (`defaultExpressions`).
     static let columns = """
-        select a.attrelid::text, a.attname, a.attnotnull, ad.adbin, a.attidentity, a.attgenerated,
-               de.description, a.attnum::text, a.atttypid::text, a.attcollation::text,
-               nullif(quote_ident(a.attname), a.attname), a.attstorage, a.atttypmod::text, ad.oid::text,
-               a.attacl::text,
+        select a.attrelid, a.attname, a.attnotnull, ad.adbin, a.attidentity, a.attgenerated,
+               de.description, a.attnum, a.atttypid, a.attcollation,
+               nullif(quote_ident(a.attname), a.attname), a.attstorage, a.atttypmod, ad.oid,
+               a.attacl,
                case when a.attacl is not null then (select pg_get_userbyid(c.relowner) from pg_class c where c.oid = a.attrelid) end,
                a.attislocal
         from pg_attribute a
@@ -89,7 +89,7 @@ enum CatalogQueries {
     /// The types with modifiers `$1` (oids) and `$2`, in that order: `format_type`, kind
     /// (`typtype`), category, storage and collation.
     static let types = """
-        select format_type(x.type, x.modifier), t.typtype, t.typcategory, t.typstorage, t.typcollation::text
+        select format_type(x.type, x.modifier), t.typtype, t.typcategory, t.typstorage, t.typcollation
         from unnest($1::oid[], $2::int4[]) with ordinality x(type, modifier, n)
         join pg_type t on t.oid = x.type
         order by x.n
@@ -97,14 +97,14 @@ enum CatalogQueries {
 
     /// Schema and name of the collations `$1` (oids).
     static let collations = """
-        select c.oid::text, n.nspname, c.collname
+        select c.oid, n.nspname, c.collname
         from pg_collation c join pg_namespace n on n.oid = c.collnamespace
         where c.oid = any($1::oid[])
         """
 
     /// The expressions of the `pg_attrdef` rows in `$1` (oids) as PostgreSQL prints them.
     static let defaultExpressions = """
-        select d.oid::text, \(expression("d.adbin", relation: "d.adrelid"))
+        select d.oid, \(expression("d.adbin", relation: "d.adrelid"))
         from unnest($1::oid[]) x(oid) join pg_attrdef d on d.oid = x.oid
         """
 
@@ -113,11 +113,11 @@ enum CatalogQueries {
     /// that belongs to no extension (with the column it is OWNED BY, if any). One pass over
     /// `pg_sequence` for both, dependencies found through the index per sequence.
     static let sequences = managedNamespaces + """
-        select sn.nspname, sc.relname, format_type(s.seqtypid, null), s.seqstart::text, s.seqincrement::text,
-               s.seqmin::text, s.seqmax::text, s.seqcache::text, s.seqcycle,
+        select sn.nspname, sc.relname, format_type(s.seqtypid, null), s.seqstart, s.seqincrement,
+               s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
                own.nspname, own.relname, own.attname, de.description,
-               dep.deptype, dep.refobjid::text, dep.refobjsubid::text,
-               \(privileges("sc.relacl", kind: "s", owner: "sc.relowner")), s.seqrelid::text
+               dep.deptype, dep.refobjid, dep.refobjsubid,
+               \(privileges("sc.relacl", kind: "s", owner: "sc.relowner")), s.seqrelid
         from pg_sequence s
         join pg_class sc on sc.oid = s.seqrelid
         join pg_namespace sn on sn.oid = sc.relnamespace
@@ -155,14 +155,14 @@ enum CatalogQueries {
         // tables `$1`; only the others are looked up here.
         let unmanagedReference = "con.contype = 'f' and not con.confrelid = any($1::oid[])"
         return """
-        select con.conrelid::text, con.conname, con.contype,
+        select con.conrelid, con.conname, con.contype,
                case when \(unusual.map { "(\($0)) is true" }.joined(separator: " or "))
                     then pg_get_constraintdef(con.oid) end,
                case when \(unmanagedReference) then
                    (select fn.nspname from pg_class fc join pg_namespace fn on fn.oid = fc.relnamespace where fc.oid = con.confrelid) end,
                case when \(unmanagedReference) then (select fc.relname from pg_class fc where fc.oid = con.confrelid) end,
-               de.description, con.oid::text, con.conkey::text, con.confkey::text,
-               con.confrelid::text, con.confmatchtype, con.confupdtype, con.confdeltype,
+               de.description, con.oid, con.conkey, con.confkey,
+               con.confrelid, con.confmatchtype, con.confupdtype, con.confdeltype,
                con.condeferrable, con.condeferred, con.convalidated,
                case when con.contype = 'c' then con.conbin end, con.connoinherit
         from pg_constraint con
@@ -175,7 +175,7 @@ enum CatalogQueries {
     /// `pg_get_constraintdef` of the constraints in `$1` (oids), for those the client could
     /// not spell.
     static let constraintDefinitions = """
-        select x.oid::text, pg_get_constraintdef(x.oid) from unnest($1::oid[]) x(oid)
+        select x.oid, pg_get_constraintdef(x.oid) from unnest($1::oid[]) x(oid)
         """
 
     /// `pg_get_expr(node, relation)`, but without naming the relation when the expression
@@ -194,11 +194,11 @@ enum CatalogQueries {
         // NULLS NOT DISTINCT exists from PostgreSQL 15 on.
         let distinctNulls = serverVersion >= 150000 ? " or i.indnullsnotdistinct" : ""
         return """
-        select i.indrelid::text, ic.relname,
+        select i.indrelid, ic.relname,
                case when ic.reloptions is not null\(distinctNulls) then pg_get_indexdef(i.indexrelid) end,
-               de.description, i.indexrelid::text, quote_ident(ic.relname), i.indisunique, ic.relkind = 'I',
-               ic.relam::text, quote_ident(am.amname), i.indnkeyatts::text, i.indkey::text, i.indclass::text,
-               i.indcollation::text, i.indoption::text, i.indexprs, i.indpred
+               de.description, i.indexrelid, quote_ident(ic.relname), i.indisunique, ic.relkind = 'I',
+               ic.relam, quote_ident(am.amname), i.indnkeyatts, i.indkey, i.indclass,
+               i.indcollation, i.indoption, i.indexprs, i.indpred
         from pg_index i
         join pg_class ic on ic.oid = i.indexrelid
         join pg_am am on am.oid = ic.relam
@@ -230,7 +230,7 @@ enum CatalogQueries {
 
     /// `pg_get_indexdef` of the indexes in `$1` (oids), for those the client could not spell.
     static let indexDefinitions = """
-        select x.oid::text, pg_get_indexdef(x.oid) from unnest($1::oid[]) x(oid)
+        select x.oid, pg_get_indexdef(x.oid) from unnest($1::oid[]) x(oid)
         """
 
     /// Operator classes, to tell a column's default one (which definitions leave out).
