@@ -19,13 +19,16 @@ public struct SchemaInspector {
     /// schema-qualified whatever the session's path. (Inside a caller's transaction, the
     /// settings are put back afterwards.)
     public func inspect(_ connection: Connection) throws -> SchemaModel {
-        var spelled = Spelled()
+        var spelled = Spelled(recordsNames: false)
         return try inspect(connection, spelled: &spelled)
     }
 
     /// Names of the indexes and constraints whose definitions the client spelled itself
     /// (`CatalogSpelling`) rather than asking PostgreSQL, for tests.
     struct Spelled {
+        /// Whether `indexes` and `constraints` are filled in (thousands of names, so only
+        /// when a test asks).
+        var recordsNames = true
         var indexes: Set<String> = []
         var constraints: Set<String> = []
         /// How many column expressions PostgreSQL printed (one per distinct expression).
@@ -82,7 +85,9 @@ public struct SchemaInspector {
             let oid = row.unsigned(0)!
             order.append(oid)
             spelling.tableNames[oid] = row[10]!
-            tables[oid] = Table(name: QualifiedName(row[1]!, row[2]!),
+            let name = QualifiedName(row[1]!, row[2]!)
+            objectOids.relations[oid] = name
+            tables[oid] = Table(name: name,
                                 persistence: row[3] == "u" ? .unlogged : .permanent,
                                 comment: row[4], owner: row[5], partitionKey: row[6],
                                 partitionOf: row[8].map { PartitionOf(parent: QualifiedName(row[7]!, $0), bound: row[9] ?? "") })
@@ -254,6 +259,7 @@ public struct SchemaInspector {
             }
             return defined
         }
+        let recordsNames = spelled.recordsNames
         /// Renders the recipes; definitions neither spelled nor printed are asked of
         /// `fallback` by oid. The names spelled by the client go into `spelledNames`.
         func finish<Item>(_ defined: Defined<Item>, fallback: String, expressions: ExpressionSpelling,
@@ -264,7 +270,7 @@ public struct SchemaInspector {
             for (index, oid, recipe) in defined.recipes {
                 if let recipe, let definition = spelling.render(recipe, with: expressions) {
                     define(&items[index].item, definition)
-                    spelledNames.insert(name(items[index].item))
+                    if recordsNames { spelledNames.insert(name(items[index].item)) }
                 } else {
                     unspelled[oid] = index
                 }
@@ -339,11 +345,10 @@ public struct SchemaInspector {
         let others = try all(CatalogQueries.otherObjects) {
             ObjectRef(kind: $0[0]!, identity: $0[1]!, definition: $0[2] ?? "")
         }
-        for (oid, table) in tables { objectOids.relations[oid] = table.name }
         objects.model.dependencies = try readDependencies(each: each, oids: objectOids, columns: spelling.columns)
         var model = objects.model
         (model.schemas, model.tables, model.sequences, model.enums, model.extensions, model.otherObjects)
-            = (schemaList, order.compactMap { tables[$0] }, sequences, enums, extensions, others)
+            = (schemaList, order.compactMap { tables.removeValue(forKey: $0) }, sequences, enums, extensions, others)
         return model
     }
 }
