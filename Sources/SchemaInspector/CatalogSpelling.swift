@@ -18,6 +18,25 @@ struct CatalogSpelling {
         var kind: TypeKind
     }
 
+    /// A table's columns by number (`attnum`), kept in an array: column numbers are small and
+    /// dense, and there are thousands of tables. Numbers outside 1… (system columns, the 0 of
+    /// an index expression) have no column.
+    struct TableColumns {
+        private var slots: [Column?] = []
+
+        subscript(number: Int) -> Column? {
+            get { number > 0 && number <= slots.count ? slots[number - 1] : nil }
+            set {
+                guard number > 0 else { return }
+                if number > slots.count {
+                    guard newValue != nil else { return }
+                    slots.append(contentsOf: repeatElement(nil, count: number - slots.count))
+                }
+                slots[number - 1] = newValue
+            }
+        }
+    }
+
     /// The kinds of column type whose default operator class is a polymorphic one.
     enum TypeKind {
         case array, enumeration, range, multirange, other
@@ -55,7 +74,7 @@ struct CatalogSpelling {
     /// `quote_ident(schema) || '.' || quote_ident(name)` of each managed table, by oid.
     var tableNames: [UInt32: String] = [:]
     /// Columns of each managed (non-partition) table, by table oid and column number.
-    var columns: [UInt32: [Int: Column]] = [:]
+    var columns: [UInt32: TableColumns] = [:]
     /// Operator classes by oid.
     private(set) var operatorClasses: [UInt32: OperatorClass] = [:]
     /// (method, type) for every type with a default operator class of its own in a method.
@@ -253,7 +272,7 @@ struct CatalogSpelling {
     }
 
     /// `a, b` for column numbers, or nil if one is unknown (or there are none).
-    private static func names(_ numbers: [Int], in columns: [Int: Column]) -> String? {
+    private static func names(_ numbers: [Int], in columns: TableColumns) -> String? {
         var names: [String] = []
         for number in numbers {
             guard let column = columns[number] else { return nil }

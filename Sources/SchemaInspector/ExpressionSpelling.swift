@@ -137,7 +137,7 @@ struct ExpressionSpelling {
 
     /// `node` as the deparser prints it (`get_rule_expr` without pretty-printing), with
     /// column names from `columns` (quoted, by number); nil when it is not spelled here.
-    func spell(_ node: NodeTree, columns: [Int: CatalogSpelling.Column], showImplicit: Bool = false) -> String? {
+    func spell(_ node: NodeTree, columns: CatalogSpelling.TableColumns, showImplicit: Bool = false) -> String? {
         switch node.name {
         case "VAR":
             guard node.int("varno") == 1, node.int("varlevelsup") == 0, let number = node.int("varattno"),
@@ -239,7 +239,7 @@ struct ExpressionSpelling {
 
     /// `(argument)::type`, or `constant::type` for a constant of that very type
     /// (`get_coercion_expr`).
-    private func coercion(_ argument: NodeTree, to type: TypeKey, columns: [Int: CatalogSpelling.Column]) -> String? {
+    private func coercion(_ argument: NodeTree, to type: TypeKey, columns: CatalogSpelling.TableColumns) -> String? {
         guard let info = types[type] else { return nil }
         if argument.name == "CONST", argument.oid("consttype") == type.oid, argument.int("consttypmod") == -1 {
             return constant(argument, label: false).map { $0 + "::" + info.name }

@@ -178,7 +178,7 @@ extension SchemaInspector {
     /// The dependencies between the objects read (whose oids are in `oids`), distinct and
     /// sorted. Entries naming anything else (system objects, other schemas, extension
     /// members) are left out.
-    func readDependencies(each: RowReader, oids: ObjectOids, columns: [UInt32: [Int: CatalogSpelling.Column]]) throws -> [Dependency] {
+    func readDependencies(each: RowReader, oids: ObjectOids, columns: [UInt32: CatalogSpelling.TableColumns]) throws -> [Dependency] {
         func key(_ catalog: UInt8, _ oid: UInt32, _ sub: Int) -> ObjectKey? {
             switch catalog {
             case UInt8(ascii: "c"):

@@ -176,7 +176,7 @@ public struct SchemaInspector {
                                           collation: row.unsigned(9) ?? 0, storage: row.withBytes(11) { $0.first ?? 0 } ?? 0,
                                           expression: expression.map(Int32.init) ?? -1))
             if let attrdef = row.unsigned(13) { objectOids.defaults[attrdef] = (table, number) }
-            spelling.columns[table, default: [:]][number] = .init(
+            spelling.columns[table, default: .init()][number] = .init(
                 quotedName: row[10] ?? name, name: name, typeOid: typeOid, collationOid: row.unsigned(9) ?? 0, kind: .other)
         }
         struct TypeFacts {
