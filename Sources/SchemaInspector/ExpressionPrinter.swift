@@ -14,7 +14,7 @@ struct ExpressionPrinter {
     /// Where an expression's printed text will be: a slot shared by equal trees.
     typealias Pending = Int
 
-    private var slots: [LocationFree: Pending] = [:]
+    private var slots: [String: Pending] = [:]
     /// The `pg_attrdef` oid whose expression is printed for each slot.
     private var representatives: [String] = []
 
@@ -25,10 +25,10 @@ struct ExpressionPrinter {
     /// `attrdef`; returns where its text will be once printed.
     mutating func add(tree: UnsafeBufferPointer<UInt8>, attrdef: String) -> Pending {
         let key = Self.locationFree(tree)
-        if !key.refersToColumns, let slot = slots[key] { return slot }
+        if !key.refersToColumns, let slot = slots[key.text] { return slot }
         let slot = representatives.count
         representatives.append(attrdef)
-        if !key.refersToColumns { slots[key] = slot }
+        if !key.refersToColumns { slots[key.text] = slot }
         return slot
     }
 
@@ -43,77 +43,50 @@ struct ExpressionPrinter {
         return { texts[$0] }
     }
 
-    /// A stored tree without its `:location N` fields.
-    struct LocationFree: Hashable {
-        var bytes: [UInt8]
-        /// Whether the tree has a `VAR` node (refers to a column).
-        var refersToColumns: Bool
-        var text: String { String(decoding: bytes, as: UTF8.self) }
-
-        /// Hashes the bytes as one buffer (an array of bytes on its own hashes them one by one).
-        func hash(into hasher: inout Hasher) {
-            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
-        }
-    }
-
     /// `tree` without its `:location N` fields, and whether it has a `VAR` node.
     ///
     /// Node-tree text escapes whitespace, braces, parentheses and backslashes inside
     /// strings with a backslash, so a field name is only recognised after an unescaped
-    /// space and a node name only after an unescaped `{`. (One pass writing into a buffer of
-    /// the tree's size: it runs for every column default of every table.)
-    static func locationFree(_ tree: UnsafeBufferPointer<UInt8>) -> LocationFree {
-        let count = tree.count
-        let location: StaticString = ":location "
-        var refersToColumns = false
-        /// Whether `word` is at `offset`.
-        @inline(__always) func matches(_ word: StaticString, at offset: Int) -> Bool {
-            let length = word.utf8CodeUnitCount
-            guard offset + length <= count else { return false }
-            let start = word.utf8Start
-            for index in 0..<length where tree[offset + index] != start[index] { return false }
+    /// space and a node name only after an unescaped `{`.
+    static func locationFree(_ tree: UnsafeBufferPointer<UInt8>) -> (text: String, refersToColumns: Bool) {
+        let space = UInt8(ascii: " "), backslash = UInt8(ascii: "\\"), brace = UInt8(ascii: "{")
+        let location = Array(":location ".utf8), variable = Array("VAR ".utf8)
+        func matches(_ word: [UInt8], at offset: Int) -> Bool {
+            guard offset + word.count <= tree.count else { return false }
+            for (index, byte) in word.enumerated() where tree[offset + index] != byte { return false }
             return true
         }
-        let bytes = [UInt8](unsafeUninitializedCapacity: count) { out, written in
-            var length = 0
-            var offset = 0
-            var afterSpace = false
-            while offset < count {
-                let byte = tree[offset]
-                switch byte {
-                case UInt8(ascii: "\\"):
-                    out[length] = byte
-                    length += 1
-                    if offset + 1 < count {
-                        out[length] = tree[offset + 1]
-                        length += 1
-                    }
-                    offset += 2
+        var text: [UInt8] = []
+        text.reserveCapacity(tree.count)
+        var refersToColumns = false
+        var afterSpace = false
+        var offset = 0
+        while offset < tree.count {
+            let byte = tree[offset]
+            if byte == backslash {
+                text.append(byte)
+                if offset + 1 < tree.count { text.append(tree[offset + 1]) }
+                offset += 2
+                afterSpace = false
+                continue
+            }
+            if byte == brace && matches(variable, at: offset + 1) { refersToColumns = true }
+            if afterSpace && byte == location[0] && matches(location, at: offset) {
+                var end = offset + location.count
+                if end < tree.count && tree[end] == UInt8(ascii: "-") { end += 1 }
+                let digits = end
+                while end < tree.count && tree[end] >= UInt8(ascii: "0") && tree[end] <= UInt8(ascii: "9") { end += 1 }
+                if end > digits {
+                    text.removeLast()  // the space before the field
+                    offset = end
                     afterSpace = false
                     continue
-                case UInt8(ascii: "{"):
-                    if matches("VAR ", at: offset + 1) { refersToColumns = true }
-                case UInt8(ascii: ":") where afterSpace && matches(location, at: offset):
-                    var end = offset + location.utf8CodeUnitCount
-                    if end < count && tree[end] == UInt8(ascii: "-") { end += 1 }
-                    let digits = end
-                    while end < count && tree[end] >= UInt8(ascii: "0") && tree[end] <= UInt8(ascii: "9") { end += 1 }
-                    if end > digits {
-                        length -= 1  // the space before the field
-                        offset = end
-                        afterSpace = false
-                        continue
-                    }
-                default:
-                    break
                 }
-                out[length] = byte
-                length += 1
-                afterSpace = byte == UInt8(ascii: " ")
-                offset += 1
             }
-            written = length
+            text.append(byte)
+            afterSpace = byte == space
+            offset += 1
         }
-        return LocationFree(bytes: bytes, refersToColumns: refersToColumns)
+        return (String(decoding: text, as: UTF8.self), refersToColumns)
     }
 }

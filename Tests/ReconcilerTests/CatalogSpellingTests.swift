@@ -307,8 +307,7 @@ struct CatalogSpellingTests {
     @Test("stored expressions compare without their :location fields")
     func locationFreeTrees() {
         func key(_ text: String) -> (text: String, refersToColumns: Bool) {
-            let key = Array(text.utf8).withUnsafeBufferPointer { ExpressionPrinter.locationFree($0) }
-            return (key.text, key.refersToColumns)
+            Array(text.utf8).withUnsafeBufferPointer { ExpressionPrinter.locationFree($0) }
         }
         let zero = "{CONST :consttype 23 :consttypmod -1 :constcollid 0 :constlen 4 :constbyval true :constisnull false :location "
         #expect(key(zero + "41 :constvalue 4 [ 0 0 0 0 0 0 0 0 ]}").text
