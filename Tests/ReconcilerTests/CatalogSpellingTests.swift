@@ -320,4 +320,29 @@ struct CatalogSpellingTests {
         // Escaped text inside a string token is not a field or a node.
         #expect(key("{X :name a\\ :location\\ 5 :s \\{VAR\\ }") == ("{X :name a\\ :location\\ 5 :s \\{VAR\\ }", false))
     }
+
+    @Test("a table's columns by number: gaps and numbers outside 1… have no column")
+    func tableColumnsByNumber() {
+        func column(_ name: String) -> CatalogSpelling.Column {
+            .init(quotedName: name, name: name, typeOid: 23, collationOid: 0, kind: .other)
+        }
+        var columns = CatalogSpelling.TableColumns()
+        #expect(columns[1] == nil)
+        columns[3] = column("c")  // columns 1 and 2 dropped
+        columns[1] = column("a")
+        #expect(columns[1]?.name == "a")
+        #expect(columns[2] == nil)
+        #expect(columns[3]?.name == "c")
+        #expect(columns[4] == nil)
+        #expect(columns[0] == nil && columns[-1] == nil)  // an index expression, a system column
+        columns[0] = column("x")
+        columns[-2] = column("y")
+        #expect(columns[0] == nil && columns[-2] == nil)
+        columns[3]?.kind = .array
+        #expect(columns[3]?.kind == .array)
+        columns[9] = nil
+        #expect(columns[9] == nil)
+        columns[1] = nil
+        #expect(columns[1] == nil && columns[3]?.name == "c")
+    }
 }
