@@ -80,9 +80,10 @@ extension DiffState {
             }
         }
         // Composite types that table columns store values of: PostgreSQL cannot change an
-        // attribute's type under them (ADD and DROP ATTRIBUTE it can).
+        // attribute's type under them (ADD and DROP ATTRIBUTE it can). Only looked for when
+        // there are composite types (a pass over every dependency).
         let tables = currentTables
-        let storedTypes = Set(current.dependencies
+        let storedTypes: Set<QualifiedName> = current.compositeTypes.isEmpty ? [] : Set(current.dependencies
             .filter { $0.dependent.kind == .column && $0.referenced.kind == .type
                       && tables[QualifiedName($0.dependent.schema, $0.dependent.name)] != nil }
             .map { QualifiedName($0.referenced.schema, $0.referenced.name) })
