@@ -28,6 +28,8 @@ public enum CommentTarget: Sendable, Hashable {
     case domain(QualifiedName)
     /// A constraint of a domain.
     case domainConstraint(QualifiedName, String)
+    /// A collation.
+    case collation(QualifiedName)
 }
 
 /// What a privilege is granted on.
@@ -55,6 +57,14 @@ public enum Change: Sendable, Hashable {
     case createExtension(Extension)
     /// `DROP EXTENSION`.
     case dropExtension(Extension)
+    /// `CREATE COLLATION`.
+    case createCollation(Collation)
+    /// `DROP COLLATION` (late, once no column uses it).
+    case dropCollation(QualifiedName)
+    /// Replaces a collation whose definition changed: the old one is renamed aside, the new
+    /// one created, `columns` (which use it now and keep it) re-collated onto the new one,
+    /// and the old one dropped.
+    case replaceCollation(Collation, columns: [TypedColumn])
     /// `CREATE TYPE … AS ENUM`.
     case createEnum(EnumType)
     /// `DROP TYPE` of an enum.

@@ -32,6 +32,7 @@ public struct DiffPolicy: Sendable, Hashable {
         out.domains.removeAll { excludes($0.name.description) }
         out.compositeTypes.removeAll { excludes($0.name.description) }
         out.rangeTypes.removeAll { excludes($0.name.description) }
+        out.collations.removeAll { excludes($0.name.description) }
         out.triggers.removeAll { excludes($0.relation.description) || excludes("\($0.relation).\($0.name)") }
         out.policies.removeAll { excludes($0.table.description) || excludes("\($0.table).\($0.name)") }
         out.tables.removeAll { excludes($0.name.description) }
@@ -99,6 +100,9 @@ extension Change {
         case .createPolicy: ["add_policy"]
         case .dropPolicy: ["drop_policy"]
         case .setRowSecurity, .setForceRowSecurity: ["modify_table"]
+        case .createCollation: ["add_collation"]
+        case .dropCollation: ["drop_collation"]
+        case .replaceCollation: ["modify_collation"]
         case .createDomain, .createCompositeType, .createRangeType: ["add_type"]
         case .alterDomain, .alterCompositeType, .dropDomainChecks: ["modify_type"]
         case .dropType: ["drop_type"]

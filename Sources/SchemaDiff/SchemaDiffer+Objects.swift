@@ -44,6 +44,10 @@ extension DiffState {
                     retypedColumns.insert(ObjectKey(.column, column.ref.table.schema, column.ref.table.name, column.ref.column))
                 }
             case .dropEnum(let name): disturbed.append(ObjectKey(.type, name.schema, name.name))
+            case .replaceCollation(_, let columns):
+                for column in columns {
+                    retypedColumns.insert(ObjectKey(.column, column.ref.table.schema, column.ref.table.name, column.ref.column))
+                }
             default: break
             }
         }
@@ -386,7 +390,7 @@ extension DiffState {
     }
 
     /// `ALTER … OWNER TO` when the owner differs (a new object belongs to the applying role).
-    private mutating func owner(_ keyword: String, _ name: String, desired: String?, current: String?, created: Bool) {
+    mutating func owner(_ keyword: String, _ name: String, desired: String?, current: String?, created: Bool) {
         if created ? desired != nil : desired != current {
             changes.append(.setObjectOwner(keyword: keyword, name: name, owner: desired))
         }

@@ -13,6 +13,7 @@ public enum SchemaDiffer {
         var state = DiffState(desired: policy.apply(to: desired), current: policy.apply(to: current))
         state.diffSchemas()
         state.diffExtensions()
+        state.diffCollations()
         state.diffEnums()
         state.diffSequences()
         state.diffTables()

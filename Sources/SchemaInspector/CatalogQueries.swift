@@ -281,3 +281,20 @@ enum CatalogQueries {
         order by 1, 2
         """
 }
+
+extension CatalogQueries {
+    /// Collations created in the managed schemas (not those of extensions). The ICU locale
+    /// column is `colliculocale` before PostgreSQL 17 and `colllocale` from it; ICU rules
+    /// exist from PostgreSQL 16.
+    static func collations(serverVersion: Int) -> String {
+        let locale = serverVersion >= 170000 ? "co.colllocale" : "co.colliculocale"
+        let rules = serverVersion >= 160000 ? "co.collicurules" : "null::text"
+        return managedNamespaces + """
+            select ns.nspname, co.collname, co.collprovider::text, co.collisdeterministic, co.collcollate, co.collctype,
+                   \(locale), \(rules), obj_description(co.oid, 'pg_collation'), \(owner("co.collowner"))
+            from pg_collation co join ns on ns.oid = co.collnamespace
+            where co.oid not in (select objid from extension_member where classid = 'pg_collation'::regclass)
+            order by 1, 2
+            """
+    }
+}

@@ -342,6 +342,14 @@ public struct SchemaInspector {
             return type
         }
         let extensions = try all(CatalogQueries.extensions) { Extension(name: $0[0]!, schema: $0[1]!) }
+        objects.model.collations = try all(CatalogQueries.collations(serverVersion: version)) { row in
+            let name = QualifiedName(row[0]!, row[1]!)
+            guard let provider = Collation.Provider(rawValue: row[2]!) else {
+                throw UnknownCatalogValue(what: "provider of collation \(name)", value: row[2]!)
+            }
+            return Collation(name: name, provider: provider, deterministic: row.isTrue(3), collate: row[4], ctype: row[5], locale: row[6], rules: row[7],
+                      comment: row[8], owner: row[9])
+        }
         let others = try all(CatalogQueries.otherObjects) {
             ObjectRef(kind: $0[0]!, identity: $0[1]!, definition: $0[2] ?? "")
         }
@@ -464,4 +472,13 @@ func parseTextArray(_ literal: String) -> [String] {
     }
     if !current.isEmpty || quoted || !elements.isEmpty { elements.append(current) }
     return elements
+}
+
+/// A catalog value this version of drover does not know (a newer PostgreSQL's), refused
+/// rather than guessed at.
+struct UnknownCatalogValue: Error, CustomStringConvertible {
+    var what: String
+    var value: String
+
+    var description: String { "unknown \(what): \(value) (not supported by this version of drover)" }
 }

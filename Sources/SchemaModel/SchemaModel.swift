@@ -29,6 +29,8 @@ public struct SchemaModel: Sendable, Hashable, Codable {
     public var compositeTypes: [CompositeType] = []
     /// Range types.
     public var rangeTypes: [RangeType] = []
+    /// Collations (`CREATE COLLATION`).
+    public var collations: [Collation] = []
     /// `ALTER DEFAULT PRIVILEGES` entries.
     public var defaultPrivileges: [DefaultPrivilege] = []
     /// The privileges a new object of each kind starts with on this server, by
@@ -56,7 +58,7 @@ public struct SchemaModel: Sendable, Hashable, Codable {
     public var isEmpty: Bool {
         tables.isEmpty && sequences.isEmpty && enums.isEmpty && extensions.isEmpty && otherObjects.isEmpty
             && views.isEmpty && routines.isEmpty && domains.isEmpty && compositeTypes.isEmpty && rangeTypes.isEmpty
-            && defaultPrivileges.isEmpty
+            && defaultPrivileges.isEmpty && collations.isEmpty
     }
 
     /// The table named `name`.

@@ -41,6 +41,7 @@ public enum Planner {
         case .dropType(_, _, let replaced): replaced ? 70 : 220
         case .createSchema: 100
         case .createExtension: 110
+        case .createCollation, .replaceCollation: 115
         case .createEnum, .addEnumValue, .rebuildEnum: 120
         case .createDomain, .createCompositeType, .createRangeType: 125
         case .alterDomain, .alterCompositeType: 126
@@ -62,6 +63,7 @@ public enum Planner {
         case .setDefaultPrivileges: 206
         case .dropSequence: 210
         case .dropEnum: 220
+        case .dropCollation: 225
         case .dropExtension: 230
         case .dropSchema: 240
         }
@@ -83,6 +85,15 @@ public enum Planner {
 
         case .dropExtension(let ext):
             return [PlanStep(sql: "DROP EXTENSION \(quoteIdentifier(ext.name))", summary: "drop extension \(ext.name)", hazards: [.dataLoss])]
+
+        case .createCollation(let collation):
+            return [PlanStep(sql: createCollation(collation), summary: "create collation \(collation.name)")]
+
+        case .dropCollation(let name):
+            return [PlanStep(sql: "DROP COLLATION \(name.sql)", summary: "drop collation \(name)")]
+
+        case .replaceCollation(let collation, let columns):
+            return replaceCollationSteps(collation, columns: columns)
 
         case .createEnum(let type):
             return [PlanStep(sql: "CREATE TYPE \(type.name.sql) AS ENUM (\(type.labels.map(quoteLiteral).joined(separator: ", ")))",
@@ -372,6 +383,7 @@ public enum Planner {
         case .policy(let table, let name): object = "POLICY \(quoteIdentifier(name)) ON \(table.sql)"
         case .domain(let name): object = "DOMAIN \(name.sql)"
         case .domainConstraint(let domain, let name): object = "CONSTRAINT \(quoteIdentifier(name)) ON DOMAIN \(domain.sql)"
+        case .collation(let name): object = "COLLATION \(name.sql)"
         }
         return PlanStep(sql: "COMMENT ON \(object) IS \(text.map(quoteLiteral) ?? "NULL")", summary: "comment on \(object)")
     }

@@ -211,7 +211,27 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         """, data: "insert into public.events (kind, legacy) values ('a', 7); insert into public.audits (who) values ('me');",
         check: "select kind, legacy::text, note from public.events", expected: [["a", "7", "event"]])
 
-    static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance]
+    /// Collations created, dropped, commented and replaced (a new definition under the same
+    /// name) while a column, its index and a view over it use the collation.
+    static let collations = ObjectScenario(name: "collations", before: """
+        create collation public.posix from "POSIX";
+        create collation public.sorted (provider = icu, locale = 'en');
+        comment on collation public.sorted is 'plain';
+        create table public.t (id integer primary key, a text collate public.posix, b text collate public.sorted);
+        create index t_b on public.t (b);
+        create view public.v as select id, b from public.t;
+        """, after: """
+        create collation public.sorted (provider = icu, locale = 'en-u-kn-true');
+        comment on collation public.sorted is 'numbers by value';
+        create collation public.folded (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+        create table public.t (id integer primary key, a text collate public.folded, b text collate public.sorted);
+        create index t_b on public.t (b);
+        create view public.v as select id, b from public.t;
+        """, data: "insert into public.t values (1, 'X', '10'), (2, 'x', '9');",
+        check: "select string_agg(b, ',' order by b) || '|' || count(distinct a) from public.v join public.t using (id, b)",
+        expected: [["9,10|1"]])
+
+    static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations]
 }
 
 @Suite(.serialized) struct ObjectRoundTripTests {
