@@ -74,7 +74,9 @@ public final class Daemon: @unchecked Sendable {
             dev = ExternalDevServer(url: url)
             embeddedDev = nil
         } else {
-            let embedded = EmbeddedDevServer(directory: config.stateDirectory + "/devpg")
+            let embedded = EmbeddedDevServer(directory: config.stateDirectory + "/devpg") { problem in
+                Log.event(.warning, "dev_server_rebuilt", ["reason": problem])
+            }
             dev = embedded
             embeddedDev = embedded
         }

@@ -23,7 +23,14 @@ public final class Connection {
         guard !conninfo.utf8.contains(0) else {
             throw PostgresError(kind: .invalidArgument, message: "connection string contains a NUL byte")
         }
-        guard let conn = PQconnectdb(conninfo) else {
+        // A server that accepts TCP and never answers must not hang us: libpq waits forever
+        // unless told otherwise. The caller's own connect_timeout, if any, comes later in the
+        // expanded string and wins.
+        let keywords = ["connect_timeout", "dbname"], values = [String(Self.defaultConnectTimeout), conninfo]
+        let conn = keywords.withCStrings { keywordPointers in
+            values.withCStrings { valuePointers in PQconnectdbParams(keywordPointers, valuePointers, 1) }
+        }
+        guard let conn else {
             throw PostgresError(kind: .connection, message: "out of memory while allocating a connection")
         }
         guard PQstatus(conn) == CONNECTION_OK else {
@@ -44,6 +51,16 @@ public final class Connection {
             throw PostgresError(kind: .connection, message: "could not set client encoding to UTF8: \(message)")
         }
     }
+
+    /// Seconds a connection attempt may take when the connection string does not say
+    /// (`connect_timeout`); libpq's own default is to wait forever.
+    public static let defaultConnectTimeout = 10
+
+    /// A handle that cancels this connection's running statement from any thread.
+    public var canceller: Canceller { Canceller(id: ObjectIdentifier(self)) }
+
+    /// The server process id of this session (`pg_backend_pid()`), 0 when closed.
+    public var backendPID: Int32 { handle.map { PQbackendPID($0) } ?? 0 }
 
     /// Connects with a connection string built from key/value pairs.
     public convenience init(_ connectionString: ConnectionString) throws {
@@ -288,11 +305,40 @@ private final class CancelRegistry: @unchecked Sendable {
         if let cancel = handles.removeValue(forKey: id) { PQfreeCancel(cancel) }
     }
 
+    func cancel(_ id: ObjectIdentifier) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let cancel = handles[id] else { return false }
+        var message = [CChar](repeating: 0, count: 256)
+        return PQcancel(cancel, &message, Int32(message.count)) == 1
+    }
+
     func cancelAll() -> Int {
         lock.lock()
         defer { lock.unlock() }
         var message = [CChar](repeating: 0, count: 256)
         for cancel in handles.values { _ = PQcancel(cancel, &message, Int32(message.count)) }
         return handles.count
+    }
+}
+
+/// Cancels the statement a connection is running, from any thread (libpq's `PQcancel`);
+/// does nothing once the connection is closed.
+public struct Canceller: Sendable {
+    let id: ObjectIdentifier
+
+    /// Asks the server to cancel the running statement; false when the connection is closed
+    /// or the request could not be sent.
+    @discardableResult
+    public func cancel() -> Bool { CancelRegistry.shared.cancel(id) }
+}
+
+private extension Array where Element == String {
+    /// The strings as a NULL-terminated array of C strings, valid inside `body`.
+    func withCStrings<T>(_ body: (UnsafePointer<UnsafePointer<CChar>?>) -> T) -> T {
+        let copies = map { strdup($0) }
+        defer { copies.forEach { free($0) } }
+        let pointers: [UnsafePointer<CChar>?] = copies.map { UnsafePointer($0) } + [nil]
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 }

@@ -45,6 +45,13 @@ extension EmbeddedPostgres {
         guard let lines = lockFileLines(dataDirectory + "/postmaster.pid"), lines.count >= 5,
               let pid = Int32(lines[0].trimmingCharacters(in: .whitespaces)),
               holder(of: pid) == .thisCluster else { return false }
+        // Only a server of the expected OS user is ours to use: one another local user
+        // started in a directory we were tricked into is never adopted.
+        let expected = serverUserID
+        guard processOwner(pid) == expected, fileOwner(dataDirectory + "/postmaster.pid") == expected else {
+            throw EmbeddedPostgresError("a PostgreSQL server (PID \(pid)) runs on \(dataDirectory) as another OS user; "
+                                        + "drover never uses a server it did not start: stop it and remove the directory")
+        }
         let port = lines[3].trimmingCharacters(in: .whitespaces)
         let socket = lines[4].trimmingCharacters(in: .whitespaces)
         let status = lines.count >= 8 ? lines[7].trimmingCharacters(in: .whitespaces) : ""
@@ -52,6 +59,18 @@ extension EmbeddedPostgres {
             return true
         }
         throw EmbeddedPostgresError("a PostgreSQL server (PID \(pid), port \(port), socket directory \(socket), status \(status.isEmpty ? "unknown" : status)) is already running on \(dataDirectory); stop it first", logTail: logTail())
+    }
+
+    /// The uid of `pid`, from /proc (nil when it cannot be read).
+    func processOwner(_ pid: Int32) -> uid_t? {
+        var info = stat()
+        return stat("/proc/\(pid)", &info) == 0 ? info.st_uid : nil
+    }
+
+    /// The owner of `path` itself (a symbolic link is not followed).
+    func fileOwner(_ path: String) -> uid_t? {
+        var info = stat()
+        return lstat(path, &info) == 0 ? info.st_uid : nil
     }
 
     private func lockFileLines(_ path: String) -> [String]? {

@@ -124,6 +124,17 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         try stopServer()
     }
 
+    /// Leaves the server running for another process that uses it too: this instance
+    /// forgets it started it, so neither `stop()` nor deinit stops it.
+    public func leaveRunning() {
+        lock.lock()
+        defer { lock.unlock() }
+        started = false
+    }
+
+    /// The OS user the server runs as.
+    var serverUserID: uid_t { serverUser?.uid ?? geteuid() }
+
     /// Stops and starts the server, e.g. to apply settings that need a restart.
     public func restart() throws {
         try stop()
@@ -219,13 +230,15 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         }
     }
 
-    /// Runs a command as the server's OS user, with a clean PG* environment so a caller's
-    /// PGHOST or PGDATA cannot redirect it.
+    /// Runs a command as the server's OS user with a minimal environment: nothing of ours
+    /// (credentials, tokens, `CREDENTIALS_DIRECTORY`, a caller's PGHOST or PGDATA) reaches
+    /// the server, which runs SQL that manifests declare.
     private func runAsServer(_ command: [String]) throws -> CommandOutput {
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
-        environment["LC_ALL"] = "C"
-        return try Subprocess.run(serverUser?.wrap(command) ?? command, environment: environment)
+        try Subprocess.run(serverUser?.wrap(command) ?? command, environment: Self.serverEnvironment)
     }
+
+    /// The whole environment initdb, pg_ctl and the server get.
+    static let serverEnvironment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "LC_ALL": "C"]
 
     private static func absolutePath(_ path: String) -> String {
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path

@@ -475,7 +475,7 @@ extension SchemaEngine {
 
 /// The dev server of a reconciler that only resolves targets: never asked for.
 private final class OfflineDevServer: DevServer {
-    func adminConnectionInfo(majorVersion: Int?) throws -> String {
+    func endpoint(majorVersion: Int?) throws -> DevEndpoint {
         throw ReconcileError(.devDatabaseFailed, "validate does not use a dev server for offline checks")
     }
 }

@@ -8,108 +8,133 @@ import SQLText
 /// Turns declared SQL into a `SchemaModel` by running it in a scratch database of the dev
 /// server and inspecting the result: PostgreSQL itself decides what the SQL means.
 ///
+/// Declared SQL is untrusted: on drover's embedded server it runs as a sandbox role of its
+/// own (see `Sandbox`), and always under time limits (`Limits`): a statement that runs past
+/// them is ended by terminating its session, which no exception handler can catch.
+///
 /// Safe to use from several threads: the cache is locked, and each call makes its own
 /// connections and scratch database (the dev server starts its cluster under a lock).
 public final class Normaliser: @unchecked Sendable {
+    /// How long declared SQL may run.
+    public struct Limits: Sendable, Hashable {
+        /// Seconds one statement may run.
+        public var statementSeconds: Double
+        /// Seconds all the statements of one normalisation may run together.
+        public var totalSeconds: Double
+
+        /// Limits of `statementSeconds` per statement and `totalSeconds` in all.
+        public init(statementSeconds: Double = 60, totalSeconds: Double = 300) {
+            self.statementSeconds = statementSeconds
+            self.totalSeconds = totalSeconds
+        }
+    }
+
+    /// How many normalised declarations are kept (a manifest's last few revisions; each
+    /// holds a whole model).
+    static let cacheLimit = 32
+
     private let dev: DevServer
-    private var cache: [String: Normalised] = [:]
+    private let limits: Limits
+    private var cache: [CacheKey: Normalised] = [:]
+    private var cacheOrder: [CacheKey] = []
     /// The daemon normalises several manifests at once.
     private let cacheLock = NSLock()
     nonisolated(unsafe) private static var counter = 0
     private static let counterLock = NSLock()
 
-    /// A normaliser using `dev`.
-    public init(dev: DevServer) { self.dev = dev }
+    /// A normaliser using `dev`, with `limits` on the declared SQL's running time.
+    public init(dev: DevServer, limits: Limits = Limits()) {
+        self.dev = dev
+        self.limits = limits
+    }
 
     /// A normalised declaration: the model, and the major version of the server that
     /// produced it.
     public struct Normalised: Sendable {
         public var model: SchemaModel
         public var devMajorVersion: Int
+        /// What the user should know about how the SQL was run (a superuser dev.url).
+        public var sandboxWarning: String?
 
-        /// A warning when the dev server's major version is not the target's: PostgreSQL
-        /// may then spell definitions differently, or refuse SQL the target accepts.
-        public func versionWarning(targetMajorVersion: Int?) -> String? {
-            guard let target = targetMajorVersion, target != devMajorVersion else { return nil }
-            return "the declared SQL was normalised on PostgreSQL \(devMajorVersion) but the target runs \(target); "
-                + "install the PostgreSQL \(target) server binaries (or set dev.url to a \(target) server) for exact results"
+        /// Warnings for a target of `targetMajorVersion`: a dev server of another major
+        /// version (PostgreSQL may then spell definitions differently, or refuse SQL the
+        /// target accepts), declared SQL run as a superuser.
+        public func warnings(targetMajorVersion: Int?) -> [String] {
+            var found = sandboxWarning.map { [$0] } ?? []
+            if let target = targetMajorVersion, target != devMajorVersion {
+                found.append("the declared SQL was normalised on PostgreSQL \(devMajorVersion) but the target runs "
+                             + "\(target); install the PostgreSQL \(target) server binaries (or set dev.url to a "
+                             + "\(target) server) for exact results")
+            }
+            return found
         }
+    }
+
+    /// The cache key: the SQL by length and hash (not by its text, which may be megabytes).
+    private struct CacheKey: Hashable {
+        var version: Int
+        var schemas: [String]
+        var length: Int
+        var hash: Int
     }
 
     /// Normalises `sql` restricted to `schemas` (empty: all) on the dev server, of the
     /// target's major version `targetMajorVersion` where the dev server can run it. `origin`
     /// is where the SQL's first line sits in its file, so errors point at the manifest line.
     ///
-    /// Results are cached by SQL text, schema list and version for the life of the process,
+    /// Results are cached by SQL, schema list and version (the last `cacheLimit` of them),
     /// so an unchanged manifest costs no dev-server work after the first pass.
     public func normalise(_ sql: String, origin: SourceLocation, schemas: [String],
                           targetMajorVersion: Int?) throws(ReconcileError) -> Normalised {
-        let key = "\(targetMajorVersion ?? 0)\u{2}" + schemas.joined(separator: "\u{0}") + "\u{1}" + sql
-        cacheLock.lock()
-        let hit = cache[key]
-        cacheLock.unlock()
-        if let hit { return hit }
+        let key = CacheKey(version: targetMajorVersion ?? 0, schemas: schemas, length: sql.utf8.count,
+                           hash: sql.hashValue)
+        if let hit = cacheLock.withLock({ cache[key] }) { return hit }
 
-        let adminInfo: String
+        let endpoint: DevEndpoint
         let admin: Connection
         do {
-            adminInfo = try dev.adminConnectionInfo(majorVersion: targetMajorVersion)
-            admin = try Connection(adminInfo)
+            endpoint = try dev.endpoint(majorVersion: targetMajorVersion)
+            admin = try Connection(endpoint.admin)
         } catch {
             throw ReconcileError(.devDatabaseFailed, "cannot reach the dev database: \(error)")
         }
         defer { admin.close() }
+        let scratch = try ScratchDatabase.create(on: admin, endpoint: endpoint, name: Self.scratchName())
+        defer { scratch.drop(on: admin) }
 
-        let name = Self.scratchName()
+        let normalised: Normalised
         do {
-            try admin.execute("CREATE DATABASE \(quoteIdentifier(name)) TEMPLATE template0")
-        } catch {
-            throw ReconcileError(.devDatabaseFailed, "cannot create scratch database on the dev server: \(error)")
-        }
-        // The scratch database goes whatever happens below.
-        defer { try? admin.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(name)) WITH (FORCE)") }
-
-        let model: SchemaModel
-        do {
-            let scratch = try Connection(ConnectionString(parsing: adminInfo).withDatabase(name).conninfo)
-            defer { scratch.close() }
-            for statement in SQLScript.statements(sql) {
-                var createdRoles = Set<String>()
-                while true {
-                    do {
-                        try scratch.execute(statement.text)
-                        break
-                    } catch let error as PostgresError {
-                        // Roles are cluster-wide: one the declared SQL grants to, or gives an
-                        // object to, is created on the dev server (never on a target) and the
-                        // statement runs again.
-                        if let role = Self.missingRole(error), !createdRoles.contains(role) {
-                            createdRoles.insert(role)
-                            do {
-                                try admin.execute("CREATE ROLE \(quoteIdentifier(role)) NOLOGIN")
-                            } catch let created as PostgresError where created.sqlState == "42710" || created.sqlState == "23505" {
-                                // Created meanwhile by another normalisation.
-                            } catch let failure {
-                                throw ReconcileError(.devDatabaseFailed,
-                                                     "\(Self.describe(error, statement: statement, origin: origin)); the dev server lacks role \"\(role)\" and it cannot be created there: \(failure)")
-                            }
-                            continue
-                        }
-                        throw ReconcileError(.invalidSchema, Self.describe(error, statement: statement, origin: origin))
-                    }
-                }
-            }
-            model = try SchemaInspector(schemas: schemas).inspect(scratch)
+            let session = try Connection(scratch.sessionInfo)
+            defer { session.close() }
+            let run = DeclaredSQLRun(sql: sql, origin: origin, adminInfo: endpoint.admin, session: session,
+                                     admin: admin, scratch: scratch, limits: limits)
+            try run.execute()
+            let model = try SchemaInspector(schemas: schemas).inspect(session)
+            normalised = Normalised(model: model, devMajorVersion: admin.serverVersionNumber / 10000,
+                                    sandboxWarning: try Self.superuserWarning(endpoint, session: session))
         } catch let error as ReconcileError {
             throw error
         } catch {
             throw ReconcileError(.devDatabaseFailed, "dev database: \(error)")
         }
-        let normalised = Normalised(model: model, devMajorVersion: admin.serverVersionNumber / 10000)
-        cacheLock.lock()
-        cache[key] = normalised
-        cacheLock.unlock()
+        remember(normalised, as: key)
         return normalised
+    }
+
+    private func remember(_ normalised: Normalised, as key: CacheKey) {
+        cacheLock.withLock {
+            if cache.updateValue(normalised, forKey: key) == nil { cacheOrder.append(key) }
+            while cacheOrder.count > Self.cacheLimit { cache[cacheOrder.removeFirst()] = nil }
+        }
+    }
+
+    /// A warning when declared SQL ran as a superuser of a dev server the user gave.
+    private static func superuserWarning(_ endpoint: DevEndpoint, session: Connection) throws -> String? {
+        guard endpoint.isolation == .givenRole else { return nil }
+        let row = try session.query("select rolname, rolsuper from pg_roles where rolname = session_user").rows.first
+        guard let row, row[1] == "t" else { return nil }
+        return "dev.url connects as superuser \(row[0] ?? "?"): declared SQL runs with full rights on that server "
+            + "(COPY … PROGRAM, server files); use a role with CREATEDB and CREATEROLE only, or drover's embedded server"
     }
 
     /// The role an `undefined_object` error says does not exist (`role "x" does not exist`).
@@ -132,17 +157,66 @@ public final class Normaliser: @unchecked Sendable {
         var text = "\(SourceLocation(file: origin.file, line: line, column: column)): "
         text += "ERROR \(error.sqlState ?? "?????"): \(error.message)"
         if let detail = error.detail { text += " (\(detail))" }
-        let firstLine = statement.text.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? statement.text
-        text += " in statement: \(firstLine)\(statement.text.contains("\n") ? " …" : "")"
+        text += " in statement: \(firstLine(of: statement))"
         return text
     }
 
+    /// The statement's first line, ` …` when there is more: for messages.
+    static func firstLine(of statement: SQLStatement) -> String {
+        let first = statement.text.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? statement.text
+        return first + (statement.text.contains("\n") ? " …" : "")
+    }
+
     private static func scratchName() -> String {
-        counterLock.lock()
-        counter += 1
-        let count = counter
-        counterLock.unlock()
+        let count = counterLock.withLock {
+            counter += 1
+            return counter
+        }
         let random = String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        return "drover_scratch_\(getpid())_\(count)_\(random)"
+        return "\(Sandbox.scratchPrefix)\(getpid())_\(count)_\(random)"
+    }
+}
+
+/// A scratch database, and on drover's own server the sandbox role that owns it.
+struct ScratchDatabase {
+    var name: String
+    /// The sandbox role (same name as the database), nil when the SQL runs as the given role.
+    var role: String?
+    /// How the declared SQL's session connects.
+    var sessionInfo: String
+
+    /// Creates the database (and its role) from `template0`, which declared SQL cannot change.
+    static func create(on admin: Connection, endpoint: DevEndpoint, name: String) throws(ReconcileError) -> ScratchDatabase {
+        do {
+            var session = try ConnectionString(parsing: endpoint.admin).withDatabase(name)
+            var role: String?
+            switch endpoint.isolation {
+            case .givenRole:
+                try admin.execute("CREATE DATABASE \(quoteIdentifier(name)) TEMPLATE template0")
+            case .sandboxRole:
+                try admin.execute("""
+                    CREATE ROLE \(quoteIdentifier(name)) LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION \
+                    NOBYPASSRLS CONNECTION LIMIT 3
+                    """)
+                role = name
+                do {
+                    try admin.execute("CREATE DATABASE \(quoteIdentifier(name)) OWNER \(quoteIdentifier(name)) TEMPLATE template0")
+                } catch {
+                    try? admin.execute("DROP ROLE IF EXISTS \(quoteIdentifier(name))")
+                    throw error
+                }
+                session["user"] = name
+            }
+            try admin.execute("REVOKE CONNECT, TEMPORARY ON DATABASE \(quoteIdentifier(name)) FROM PUBLIC")
+            return ScratchDatabase(name: name, role: role, sessionInfo: session.conninfo)
+        } catch {
+            throw ReconcileError(.devDatabaseFailed, "cannot create a scratch database on the dev server: \(error)")
+        }
+    }
+
+    /// Drops the database and its role, whatever the declared SQL left in them.
+    func drop(on admin: Connection) {
+        try? admin.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(name)) WITH (FORCE)")
+        if let role { try? admin.execute("DROP ROLE IF EXISTS \(quoteIdentifier(role))") }
     }
 }

@@ -85,7 +85,7 @@ public final class Reconciler: @unchecked Sendable {
             defer { (try? connection.get())?.close() }
             let desired = try normaliser.normalise(sql, origin: origin, schemas: manifest.schemas,
                                                    targetMajorVersion: targetVersion)
-            if let warning = desired.versionWarning(targetMajorVersion: targetVersion) { warnings.append(warning) }
+            warnings += desired.warnings(targetMajorVersion: targetVersion)
             let digest = Self.digest(sql, manifest)
             // The same declaration as at the last good check on this target: a difference now
             // is drift, a change made to the database by hand.

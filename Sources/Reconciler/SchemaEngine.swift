@@ -5,6 +5,7 @@ import SchemaDiff
 import SchemaInspector
 import SchemaModel
 import SchemaPlanner
+import SQLText
 
 /// The engine behind the one-shot commands (`plan`, `apply`, `diff`, `inspect`): the same
 /// normalise → inspect → diff → plan → apply path the daemon takes, driven by URLs and files.
@@ -43,9 +44,7 @@ public final class SchemaEngine {
             return connection.serverVersionNumber / 10000
         }
         var desired = try declared(in: path, targetMajorVersion: targetVersion)
-        if let warning = desired.normalised.versionWarning(targetMajorVersion: targetVersion) {
-            desired.result.warnings.append(warning)
-        }
+        desired.result.warnings += desired.normalised.warnings(targetMajorVersion: targetVersion)
         return desired.result
     }
 
@@ -158,7 +157,7 @@ extension SchemaEngine {
         var lines = plan.steps.map { $0.sql + ";" }
         // Functions come before the tables their bodies may read, as in the apply transaction.
         if !model.routines.isEmpty { lines.insert("SET check_function_bodies = off;", at: 0) }
-        lines += model.otherObjects.map { "-- not rendered (not supported yet): \($0)" }
+        lines += model.otherObjects.map { "-- not rendered (not supported yet): \(escapingControlCharacters($0.description))" }
         return lines.joined(separator: "\n")
     }
 }

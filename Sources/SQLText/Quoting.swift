@@ -35,3 +35,28 @@ public func quoteLiteral(_ value: String) -> String {
     quoted.append("'")
     return quoted
 }
+
+/// `text` on one line: line breaks, other control characters and the Unicode line and
+/// paragraph separators written as escapes (`\n`, `\u{2028}`), backslashes doubled. For
+/// names and messages put into SQL comments, logs, reports and tables, where a line break
+/// in an identifier would end the comment and let the rest run as SQL.
+public func escapingControlCharacters(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+    var out = ""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where needsEscape(scalar): out += "\\u{\(String(scalar.value, radix: 16))}"
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out
+}
+
+private func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}"
+        || scalar == "\u{85}"
+}

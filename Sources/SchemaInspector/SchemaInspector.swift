@@ -50,6 +50,15 @@ public struct SchemaInspector {
                 SET LOCAL search_path = pg_catalog; SET LOCAL work_mem = '64MB'; SET LOCAL jit = off;
                 SET LOCAL max_parallel_workers_per_gather = 0
                 """)
+            // An inspection of its own (plan, drift report, status) must not hang behind a
+            // lock someone holds on a view or table: it fails, and the pass is retried.
+            // Inside an apply, the apply's own timeouts are in force.
+            if ownTransaction {
+                try connection.execute("""
+                    SET LOCAL lock_timeout = '\(Self.lockTimeoutSeconds)s'; \
+                    SET LOCAL statement_timeout = '\(Self.statementTimeoutSeconds)s'
+                    """)
+            }
             let model = try read(connection, spelled: &spelled)
             try connection.execute(ownTransaction ? "COMMIT"
                                    : "RESET search_path; RESET work_mem; RESET jit; RESET max_parallel_workers_per_gather")
@@ -59,6 +68,11 @@ public struct SchemaInspector {
             throw error
         }
     }
+
+    /// Seconds an inspection of its own waits for a lock before it fails.
+    public static let lockTimeoutSeconds = 10
+    /// Seconds one catalog query of an inspection of its own may run.
+    public static let statementTimeoutSeconds = 300
 
     private func read(_ connection: Connection, spelled: inout Spelled) throws -> SchemaModel {
         let schemaParameter: [String?] = [schemas.isEmpty ? nil : textArrayLiteral(schemas)]

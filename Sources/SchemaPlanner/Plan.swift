@@ -1,3 +1,4 @@
+import SQLText
 import SchemaModel
 
 /// A risk a plan step carries, shown to users and checked by policy.
@@ -33,7 +34,8 @@ public enum Hazard: Sendable, Hashable, Codable, CustomStringConvertible {
 public struct PlanStep: Sendable, Hashable, Codable {
     /// The statement, complete and schema-qualified.
     public var sql: String
-    /// What the statement does, in words.
+    /// What the statement does, in words, on one line (names in it come from catalogs and
+    /// manifests: a line break in one must not end the comment it is printed in).
     public var summary: String
     /// Its risks.
     public var hazards: [Hazard]
@@ -41,7 +43,7 @@ public struct PlanStep: Sendable, Hashable, Codable {
     /// A step running `sql`.
     public init(sql: String, summary: String, hazards: [Hazard] = []) {
         self.sql = sql
-        self.summary = summary
+        self.summary = escapingControlCharacters(summary)
         self.hazards = hazards
     }
 

@@ -83,9 +83,14 @@ struct DevOptions: ParsableArguments {
     func engine() -> (SchemaEngine, () -> Void) {
         if let devURL { return (SchemaEngine(dev: ExternalDevServer(url: devURL)), {}) }
         // Kept between runs so only the first one pays for initdb; a folder the server user
-        // can reach even when the caller's home is private.
+        // can reach even when the caller's home is private, checked to be ours alone.
         let folder = NSTemporaryDirectory() + "drover-dev-\(getuid())"
-        let dev = EmbeddedDevServer(directory: folder)
+        let dev: EmbeddedDevServer
+        do {
+            dev = try EmbeddedDevServer(sharedDirectory: folder)
+        } catch {
+            fail(ReconcileError(.devDatabaseFailed, "\(error)"))
+        }
         return (SchemaEngine(dev: dev), { dev.stop() })
     }
 }

@@ -23,7 +23,7 @@ import TestSupport
                                             targetMajorVersion: installed)
         #expect(same.devMajorVersion == installed)
         #expect(same.model.tables.map(\.name.name) == ["t"])
-        #expect(same.versionWarning(targetMajorVersion: installed) == nil)
+        #expect(same.warnings(targetMajorVersion: installed).isEmpty)
         #expect(FileManager.default.fileExists(atPath: directory.path + "/\(installed)/data/PG_VERSION"))
 
         // A version with no binaries here: the installed server, and a warning that says so.
@@ -31,7 +31,7 @@ import TestSupport
         let other = try normaliser.normalise("create table u (id int)", origin: origin, schemas: [],
                                              targetMajorVersion: missing)
         #expect(other.devMajorVersion == installed)
-        let warning = try #require(other.versionWarning(targetMajorVersion: missing))
+        let warning = try #require(other.warnings(targetMajorVersion: missing).first)
         #expect(warning.contains("PostgreSQL \(installed)") && warning.contains("runs \(missing)"))
     }
 }

@@ -1,0 +1,229 @@
+import Foundation
+import Manifest
+import Postgres
+import PostgresServer
+@testable import Reconciler
+import SchemaModel
+import Testing
+import TestSupport
+
+/// Declared SQL written by an attacker with merge rights, run on drover's embedded dev server
+/// as the daemon and `validate --sql` run it: each attack is refused or harmless, nothing
+/// outside its scratch database changes, the next manifest is unaffected, and no byte of a
+/// secret reaches an error.
+@Suite(.serialized) struct HostileManifestTests {
+    /// One embedded dev server for the suite (initdb once).
+    static let shared = try! HostileDev()
+
+    final class HostileDev: @unchecked Sendable {
+        let directory: URL
+        let dev: EmbeddedDevServer
+        /// A file only a superuser of the dev server could read, holding `secret`.
+        let secretFile: String
+        let secret = "s3cr3t-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let marker: String
+
+        init() throws {
+            directory = try TestPostgres.makeScratchDirectory("hostile")
+            dev = EmbeddedDevServer(directory: directory.path)
+            secretFile = directory.path + "/secret.txt"
+            marker = directory.path + "/pwned"
+            // Readable by everyone, so only the sandbox keeps the server from reading it.
+            FileManager.default.createFile(atPath: secretFile, contents: Data(secret.utf8),
+                                           attributes: [.posixPermissions: 0o644])
+        }
+
+        var admin: String {
+            get throws { try dev.endpoint(majorVersion: nil).admin }
+        }
+    }
+
+    static let origin = SourceLocation(file: "hostile.sql", line: 1, column: 1)
+
+    /// Normalises `sql` on the shared dev server; the error's message, or nil when it ran.
+    static func refusal(_ sql: String, limits: Normaliser.Limits = .init()) -> ReconcileError? {
+        do {
+            _ = try Normaliser(dev: shared.dev, limits: limits).normalise(sql, origin: origin, schemas: [],
+                                                                           targetMajorVersion: nil)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// What an attack could change outside its scratch database: databases, roles and their
+    /// settings, ALTER SYSTEM, template flags.
+    static func clusterState() throws -> [[String?]] {
+        let admin = try Connection(try shared.admin)
+        defer { admin.close() }
+        return try admin.query("""
+            select 'db ' || datname || ' ' || datallowconn || datistemplate from pg_database
+              where datname not like 'drover\\_scratch\\_%'
+            union all select 'role ' || rolname || ' ' || rolsuper || rolcreaterole || rolcreatedb from pg_roles
+              where rolname not like 'drover\\_scratch\\_%'
+            union all select 'setting ' || coalesce(setrole::text, '') || ' ' || array_to_string(setconfig, ',')
+              from pg_db_role_setting
+            union all select 'system ' || name || '=' || setting from pg_file_settings
+              where sourcefile like '%auto.conf'
+            order by 1
+            """).rows
+    }
+
+    static let attacks: [(String, String)] = [
+        ("COPY TO PROGRAM", "copy (select 1) to program 'touch \(shared.marker)'"),
+        ("COPY FROM PROGRAM", "create table public.t (x text); copy public.t from program 'touch \(shared.marker)'"),
+        ("pg_read_file in an error", "do $$ begin raise exception '%', pg_read_file('\(shared.secretFile)'); end $$"),
+        ("pg_ls_dir", "select pg_ls_dir('.')"),
+        ("lo_import", "select lo_import('\(shared.secretFile)')"),
+        ("COPY FROM a file", "create table public.t (x text); copy public.t from '\(shared.secretFile)'"),
+        ("ALTER SYSTEM", "alter system set shared_preload_libraries = 'x'"),
+        ("ALTER ROLE postgres SET", "alter role postgres set search_path = audit, public"),
+        ("CREATE ROLE SUPERUSER", "create role evil superuser login"),
+        ("DROP DATABASE postgres", "drop database postgres"),
+        ("write into template1", "create table template1.public.t (x int)"),
+        ("dblink to the dev server", "create extension dblink; select public.dblink_connect('dbname=template1')"),
+        ("postgres_fdw to the dev server", """
+            create extension postgres_fdw;
+            create server s foreign data wrapper postgres_fdw options (dbname 'postgres')
+            """),
+        ("event trigger", """
+            create function public.et() returns event_trigger language plpgsql as $$ begin end $$;
+            create event trigger et on ddl_command_start execute function public.et()
+            """),
+        ("C function", "create function public.c() returns int language c as 'libc', 'abs'"),
+        ("untrusted language", "create language plpython3u"),
+        ("give an object to a privileged role", "create table public.t (x int); alter table public.t owner to pg_read_server_files"),
+        ("join a privileged role", "grant pg_execute_server_program to current_user"),
+    ]
+
+    @Test(arguments: attacks.map(\.0))
+    func attackIsRefusedAndChangesNothing(_ name: String) throws {
+        let sql = try #require(Self.attacks.first { $0.0 == name }).1
+        let before = try Self.clusterState()
+        let error = try #require(Self.refusal(sql), "\(name) ran")
+        #expect(error.reason == .invalidSchema, "\(name): \(error)")
+        #expect(!error.message.contains(Self.shared.secret))
+        #expect(!FileManager.default.fileExists(atPath: Self.shared.marker), "\(name) ran a program")
+        #expect(try Self.clusterState() == before, "\(name) changed the cluster")
+        // The next manifest gets a clean scratch database: its table lands in public.
+        let next = try Normaliser(dev: Self.shared.dev).normalise("create table t (id int)", origin: Self.origin,
+                                                                  schemas: [], targetMajorVersion: nil)
+        #expect(next.model.tables.map(\.name) == [QualifiedName("public", "t")])
+    }
+
+    @Test func aStatementPastItsLimitIsEndedEvenWhenItCatchesTheCancel() throws {
+        let limits = Normaliser.Limits(statementSeconds: 1, totalSeconds: 30)
+        let started = Date()
+        let error = try #require(Self.refusal("""
+            create table public.t (id int);
+            do $$ begin loop begin perform pg_sleep(10); exception when query_canceled then null; end; end loop; end $$;
+            """, limits: limits))
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(error.reason == .invalidSchema)
+        #expect(error.message.hasPrefix("hostile.sql:2:1: statement stopped after running past the time limit of 1 s"))
+        let total = try #require(Self.refusal("select pg_sleep(0.8); select pg_sleep(0.8); select pg_sleep(0.8)",
+                                              limits: .init(statementSeconds: 5, totalSeconds: 1.5)))
+        #expect(total.message.contains("time limit of 1 s in all"), "\(total)")
+    }
+
+    @Test func whatNeedsMorePrivilegeIsDoneByDroverFromTheStatement() throws {
+        let normalised = try Normaliser(dev: Self.shared.dev).normalise("""
+            create extension if not exists dblink;
+            create table public.t (id int primary key);
+            alter table public.t owner to hostile_app_owner;
+            grant select on public.t to hostile_app_reader;
+            create schema app authorization hostile_app_owner;
+            """, origin: Self.origin, schemas: [], targetMajorVersion: nil)
+        #expect(normalised.model.extensions.map(\.name) == ["dblink"])
+        #expect(normalised.model.table(QualifiedName("public", "t"))?.owner == "hostile_app_owner")
+        // The roles made for the SQL are plain, and the sandbox role is gone with its database.
+        let admin = try Connection(try Self.shared.admin)
+        defer { admin.close() }
+        #expect(try Sandbox.isDroverRole("hostile_app_owner", admin: admin))
+        #expect(try admin.query("select count(*) from pg_roles where rolname like 'drover\\_scratch\\_%'").rows == [["0"]])
+        // An extension the sandbox may not create is not created into a schema the SQL has filled.
+        let late = try #require(Self.refusal("""
+            create function public.f() returns int language sql as $$ select 1 $$;
+            create extension dblink;
+            """))
+        #expect(late.message.contains("only in a schema that holds no functions or operators yet"), "\(late)")
+    }
+
+    @Test func theDevServerGetsNoneOfDroversEnvironment() throws {
+        setenv("DROVER_HOSTILE_TOKEN", Self.shared.secret, 1)
+        defer { unsetenv("DROVER_HOSTILE_TOKEN") }
+        let directory = try TestPostgres.makeScratchDirectory("hostile-env")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let dev = EmbeddedDevServer(directory: directory.path)
+        defer { dev.stop() }
+        _ = try dev.endpoint(majorVersion: nil)
+        let major = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path).first)
+        let pidFile = try String(contentsOfFile: directory.path + "/\(major)/data/postmaster.pid", encoding: .utf8)
+        let pid = try #require(pidFile.split(separator: "\n").first)
+        let environment = try #require(FileManager.default.contents(atPath: "/proc/\(pid)/environ"))
+        #expect(!String(decoding: environment, as: UTF8.self).contains(Self.shared.secret))
+        #expect(!String(decoding: environment, as: UTF8.self).contains("DROVER_HOSTILE_TOKEN"))
+    }
+
+    @Test func aClusterThatIsNotAsDroverSetItUpIsRebuilt() throws {
+        let directory = try TestPostgres.makeScratchDirectory("hostile-rebuild")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = EmbeddedDevServer(directory: directory.path)
+        let admin = try Connection(try first.endpoint(majorVersion: nil).admin)
+        // What an older drover let declared SQL do as superuser.
+        try admin.execute("ALTER SYSTEM SET work_mem = '7MB'")
+        try admin.execute("ALTER ROLE postgres SET search_path = audit, public")
+        try admin.execute("CREATE ROLE leftover SUPERUSER")
+        admin.close()
+        first.stop()
+
+        let warnings = WarningLog()
+        let second = EmbeddedDevServer(directory: directory.path) { warnings.append($0) }
+        defer { second.stop() }
+        let normalised = try Normaliser(dev: second).normalise("create table t (id int)", origin: Self.origin,
+                                                               schemas: [], targetMajorVersion: nil)
+        #expect(normalised.model.tables.map(\.name) == [QualifiedName("public", "t")])
+        #expect(warnings.lines.count == 1 && warnings.lines[0].contains("is rebuilt"), "\(warnings.lines)")
+        let fresh = try Connection(try second.endpoint(majorVersion: nil).admin)
+        defer { fresh.close() }
+        #expect(try fresh.query("select count(*) from pg_db_role_setting").rows == [["0"]])
+    }
+
+    @Test func aSuperuserDevURLIsSaidToBeOne() throws {
+        let normalised = try Normaliser(dev: ExternalDevServer(url: try TestPostgres.shared.adminConnectionString))
+            .normalise("create table t (id int)", origin: Self.origin, schemas: [], targetMajorVersion: nil)
+        let warning = try #require(normalised.sandboxWarning)
+        #expect(warning.contains("connects as superuser"))
+    }
+
+    @Test func scratchLeftByAKilledProcessIsDroppedAtTheNextStart() throws {
+        let admin = try Connection(try Self.shared.admin)
+        defer { admin.close() }
+        // A pid that cannot be alive (above the kernel's pid_max).
+        let name = "\(Sandbox.scratchPrefix)99999999_1_dead"
+        try admin.execute("CREATE ROLE \(name) LOGIN")
+        try admin.execute("CREATE DATABASE \(name) OWNER \(name)")
+        try Sandbox.prepare(try Self.shared.admin)
+        #expect(try admin.query("select count(*) from pg_database where datname = $1", [name]).rows == [["0"]])
+        #expect(try admin.query("select count(*) from pg_roles where rolname = $1", [name]).rows == [["0"]])
+    }
+
+    @Test func extensionStatementsAreReadAsPostgreSQLReadsThem() {
+        #expect(ExtensionIntent("CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\" WITH SCHEMA ext VERSION '1.1' CASCADE")
+                == ExtensionIntent(name: "uuid-ossp", schema: "ext", version: "1.1", cascade: true))
+        #expect(ExtensionIntent("create extension /* c */ PostGIS -- x\n schema \"A\"\"b\"")?.schema == "A\"b")
+        #expect(ExtensionIntent("create extension postgis; drop table x") == nil)
+        #expect(ExtensionIntent("create table x (id int)") == nil)
+        #expect(SQLTokens.newOwner(in: "ALTER TABLE public.t OWNER TO \"App\"") == "App")
+        #expect(SQLTokens.newOwner(in: "alter function f(int) owner to app") == "app")
+    }
+}
+
+/// Warnings heard from a dev server, for checking.
+final class WarningLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+
+    func append(_ line: String) { lock.withLock { stored.append(line) } }
+    var lines: [String] { lock.withLock { stored } }
+}
