@@ -22,7 +22,7 @@ public struct PassResult: Sendable {
 
 /// A manifest document of the followed revision: its key on the status branch and what it
 /// is (an AtlasSchema to reconcile, or the report of why it cannot be read).
-public struct ManifestEntry {
+public struct ManifestEntry: Sendable {
     /// Status key: `namespace.name`, or `name`.
     public var key: String
     /// The manifest to reconcile, when it is a valid AtlasSchema.
@@ -32,7 +32,7 @@ public struct ManifestEntry {
 }
 
 /// The source as one sync left it: the revision in force and its manifests.
-public struct SourceSnapshot {
+public struct SourceSnapshot: Sendable {
     /// Revision followed.
     public var revision: ObjectID
     /// Objects fetched by this sync (0 when nothing had moved).
@@ -199,17 +199,9 @@ public final class Daemon: @unchecked Sendable {
         Log.event(.info, "pass_start", ["revision": revision.short, "environment": config.environment,
                                         "fetched_objects": String(snapshot.fetchedObjects)])
         var reports: [String: StatusReport] = [:]
-        let reconciler = self.reconciler
-        for entry in snapshot.manifests {
-            let report: StatusReport
-            if let schema = entry.schema {
-                report = reconciler.reconcile(schema, configMaps: snapshot.configMaps, revision: revision.hex,
-                                              previous: snapshot.previous[entry.key])
-            } else {
-                report = entry.invalid!
-            }
-            reports[entry.key] = Self.noting(snapshot.unavailable, revision: revision, on: report)
-            Self.logReconciled(reports[entry.key]!, revision: revision)
+        for (key, report) in reconcileAll(snapshot) {
+            reports[key] = Self.noting(snapshot.unavailable, revision: revision, on: report)
+            Self.logReconciled(reports[key]!, revision: revision)
         }
 
         var commit: ObjectID?
@@ -224,6 +216,41 @@ public final class Daemon: @unchecked Sendable {
         }
         return PassResult(revision: revision.hex, reports: reports, statusCommit: commit?.hex,
                           fetchedObjects: snapshot.fetchedObjects, sourceUnavailable: snapshot.unavailable)
+    }
+
+    /// Reconciles every manifest of `snapshot` as the service does: up to `concurrency` at
+    /// once, never two on one database, so one stuck target does not hold up the others.
+    /// Each database's manifests run in turn on a thread of their own (libpq blocks).
+    private func reconcileAll(_ snapshot: SourceSnapshot) -> [(String, StatusReport)] {
+        let reconciler = self.reconciler
+        var groups: [String: [ManifestEntry]] = [:]
+        var order: [String] = []
+        for entry in snapshot.manifests {
+            let database = entry.schema.flatMap(reconciler.databaseKey) ?? "manifest \(entry.key)"
+            if groups[database] == nil { order.append(database) }
+            groups[database, default: []].append(entry)
+        }
+        let results = Locked<[String: StatusReport]>([:])
+        let slots = DispatchSemaphore(value: config.concurrency)
+        let done = DispatchGroup()
+        for database in order {
+            let entries = groups[database]!
+            done.enter()
+            slots.wait()
+            Thread.detachNewThread {
+                defer { slots.signal(); done.leave() }
+                for entry in entries {
+                    let report = entry.schema.map {
+                        reconciler.reconcile($0, configMaps: snapshot.configMaps, revision: snapshot.revision.hex,
+                                             previous: snapshot.previous[entry.key])
+                    } ?? entry.invalid!
+                    results.withLock { $0[entry.key] = report }
+                }
+            }
+        }
+        done.wait()
+        let found = results.withLock { $0 }
+        return snapshot.manifests.compactMap { entry in found[entry.key].map { (entry.key, $0) } }
     }
 
     /// The log line for a finished reconcile.
@@ -330,4 +357,18 @@ public struct DaemonError: Error, CustomStringConvertible {
 
     /// An error saying `description`.
     public init(_ description: String) { self.description = description }
+}
+
+/// A value shared between threads under a lock.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<T>(_ body: (inout Value) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
 }

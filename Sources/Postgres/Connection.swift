@@ -26,7 +26,8 @@ public final class Connection {
         // A server that accepts TCP and never answers must not hang us: libpq waits forever
         // unless told otherwise. The caller's own connect_timeout, if any, comes later in the
         // expanded string and wins.
-        let keywords = ["connect_timeout", "dbname"], values = [String(Self.defaultConnectTimeout), conninfo]
+        let keywords = ["connect_timeout", "application_name", "dbname"]
+        let values = [String(Self.defaultConnectTimeout), Self.applicationName, conninfo]
         let conn = keywords.withCStrings { keywordPointers in
             values.withCStrings { valuePointers in PQconnectdbParams(keywordPointers, valuePointers, 1) }
         }
@@ -55,6 +56,11 @@ public final class Connection {
     /// Seconds a connection attempt may take when the connection string does not say
     /// (`connect_timeout`); libpq's own default is to wait forever.
     public static let defaultConnectTimeout = 10
+
+    /// `application_name` unless the connection string says: `drover@<host>`, so a DBA (and a
+    /// second drover waiting for the apply lock) can tell whose session it is.
+    public static let applicationName = "drover@" + (ProcessInfo.processInfo.hostName.split(separator: ".").first
+                                                       .map(String.init) ?? "?")
 
     /// A handle that cancels this connection's running statement from any thread.
     public var canceller: Canceller { Canceller(id: ObjectIdentifier(self)) }

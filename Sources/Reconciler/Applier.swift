@@ -85,6 +85,10 @@ public struct Applier {
             _ = try connection.query(Self.lockKeySQL)
         } catch {
             try? connection.execute("ROLLBACK")
+            if let error = error as? PostgresError, error.sqlState == "55P03", let holder = Self.lockHolder(connection) {
+                throw ReconcileError(.applyFailed, "another drover is applying to this database (\(holder)); gave up "
+                                     + "after waiting \(settings.lockTimeout) for it; the pass is retried")
+            }
             throw ReconcileError(.applyFailed, "cannot start the apply transaction: \(error)")
         }
         do {
@@ -140,6 +144,20 @@ public struct Applier {
             try? connection.execute("ROLLBACK")
             throw ReconcileError(.applyFailed, "\(error)")
         }
+    }
+
+    /// Who holds drover's advisory lock on this database: session, host, application and
+    /// since when (nil when no one does any more, or it cannot be read).
+    static func lockHolder(_ connection: Connection) -> String? {
+        let rows = try? connection.query("""
+            select a.pid::text, coalesce(host(a.client_addr), 'local socket'), a.application_name, a.xact_start::text
+            from pg_locks l join pg_stat_activity a on a.pid = l.pid
+            where l.locktype = 'advisory' and l.granted and l.objsubid = 1
+              and ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended('drover.dev/apply', 0)
+            """).rows
+        guard let row = rows?.first else { return nil }
+        return "session \(row[0] ?? "?") from \(row[1] ?? "?"), application \"\(row[2] ?? "")\", "
+            + "in its transaction since \(row[3] ?? "?")"
     }
 
     /// Fails with `MissingRole` when the declared schema names roles the target's cluster

@@ -48,6 +48,8 @@ struct Run: AsyncParsableCommand {
         }
         defer { daemon.shutdown() }
         if once {
+            let signals = OnceSignals(daemon: daemon, stopTimeout: loaded.stopTimeout)
+            defer { withExtendedLifetime(signals) {} }
             do {
                 let result = try daemon.runOnce()
                 let failed = result.failed

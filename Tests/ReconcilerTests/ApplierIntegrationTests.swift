@@ -330,8 +330,10 @@ import TestSupport
         let error = try #require(Integration.error { _ = try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false) })
         #expect(Date().timeIntervalSince(started) < 5)
         #expect(error.reason == .applyFailed, "\(error)")
-        // 55P03: lock_not_available.
-        #expect(error.message.contains("55P03"), "\(error.message)")
+        // Who holds the lock, not a bare 55P03 (lock_not_available).
+        #expect(error.message.hasPrefix("another drover is applying to this database (session \(holder.backendPID) "),
+                "\(error.message)")
+        #expect(error.message.contains("waiting 300ms"), "\(error.message)")
         #expect(try !Integration.exists("shop.items", on: database))
 
         _ = try holder.query(Self.releaseLock)

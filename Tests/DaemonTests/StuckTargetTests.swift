@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A target that accepts TCP connections and never answers: `run --once` gives up on it
+/// after the connect timeout without holding up the other manifests, and SIGTERM ends the
+/// process (and the embedded dev server it started) at once.
+@Suite struct StuckTargetTests {
+    /// A loopback TCP port that accepts connections (the kernel completes them from the
+    /// backlog) and never answers.
+    final class SilentServer {
+        let descriptor: Int32
+        let port: UInt16
+
+        init() throws {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = 0
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+            }
+            guard bound == 0, listen(fd, 16) == 0 else {
+                close(fd)
+                throw POSIXError(.EADDRINUSE)
+            }
+            _ = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            }
+            descriptor = fd
+            port = UInt16(bigEndian: address.sin_port)
+        }
+
+        deinit { close(descriptor) }
+    }
+
+    /// A scenario whose config has a second target, `silent`, on the silent port, and a
+    /// manifest for it beside the quickstart one.
+    static func scenario(_ silent: SilentServer, embeddedDev: Bool, both: Bool) throws -> (DaemonScenario, String) {
+        let scenario = try DaemonScenario(embeddedDev: embeddedDev)
+        let config = try scenario.config(environment: scenario.environment, replacing: [
+            ("targets:\n", "targets:\n  - name: silent\n    host: 127.0.0.1\n    port: \(silent.port)\n"
+                + "    database: app\n    user: app\n"),
+        ])
+        let stuck = DaemonScenario.quickstartManifest
+            .replacingOccurrences(of: "cluster-example-rw.default", with: "silent-rw.default")
+            .replacingOccurrences(of: "name: atlasschema-pg", with: "name: stuck")
+        var files = ["schemas/stuck.yaml": stuck]
+        if both { files["schemas/atlasschema-pg.yaml"] = DaemonScenario.quickstartManifest }
+        try scenario.commit(files)
+        return (scenario, config)
+    }
+
+    @Test func aSilentTargetDoesNotHoldUpTheOthers() throws {
+        let silent = try SilentServer()
+        let (scenario, config) = try Self.scenario(silent, embeddedDev: false, both: true)
+        let started = Date()
+        let result = try DroverBinary.run(["run", "--config", config, "--once"])
+        #expect(Date().timeIntervalSince(started) < 40, "\(result.stderr)")
+        #expect(result.status == 1)
+        let good = try #require(try scenario.status("atlasschema-pg"))
+        #expect(good.contains("reason: Applied"), "\(good)")
+        let stuck = try #require(try scenario.status("stuck"))
+        #expect(stuck.contains("reason: TargetUnreachable") && stuck.contains("timeout expired"), "\(stuck)")
+    }
+
+    @Test func sigtermEndsARunOnceAndItsDevServer() throws {
+        let silent = try SilentServer()
+        let (scenario, config) = try Self.scenario(silent, embeddedDev: true, both: false)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: DroverBinary.path)
+        process.arguments = ["run", "--config", config, "--once"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until the dev server runs (normalisation comes before the target's connect).
+        let state = scenario.directory.appendingPathComponent("state-\(scenario.environment)/devpg").path
+        var pidFile: String?
+        for _ in 0..<300 where pidFile == nil {
+            Thread.sleep(forTimeInterval: 0.1)
+            let majors = (try? FileManager.default.contentsOfDirectory(atPath: state)) ?? []
+            pidFile = majors.map { "\(state)/\($0)/data/postmaster.pid" }.first { FileManager.default.fileExists(atPath: $0) }
+        }
+        let postmasterFile = try #require(pidFile, "the dev server never started")
+        let postmaster = try #require(Int32(try String(contentsOfFile: postmasterFile, encoding: .utf8)
+                                                .split(separator: "\n").first ?? ""))
+        Thread.sleep(forTimeInterval: 1)
+        let signalled = Date()
+        process.terminate()
+        process.waitUntilExit()
+        #expect(Date().timeIntervalSince(signalled) < 8)
+        #expect(process.terminationStatus == 128 + SIGTERM)
+        var gone = false
+        for _ in 0..<50 where !gone {
+            gone = kill(postmaster, 0) != 0
+            if !gone { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(gone, "the embedded dev server outlived drover")
+    }
+}
