@@ -129,7 +129,34 @@ public final class Daemon: @unchecked Sendable {
 
     /// Brings the source up to date and reads the followed revision's manifests and the
     /// status branch's reports. Git work.
+    ///
+    /// A pass that fails while the mirror's own copy of the followed and status refs is
+    /// damaged (a truncated pack, a missing object, a broken ref or config) rebuilds the
+    /// mirror from the remote and tries once more: the mirror is only a cache.
     public func sync() throws -> SourceSnapshot {
+        do {
+            return try syncMirror()
+        } catch {
+            guard let damage = mirror.damage(refs: mirrorRefs, after: error) else { throw error }
+            Log.event(.warning, "mirror_rebuilt", ["damage": damage, "error": "\(error)"])
+            mirror = try mirror.rebuilt()
+            cachedManifests = nil
+            return try syncMirror()
+        }
+    }
+
+    /// The mirror's refs a pass reads.
+    private var mirrorRefs: [String] {
+        var refs = [GitMirror.trackingRef(config.status.branch)]
+        switch config.source.ref {
+        case .branch(let branch): refs.append(GitMirror.trackingRef(branch))
+        case .tag(let tag): refs.append(GitMirror.tagRef(tag))
+        case .commit: break
+        }
+        return refs
+    }
+
+    private func syncMirror() throws -> SourceSnapshot {
         let sync = try syncSource()
         let revision = sync.revision
         // By file on the branch, which is the status key's (two manifests may share a name
@@ -188,8 +215,20 @@ public final class Daemon: @unchecked Sendable {
 
     /// Writes `reports` (every manifest's, by key) to the status branch and pushes it; nil
     /// when nothing changed. Git work.
+    ///
+    /// As for `sync`, a push that fails on a damaged mirror rebuilds it, fetches the status
+    /// branch again and pushes once more.
     public func publish(_ reports: [String: StatusReport]) throws -> ObjectID? {
-        try publisher.publish(reports, to: mirror)
+        do {
+            return try publisher.publish(reports, to: mirror)
+        } catch {
+            guard let damage = mirror.damage(refs: mirrorRefs, after: error) else { throw error }
+            Log.event(.warning, "mirror_rebuilt", ["damage": damage, "error": "\(error)"])
+            mirror = try mirror.rebuilt()
+            cachedManifests = nil
+            try mirror.fetch([config.status.branch])
+            return try publisher.publish(reports, to: mirror)
+        }
     }
 
     /// One pass over every manifest of the followed revision, one after the other.

@@ -13,12 +13,57 @@ public final class GitMirror {
     /// The local bare repository.
     let repository: Repository
 
-    /// Opens (or creates) the mirror at `path` for `url`.
+    /// Opens (or creates) the mirror at `path` for `url`. A mirror that does not open (a
+    /// broken config or HEAD) is only a cache of the remote: it is deleted and created anew.
     public init(path: String, url: String, auth: RemoteAuth = RemoteAuth()) throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        self.repository = try Repository.openOrInitBare(at: path)
+        do {
+            self.repository = try Repository.openOrInitBare(at: path)
+        } catch {
+            try FileManager.default.removeItem(atPath: path)
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            self.repository = try Repository.openOrInitBare(at: path)
+        }
         self.url = url
         self.auth = auth
+    }
+
+    /// libgit2 error classes that, raised by an operation on the mirror, mean its own files
+    /// are damaged (a remote's failures are of the net, ssh, http, ssl, os or indexer class).
+    static let localDamageClasses: Set<String> = ["odb", "object", "zlib", "reference", "repository", "config", "tree"]
+
+    /// What is wrong with the mirror, or nil when nothing is: `error` (from an operation on
+    /// it) of a class that means local damage, else a check that each of `refs` opens, names a
+    /// commit, and the commit's tree and files can all be read. A remote that is down is not
+    /// damage.
+    public func damage(refs: [String], after error: any Error) -> String? {
+        if let error = error as? GitError, Self.localDamageClasses.contains(error.errorClassName) {
+            return "\(error)"
+        }
+        return damage(refs: refs)
+    }
+
+    /// What is wrong with the mirror's own copy of `refs` (see `damage(refs:after:)`).
+    public func damage(refs: [String]) -> String? {
+        do {
+            let fresh = try Repository.open(at: repository.path)
+            for ref in refs {
+                guard let target = try fresh.referenceTarget(ref) else { continue }
+                guard let commit = try fresh.commit(peeling: target) else { return "\(ref) does not name a commit" }
+                for file in try fresh.treeEntries(commit: commit) { _ = try fresh.blob(file.id) }
+            }
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// A new, empty mirror in place of this one (its directory deleted): the next fetch
+    /// brings everything again.
+    public func rebuilt() throws -> GitMirror {
+        let path = repository.path
+        try FileManager.default.removeItem(atPath: path)
+        return try GitMirror(path: path, url: url, auth: auth)
     }
 
     /// Runs `body` holding an exclusive lock on a remote that is a local path (a file next
