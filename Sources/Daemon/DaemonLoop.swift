@@ -91,7 +91,12 @@ public final class DaemonLoop: @unchecked Sendable {
         }
     }
 
-    /// Runs until SIGTERM or SIGINT; returns the exit status (0).
+    /// Seconds past `stopTimeout` after a cancel that a stop still waits for running
+    /// reconciles before it leaves them behind.
+    static let stopGrace: TimeInterval = 5
+
+    /// Runs until SIGTERM or SIGINT; returns the exit status (0; 1 when reconciles that did
+    /// not end were left behind).
     public func run() -> Int32 {
         trapSignals()
         Log.event(.info, "daemon_start", ["environment": daemon.config.environment,
@@ -107,6 +112,12 @@ public final class DaemonLoop: @unchecked Sendable {
                     cancelled = true
                     let open = Connection.cancelAll()
                     Log.event(.warning, "stop_cancelling", ["connections": String(open)])
+                }
+                // A reconcile that a cancel cannot reach (a connect in progress) is left
+                // behind: the process ends, and what it held is released with it.
+                if let deadline = stopDeadline, now >= deadline.addingTimeInterval(Self.stopGrace), schedule.isRunning {
+                    Log.event(.error, "stop_abandoned", ["running": String(schedule.entries.values.filter(\.running).count)])
+                    return 1
                 }
                 if !schedule.isRunning && !publishing {
                     if unpublishedSince != nil {

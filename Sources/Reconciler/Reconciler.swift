@@ -211,7 +211,7 @@ public final class Reconciler: @unchecked Sendable {
             if let user = target.user { fromManifest["user"] = try secrets.resolve(user) }
             if let password = target.password { fromManifest["password"] = try secrets.resolve(password) }
             if let database = target.database { fromManifest["dbname"] = database }
-            fromManifest["application_name"] = fromManifest["application_name"] ?? "drover"
+            fromManifest["application_name"] = fromManifest["application_name"] ?? Connection.applicationName
             return ConnectionString(parameters: fromManifest.keys.sorted().map {
                 ConnectionString.Parameter(key: $0, value: fromManifest[$0]!)
             }).conninfo

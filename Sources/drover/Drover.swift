@@ -52,6 +52,7 @@ struct Run: AsyncParsableCommand {
             defer { withExtendedLifetime(signals) {} }
             do {
                 let result = try daemon.runOnce()
+                signals.exitIfSignalled()
                 let failed = result.failed
                 print("revision \(result.revision.prefix(7)): \(result.reports.count) manifest(s), \(failed.count) not ready"
                       + (result.statusCommit.map { ", status commit \($0.prefix(7))" } ?? ", status unchanged"))
@@ -65,6 +66,7 @@ struct Run: AsyncParsableCommand {
             } catch let exit as ExitCode {
                 throw exit
             } catch {
+                signals.exitIfSignalled()
                 daemon.shutdown()
                 fail("\(error)")
             }

@@ -126,7 +126,7 @@ import Glibc
         try daemon.waitFor("the apply to block on the lock", timeout: 30, diagnose: {
             (try? scenario.psql("select application_name, state, wait_event_type, left(query, 80) from pg_stat_activity")) ?? ""
         }) {
-            try scenario.psql("select count(*) from pg_stat_activity where application_name = 'drover' and wait_event_type = 'Lock'") == "1"
+            try scenario.psql("select count(*) from pg_stat_activity where application_name like 'drover@%' and wait_event_type = 'Lock'") == "1"
         }
         let asked = Date()
         #expect(daemon.stop(timeout: 30) == 0, "\(daemon.log)")

@@ -99,4 +99,21 @@ import TestSupport
         }
         #expect(gone, "the embedded dev server outlived drover")
     }
+
+    @Test func sigtermEndsTheServiceWhileItConnectsToASilentTarget() throws {
+        let silent = try SilentServer()
+        let (scenario, config) = try Self.scenario(silent, embeddedDev: false, both: false)
+        defer { withExtendedLifetime(scenario) {} }
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        try (text + "\ninterval: 1h\njitter: 0\nstopTimeout: 1s\n").write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try RunningDaemon(config: config)
+        defer { daemon.kill() }
+        try daemon.waitFor("the pass to start", timeout: 30) { daemon.log.contains("event=revision") }
+        Thread.sleep(forTimeInterval: 1)
+        let asked = Date()
+        let status = daemon.stop(timeout: 30)
+        // stopTimeout (1 s) and the grace (5 s), not the connect timeout (10 s) or more.
+        #expect(Date().timeIntervalSince(asked) < 9, "\(daemon.log)")
+        #expect(status == 0 || status == 1, "\(daemon.log)")
+    }
 }
