@@ -8,6 +8,15 @@ public protocol DevServer: AnyObject {
     /// The server to normalise on for a target of PostgreSQL `majorVersion` (when known: a
     /// server that can run several versions picks that one).
     func endpoint(majorVersion: Int?) throws -> DevEndpoint
+
+    /// Says the server for `majorVersion` failed drover itself (no connection, no scratch
+    /// database): a server drover runs is stopped, checked and started again on next use.
+    func invalidate(majorVersion: Int?)
+}
+
+extension DevServer {
+    /// A server the user gave is theirs to mend.
+    public func invalidate(majorVersion: Int?) {}
 }
 
 /// How to reach a dev server and whom declared SQL runs as there.
@@ -133,6 +142,16 @@ public final class EmbeddedDevServer: DevServer {
             settings: ["jit": "off"]))
         try server.start()
         return server
+    }
+
+    /// Stops and forgets the server for `majorVersion`: the next `endpoint` starts it again,
+    /// checks it, and rebuilds it when it is not as drover set it up.
+    public func invalidate(majorVersion: Int?) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let chosen = try? binaries(for: majorVersion) else { return }
+        let major = chosen.majorVersion ?? 0
+        try? servers.removeValue(forKey: major)?.stop()
     }
 
     /// The binaries of `majorVersion` if installed, else the default installation's.

@@ -438,6 +438,8 @@ extension SchemaEngine {
         public var devMajorVersion: Int
         /// Manifests whose SQL ran.
         public var checked: Int
+        /// How the SQL ran, when the user should know (a superuser dev.url).
+        public var sandboxWarning: String?
     }
 
     /// Runs the declared SQL of every manifest of `validation` whose SQL resolves in a
@@ -449,7 +451,8 @@ extension SchemaEngine {
         // Empty SQL first: proves the dev server works and tells its version.
         let probe = try normaliser.normalise("", origin: SourceLocation(file: "-", line: 1, column: 1), schemas: [],
                                              targetMajorVersion: nil)
-        var check = SQLCheck(diagnostics: [], devMajorVersion: probe.devMajorVersion, checked: 0)
+        var check = SQLCheck(diagnostics: [], devMajorVersion: probe.devMajorVersion, checked: 0,
+                             sandboxWarning: probe.sandboxWarning)
         for manifest in validation.manifests {
             // An unresolved configMapKeyRef is an offline finding already.
             guard let (sql, origin) = try? Reconciler.desiredSQL(manifest, configMaps: validation.configMaps) else { continue }

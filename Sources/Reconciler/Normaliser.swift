@@ -89,6 +89,19 @@ public final class Normaliser: @unchecked Sendable {
         let key = CacheKey(version: targetMajorVersion ?? 0, schemas: schemas, length: sql.utf8.count,
                            hash: sql.hashValue)
         if let hit = cacheLock.withLock({ cache[key] }) { return hit }
+        do {
+            let normalised = try run(sql, origin: origin, schemas: schemas, targetMajorVersion: targetMajorVersion)
+            remember(normalised, as: key)
+            return normalised
+        } catch {
+            // Not the manifest's fault: the next try gets a server checked (and rebuilt) anew.
+            if error.reason == .devDatabaseFailed { dev.invalidate(majorVersion: targetMajorVersion) }
+            throw error
+        }
+    }
+
+    private func run(_ sql: String, origin: SourceLocation, schemas: [String],
+                     targetMajorVersion: Int?) throws(ReconcileError) -> Normalised {
 
         let endpoint: DevEndpoint
         let admin: Connection
@@ -117,7 +130,6 @@ public final class Normaliser: @unchecked Sendable {
         } catch {
             throw ReconcileError(.devDatabaseFailed, "dev database: \(error)")
         }
-        remember(normalised, as: key)
         return normalised
     }
 

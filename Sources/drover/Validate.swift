@@ -68,6 +68,9 @@ struct Validate: ParsableCommand {
                 let check = try engine.checkSQL(result)
                 result.add(check.diagnostics)
                 sqlNote = "SQL run on PostgreSQL \(check.devMajorVersion)"
+                if let warning = check.sandboxWarning {
+                    FileHandle.standardError.write(Data("drover: warning: \(warning)\n".utf8))
+                }
             } catch {
                 sqlNote = "SQL not checked"
                 sqlFailure = error

@@ -189,6 +189,37 @@ import TestSupport
         #expect(try fresh.query("select count(*) from pg_db_role_setting").rows == [["0"]])
     }
 
+    @Test func aClusterBrokenWhileInUseIsRebuiltAtTheNextNormalisation() throws {
+        let directory = try TestPostgres.makeScratchDirectory("hostile-broken")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let warnings = WarningLog()
+        let dev = EmbeddedDevServer(directory: directory.path) { warnings.append($0) }
+        defer { dev.stop() }
+        let normaliser = Normaliser(dev: dev)
+        _ = try normaliser.normalise("create table a (id int)", origin: Self.origin, schemas: [], targetMajorVersion: nil)
+        // What no manifest can do any more, done from outside: the maintenance database goes.
+        let admin = try ConnectionString(parsing: try dev.endpoint(majorVersion: nil).admin)
+        let other = try Connection(admin.withDatabase("template1").conninfo)
+        try other.execute("DROP DATABASE postgres WITH (FORCE)")
+        other.close()
+
+        let failed = try #require(Self.refusal(normaliser, "create table b (id int)"))
+        #expect(failed.reason == .devDatabaseFailed)
+        let next = try normaliser.normalise("create table c (id int)", origin: Self.origin, schemas: [],
+                                            targetMajorVersion: nil)
+        #expect(next.model.tables.map(\.name.name) == ["c"])
+        #expect(warnings.lines.contains { $0.contains("cannot connect to its postgres database") }, "\(warnings.lines)")
+    }
+
+    static func refusal(_ normaliser: Normaliser, _ sql: String) -> ReconcileError? {
+        do {
+            _ = try normaliser.normalise(sql, origin: origin, schemas: [], targetMajorVersion: nil)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     @Test func aSuperuserDevURLIsSaidToBeOne() throws {
         let normalised = try Normaliser(dev: ExternalDevServer(url: try TestPostgres.shared.adminConnectionString))
             .normalise("create table t (id int)", origin: Self.origin, schemas: [], targetMajorVersion: nil)
