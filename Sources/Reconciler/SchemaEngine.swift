@@ -38,10 +38,13 @@ public final class SchemaEngine {
     /// database at `targetURL` where it can, so definitions are spelled as the target spells
     /// them.
     public func desired(from path: String, targetURL: String? = nil) throws(ReconcileError) -> Desired {
-        let targetVersion = targetURL.flatMap { url -> Int? in
-            guard let connection = try? Connection(url) else { return nil }
-            defer { connection.close() }
-            return connection.serverVersionNumber / 10000
+        // The target is needed next anyway: one that cannot be reached fails now, not after
+        // a second connect timeout.
+        var targetVersion: Int?
+        if let targetURL {
+            let connection = try connect(targetURL)
+            targetVersion = connection.serverVersionNumber / 10000
+            connection.close()
         }
         var desired = try declared(in: path, targetMajorVersion: targetVersion)
         desired.result.warnings += desired.normalised.warnings(targetMajorVersion: targetVersion)
