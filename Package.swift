@@ -42,7 +42,9 @@ let package = Package(
             "Manifest", "SchemaModel", "SchemaDiff", "SchemaPlanner", "SchemaInspector",
             "Postgres", "PostgresServer", "SQLText",
         ]),
-        .target(name: "Daemon", dependencies: ["Reconciler", "Manifest", "SchemaDiff", "Git", "Postgres", "PostgresServer", "Yams"]),
+        .target(name: "Daemon", dependencies: [
+            "Reconciler", "Manifest", "SchemaDiff", "Git", "Postgres", "PostgresServer", "SQLText", "Yams",
+        ]),
         .executableTarget(name: "drover", dependencies: [
             "Daemon", "Reconciler",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

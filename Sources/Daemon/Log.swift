@@ -1,4 +1,5 @@
 import Foundation
+import SQLText
 
 /// One line per event on standard error, `key=value` pairs (logfmt), for journald.
 ///
@@ -43,9 +44,11 @@ public enum Log {
     private static let order: [Level] = [.debug, .info, .warning, .error]
 
     private static func quote(_ value: String) -> String {
-        let plain = !value.isEmpty && value.allSatisfy { !$0.isWhitespace && $0 != "\"" && $0 != "=" }
+        let plain = !value.isEmpty && value.unicodeScalars.allSatisfy {
+            !$0.properties.isWhitespace && $0 != "\"" && $0 != "=" && $0.properties.generalCategory != .control
+        }
         if plain { return value }
-        return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n") + "\""
+        // One event, one line: control characters and line separators are escaped too.
+        return "\"" + escapingControlCharacters(value).replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }

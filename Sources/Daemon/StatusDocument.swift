@@ -1,5 +1,6 @@
 import Foundation
 import Reconciler
+import SQLText
 import Yams
 
 /// How reports are laid out on the status branch:
@@ -40,7 +41,9 @@ public enum StatusDocument {
         for report in reports.sorted(by: { ($0.manifest.name, $0.manifest.path) < ($1.manifest.name, $1.manifest.path) }) {
             let cells = [report.manifest.name, report.target ?? "-", report.ready ? "True" : "False", report.reason.rawValue,
                          String(report.revision.prefix(7)), report.lastApplied?.at ?? "-"]
-            rows.append("| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
+            // A cell is one line of a table row: a line break in a name must not end it.
+            rows.append("| " + cells.map { escapingControlCharacters($0).replacingOccurrences(of: "|", with: "\\|") }
+                .joined(separator: " | ") + " |")
         }
         let section = ([begin, "## \(environment)", ""] + rows + [end]).joined(separator: "\n")
 

@@ -37,3 +37,18 @@ import TestSupport
         }
     }
 }
+
+/// Names and messages printed where a line break would end a comment, a log event or a
+/// table row are written on one line.
+@Suite struct OneLineTests {
+    @Test func controlCharactersAndLineSeparatorsAreEscaped() {
+        #expect(escapingControlCharacters("plain name") == "plain name")
+        #expect(escapingControlCharacters("t\nDROP TABLE x; --") == "t\\nDROP TABLE x; --")
+        #expect(escapingControlCharacters("a\r\nb\tc\u{7}d") == "a\\r\\nb\\tc\\u{7}d")
+        #expect(escapingControlCharacters("x\u{2028}y\u{85}z") == "x\\u{2028}y\\u{85}z")
+        // A backslash is doubled only when something is escaped, so escapes stay readable.
+        #expect(escapingControlCharacters("C:\\dir") == "C:\\dir")
+        #expect(escapingControlCharacters("a\\b\nc") == "a\\\\b\\nc")
+        #expect(!escapingControlCharacters("é\u{0}\u{1F}ü").unicodeScalars.contains { $0.properties.generalCategory == .control })
+    }
+}
