@@ -31,6 +31,12 @@ import TestSupport
             // Readable by everyone, so only the sandbox keeps the server from reading it.
             FileManager.default.createFile(atPath: secretFile, contents: Data(secret.utf8),
                                            attributes: [.posixPermissions: 0o644])
+            // A static is never deinitialised: the server is stopped when the test process ends.
+            hostileDevToStop = (dev, directory)
+            atexit {
+                hostileDevToStop?.0.stop()
+                hostileDevToStop.map { try? FileManager.default.removeItem(at: $0.1) }
+            }
         }
 
         var admin: String {
@@ -249,6 +255,9 @@ import TestSupport
         #expect(SQLTokens.newOwner(in: "alter function f(int) owner to app") == "app")
     }
 }
+
+/// The suite's shared dev server and its folder, for the exit handler.
+nonisolated(unsafe) private var hostileDevToStop: (EmbeddedDevServer, URL)?
 
 /// Warnings heard from a dev server, for checking.
 final class WarningLog: @unchecked Sendable {
