@@ -181,21 +181,9 @@ final class Locked<Value>: @unchecked Sendable {
     @Test func aSilentServerTimesOut() throws {
         // A listening socket that never accepts: the kernel completes the TCP handshake, and
         // the SSH banner never comes.
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #expect(listener >= 0)
-        defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(listener, pointer, length) == 0 && listen(listener, 4) == 0 && getsockname(listener, pointer, &length) == 0
-            }
-        }
-        #expect(bound)
-        let port = Int(UInt16(bigEndian: address.sin_port))
+        let silent = try SilentServer()
+        defer { withExtendedLifetime(silent) {} }
+        let port = Int(silent.port)
 
         let directory = try TestPostgres.makeScratchDirectory("silent")
         defer { try? FileManager.default.removeItem(at: directory) }

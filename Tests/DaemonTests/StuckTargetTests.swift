@@ -6,36 +6,6 @@ import TestSupport
 /// after the connect timeout without holding up the other manifests, and SIGTERM ends the
 /// process (and the embedded dev server it started) at once.
 @Suite struct StuckTargetTests {
-    /// A loopback TCP port that accepts connections (the kernel completes them from the
-    /// backlog) and never answers.
-    final class SilentServer {
-        let descriptor: Int32
-        let port: UInt16
-
-        init() throws {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = 0
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-            }
-            guard bound == 0, listen(fd, 16) == 0 else {
-                close(fd)
-                throw POSIXError(.EADDRINUSE)
-            }
-            _ = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-            }
-            descriptor = fd
-            port = UInt16(bigEndian: address.sin_port)
-        }
-
-        deinit { close(descriptor) }
-    }
-
     /// A scenario whose config has a second target, `silent`, on the silent port, and a
     /// manifest for it beside the quickstart one.
     static func scenario(_ silent: SilentServer, embeddedDev: Bool, both: Bool) throws -> (DaemonScenario, String) {
@@ -55,6 +25,7 @@ import TestSupport
 
     @Test func aSilentTargetDoesNotHoldUpTheOthers() throws {
         let silent = try SilentServer()
+        defer { withExtendedLifetime(silent) {} }
         let (scenario, config) = try Self.scenario(silent, embeddedDev: false, both: true)
         let started = Date()
         let result = try DroverBinary.run(["run", "--config", config, "--once"])
@@ -68,6 +39,7 @@ import TestSupport
 
     @Test func sigtermEndsARunOnceAndItsDevServer() throws {
         let silent = try SilentServer()
+        defer { withExtendedLifetime(silent) {} }
         let (scenario, config) = try Self.scenario(silent, embeddedDev: true, both: false)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: DroverBinary.path)
@@ -102,6 +74,7 @@ import TestSupport
 
     @Test func sigtermEndsTheServiceWhileItConnectsToASilentTarget() throws {
         let silent = try SilentServer()
+        defer { withExtendedLifetime(silent) {} }
         let (scenario, config) = try Self.scenario(silent, embeddedDev: false, both: false)
         defer { withExtendedLifetime(scenario) {} }
         let text = try String(contentsOfFile: config, encoding: .utf8)
