@@ -86,11 +86,16 @@ import TestSupport
         ("ALTER ROLE postgres SET", "alter role postgres set search_path = audit, public"),
         ("CREATE ROLE SUPERUSER", "create role evil superuser login"),
         ("DROP DATABASE postgres", "drop database postgres"),
-        ("write into template1", "create table template1.public.t (x int)"),
-        ("dblink to the dev server", "create extension dblink; select public.dblink_connect('dbname=template1')"),
+        ("change template1", "alter database template1 set search_path = evil"),
+        ("open template0", "alter database template0 allow_connections true"),
+        ("dblink to the dev server", "create extension dblink; select public.dblink_connect('host=SOCKET dbname=template1')"),
+        ("dblink as the superuser", """
+            create extension dblink;
+            select public.dblink_exec('host=SOCKET user=postgres dbname=postgres', 'alter system set work_mem = 1')
+            """),
         ("postgres_fdw to the dev server", """
             create extension postgres_fdw;
-            create server s foreign data wrapper postgres_fdw options (dbname 'postgres')
+            create server s foreign data wrapper postgres_fdw options (host 'SOCKET', dbname 'postgres')
             """),
         ("event trigger", """
             create function public.et() returns event_trigger language plpgsql as $$ begin end $$;
@@ -104,7 +109,8 @@ import TestSupport
 
     @Test(arguments: attacks.map(\.0))
     func attackIsRefusedAndChangesNothing(_ name: String) throws {
-        let sql = try #require(Self.attacks.first { $0.0 == name }).1
+        let socket = try #require(try ConnectionString(parsing: try Self.shared.admin)["host"])
+        let sql = try #require(Self.attacks.first { $0.0 == name }).1.replacingOccurrences(of: "SOCKET", with: socket)
         let before = try Self.clusterState()
         let error = try #require(Self.refusal(sql), "\(name) ran")
         #expect(error.reason == .invalidSchema, "\(name): \(error)")
