@@ -95,6 +95,11 @@ public enum Change: Sendable, Hashable {
     case attachPartition(QualifiedName, PartitionOf)
     /// `ALTER TABLE … SET LOGGED / UNLOGGED`.
     case setPersistence(QualifiedName, Table.Persistence)
+    /// `ALTER TABLE … SET (…)` the `set` options (`name=value`) and `RESET (…)` the `reset`
+    /// names (a `toast.` prefix for the TOAST table's).
+    case setTableOptions(QualifiedName, set: [String], reset: [String])
+    /// `ALTER TABLE … REPLICA IDENTITY …`.
+    case setReplicaIdentity(QualifiedName, Table.ReplicaIdentity)
     /// `ALTER TABLE … ADD COLUMN`.
     case addColumn(QualifiedName, Column)
     /// `ALTER TABLE … DROP COLUMN`.

@@ -68,6 +68,7 @@ extension Change {
         case .createTable: ["add_table"]
         case .dropTable: ["drop_table"]
         case .setOwner, .setPersistence, .detachPartition, .attachPartition: ["modify_table"]
+        case .setTableOptions, .setReplicaIdentity: ["modify_table"]
         case .addColumn: ["add_column"]
         case .dropColumn, .dropColumnKeepingChildren: ["drop_column"]
         case .setInheritance: ["modify_table"]

@@ -19,6 +19,7 @@ public enum SchemaDiffer {
         state.diffTables()
         state.diffOtherObjects()
         state.diffObjects()
+        state.reassertReplicaIdentities()
         return SchemaDifference(changes: state.changes.filter { !policy.skips($0) }, unsupported: state.unsupported,
                                 currentDependencies: state.current.dependencies, desiredDependencies: state.desired.dependencies)
     }
@@ -258,6 +259,7 @@ struct DiffState {
             if from != to { changes.append(.alterColumn(table.name, from: from, to: column, castViaText: false)) }
         }
         if let owner = table.owner { changes.append(.setOwner(table.name, owner)) }
+        diffStorage(desired: table, current: nil)
         comment(.table(table.name), desired: table.comment, current: nil)
         for column in table.columns { comment(.column(table.name, column.name), desired: column.comment, current: nil) }
         for constraint in table.constraints {
@@ -274,6 +276,7 @@ struct DiffState {
         let name = table.name
         if table.persistence != existing.persistence { changes.append(.setPersistence(name, table.persistence)) }
         if table.owner != existing.owner { changes.append(.setOwner(name, table.owner)) }
+        diffStorage(desired: table, current: existing)
         comment(.table(name), desired: table.comment, current: existing.comment)
 
         for parent in existing.inherits where !table.inherits.contains(parent) {

@@ -52,7 +52,12 @@ enum CatalogQueries {
                pn.nspname, pc.relname, case when c.relispartition then pg_get_expr(c.relpartbound, c.oid) end,
                quote_ident(ns.nspname) || '.' || quote_ident(c.relname),
                c.relrowsecurity, c.relforcerowsecurity, \(privileges("c.relacl", kind: "r", owner: "c.relowner")),
-               inh.parent_schemas, inh.parent_names
+               inh.parent_schemas, inh.parent_names,
+               array_cat(c.reloptions, (select array_agg('toast.' || o) from pg_class t, unnest(t.reloptions) o
+                                        where t.oid = c.reltoastrelid))::text,
+               c.relreplident::text,
+               case when c.relreplident = 'i' then (select ic.relname from pg_index ri join pg_class ic on ic.oid = ri.indexrelid
+                                                    where ri.indrelid = c.oid and ri.indisreplident) end
         from pg_class c join ns on ns.oid = c.relnamespace
         left join (select i2.inhrelid, array_agg(n2.nspname order by i2.inhseqno)::text as parent_schemas,
                           array_agg(p2.relname order by i2.inhseqno)::text as parent_names

@@ -111,6 +111,8 @@ public struct SchemaInspector {
             if let schemas = row[15], let names = row[16] {
                 tables[oid]!.inherits = zip(parseTextArray(schemas), parseTextArray(names)).map { QualifiedName($0, $1) }
             }
+            tables[oid]!.options = parseTextArray(row[17] ?? "{}").sorted()
+            tables[oid]!.replicaIdentity = try replicaIdentity(row[18] ?? "d", index: row[19], of: name)
         }
         // Sorted here rather than by the server (which would sort wide rows): by schema, then
         // name, in byte order as PostgreSQL sorts names.
@@ -495,4 +497,17 @@ struct UnknownCatalogValue: Error, CustomStringConvertible {
     var value: String
 
     var description: String { "unknown \(what): \(value) (not supported by this version of drover)" }
+}
+
+/// `relreplident` as a model value; an unknown letter is refused, not guessed at.
+func replicaIdentity(_ letter: String, index: String?, of table: QualifiedName) throws -> Table.ReplicaIdentity {
+    switch letter {
+    case "d": return .default
+    case "n": return .nothing
+    case "f": return .full
+    case "i":
+        guard let index else { throw UnknownCatalogValue(what: "replica identity index of \(table)", value: "none") }
+        return .index(index)
+    default: throw UnknownCatalogValue(what: "replica identity of \(table)", value: letter)
+    }
 }

@@ -120,6 +120,23 @@ public struct Table: Sendable, Hashable, Codable {
     public var forceRowSecurity = false
     /// Privileges (see `Grant`).
     public var privileges: [Grant] = []
+    /// Storage parameters as PostgreSQL stores them (`fillfactor=70`), its TOAST table's
+    /// with a `toast.` prefix (`toast.autovacuum_enabled=false`), sorted.
+    public var options: [String] = []
+    /// `REPLICA IDENTITY`.
+    public var replicaIdentity: ReplicaIdentity = .default
+
+    /// What logical replication sends of an updated or deleted row (`relreplident`).
+    public enum ReplicaIdentity: Sendable, Hashable, Codable {
+        /// The primary key's columns (`d`).
+        case `default`
+        /// Nothing (`n`).
+        case nothing
+        /// Every column (`f`).
+        case full
+        /// The columns of the named unique index (`i`).
+        case index(String)
+    }
 
     /// A table with the given parts.
     public init(name: QualifiedName, persistence: Persistence = .permanent, columns: [Column] = [],

@@ -48,7 +48,9 @@ public enum Planner {
         case .createSequence, .alterSequence: 130
         case .createRoutine, .replaceRoutine: 135
         case .createTable: 140
-        case .setPersistence, .addColumn, .alterColumn, .setOwner: 150
+        case .setPersistence, .addColumn, .alterColumn, .setOwner, .setTableOptions: 150
+        // After the indexes, one of which it may name.
+        case .setReplicaIdentity: 182
         case .attachPartition: 150
         // Freeing a sequence comes before dropping its old owner, which would drop it too.
         case .setSequenceOwner(_, let owner): owner == nil ? 20 : 160
@@ -94,6 +96,12 @@ public enum Planner {
 
         case .replaceCollation(let collation, let columns):
             return replaceCollationSteps(collation, columns: columns)
+
+        case .setTableOptions(let table, let set, let reset):
+            return [tableOptionsStep(table, set: set, reset: reset)]
+
+        case .setReplicaIdentity(let table, let identity):
+            return [replicaIdentityStep(table, identity)]
 
         case .createEnum(let type):
             return [PlanStep(sql: "CREATE TYPE \(type.name.sql) AS ENUM (\(type.labels.map(quoteLiteral).joined(separator: ", ")))",

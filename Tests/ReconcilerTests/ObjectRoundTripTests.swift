@@ -231,7 +231,32 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         check: "select string_agg(b, ',' order by b) || '|' || count(distinct a) from public.v join public.t using (id, b)",
         expected: [["9,10|1"]])
 
-    static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations]
+    /// Storage parameters (the table's and its TOAST table's) and replica identity, set,
+    /// changed and reset in place.
+    static let storage = ObjectScenario(name: "storage parameters and replica identity", before: """
+        create table public.t (id integer primary key, code text not null, body text)
+            with (fillfactor = 70, toast.autovacuum_enabled = false);
+        alter table public.t replica identity full;
+        create table public.u (id integer primary key, code text not null);
+        create unique index u_code on public.u (code);
+        alter table public.u replica identity using index u_code;
+        """, after: """
+        create table public.t (id integer primary key, code text not null, body text)
+            with (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.05);
+        create unique index t_code on public.t (code);
+        alter table public.t replica identity using index t_code;
+        create table public.u (id integer primary key, code text not null);
+        create unique index u_code on public.u (code) where id > 0;
+        create unique index u_code2 on public.u (code);
+        alter table public.u replica identity using index u_code2;
+        create table public.v (id integer primary key) with (autovacuum_enabled = off);
+        alter table public.v replica identity nothing;
+        """, data: "insert into public.t values (1, 'a', 'x');",
+        check: "select relname || ':' || relreplident::text || ':' || coalesce(array_to_string(reloptions, ','), '') "
+            + "from pg_class where relname in ('t', 'u', 'v') and relnamespace = 'public'::regnamespace order by 1",
+        expected: [["t:i:autovacuum_vacuum_scale_factor=0.05,fillfactor=80"], ["u:i:"], ["v:n:autovacuum_enabled=off"]])
+
+    static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations, storage]
 }
 
 @Suite(.serialized) struct ObjectRoundTripTests {
