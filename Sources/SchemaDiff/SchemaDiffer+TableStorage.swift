@@ -7,8 +7,8 @@ extension DiffState {
     mutating func diffStorage(desired table: Table, current existing: Table?) {
         let now = existing?.options ?? []
         let set = table.options.filter { !now.contains($0) }
-        let wanted = Set(table.options.map(optionName))
-        let reset = now.map(optionName).filter { !wanted.contains($0) }
+        let wanted = Set(table.options.map(storageOptionName))
+        let reset = now.map(storageOptionName).filter { !wanted.contains($0) }
         if !set.isEmpty || !reset.isEmpty { changes.append(.setTableOptions(table.name, set: set, reset: reset)) }
         if table.replicaIdentity != (existing?.replicaIdentity ?? .default) {
             changes.append(.setReplicaIdentity(table.name, table.replicaIdentity))
@@ -37,6 +37,6 @@ extension DiffState {
 }
 
 /// `fillfactor` of `fillfactor=70`.
-func optionName(_ option: String) -> String {
+func storageOptionName(_ option: String) -> String {
     option.firstIndex(of: "=").map { String(option[..<$0]) } ?? option
 }

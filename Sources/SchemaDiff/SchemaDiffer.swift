@@ -35,6 +35,9 @@ public enum SchemaDiffer {
         if desired.identity != current.identity { found.append("identity differs") }
         if desired.generatedExpression != current.generatedExpression { found.append("generated expression differs") }
         if desired.collation != current.collation { found.append("collation differs") }
+        if desired.statistics != current.statistics { found.append("statistics target differs") }
+        if desired.compression != current.compression { found.append("compression differs") }
+        if desired.options != current.options { found.append("options differ") }
         if desired.storage != current.storage {
             found.append("storage is \(current.storage ?? "the type's default"), desired \(desired.storage ?? "the type's default")")
         }

@@ -78,13 +78,24 @@ enum CatalogQueries {
     /// distinct type (`types`), non-default collations once each (`collations`), and the
     /// default or generation expression is its stored node tree and `pg_attrdef` oid,
     /// printed once per distinct expression (`defaultExpressions`).
-    static let columns = """
+    /// Also each column's statistics target (when set), compression (PostgreSQL 14 on) and
+    /// options (`n_distinct` …).
+    static func columns(serverVersion: Int) -> String {
+        let compression = serverVersion >= 140000 ? "nullif(a.attcompression::text, '')" : "null::text"
+        return columnsHead + ",\n       case when a.attstattarget >= 0 then a.attstattarget end, \(compression), "
+            + "a.attoptions::text\n" + columnsTail
+    }
+
+    private static let columnsHead = """
         select a.attrelid, a.attname, a.attnotnull, ad.adbin, a.attidentity, a.attgenerated,
                de.description, a.attnum, a.atttypid, a.attcollation,
                nullif(quote_ident(a.attname), a.attname), a.attstorage, a.atttypmod, ad.oid,
                a.attacl,
                case when a.attacl is not null then (select pg_get_userbyid(c.relowner) from pg_class c where c.oid = a.attrelid) end,
                a.attislocal
+        """
+
+    private static let columnsTail = """
         from pg_attribute a
         left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
         \(comment(on: "a.attrelid", in: "pg_class", column: "a.attnum"))

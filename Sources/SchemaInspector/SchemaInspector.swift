@@ -160,7 +160,7 @@ public struct SchemaInspector {
         var typeSlots: [UInt64: Int] = [:]
         var typeOids: [String] = [], typeModifiers: [String] = []
         var expressions = ExpressionPrinter()
-        try each(CatalogQueries.columns, columnTableOids) { row in
+        try each(CatalogQueries.columns(serverVersion: connection.serverVersionNumber), columnTableOids) { row in
             let identity: Column.Identity? = switch row[4] {
             case "a": .always
             case "d": .byDefault
@@ -186,6 +186,9 @@ public struct SchemaInspector {
                                 generatedExpression: generated ? "" : nil, comment: row[6])
             if let acl = row[14] { column.privileges = privileges.grants(acl, owner: row[15] ?? "") }
             column.inherited = !row.isTrue(16)
+            column.statistics = row.signed(17)
+            column.compression = try row[18].map(compressionName)
+            column.options = parseTextArray(row[19] ?? "{}").sorted()
             let index = columnsByTable[table]?.count ?? 0
             columnsByTable[table, default: []].append((number, column))
             pendingColumns.append(Pending(table: table, index: Int32(index), typeSlot: Int32(slot),
@@ -509,5 +512,14 @@ func replicaIdentity(_ letter: String, index: String?, of table: QualifiedName) 
         guard let index else { throw UnknownCatalogValue(what: "replica identity index of \(table)", value: "none") }
         return .index(index)
     default: throw UnknownCatalogValue(what: "replica identity of \(table)", value: letter)
+    }
+}
+
+/// `attcompression` as the word `SET COMPRESSION` takes; an unknown letter is refused.
+func compressionName(_ letter: String) throws -> String {
+    switch letter {
+    case "p": return "pglz"
+    case "l": return "lz4"
+    default: throw UnknownCatalogValue(what: "column compression method", value: letter)
     }
 }

@@ -209,6 +209,12 @@ public struct Column: Sendable, Hashable, Codable {
     /// True for a column that comes only from a parent table (classic inheritance) and was
     /// not declared on this table itself: it is created and dropped with the parent's.
     public var inherited = false
+    /// `SET STATISTICS n`, when set (nil: the system default).
+    public var statistics: Int?
+    /// `SET COMPRESSION` (`pglz`, `lz4`), when set (nil: the server's default).
+    public var compression: String?
+    /// `SET (n_distinct = …)` options as PostgreSQL stores them, sorted.
+    public var options: [String] = []
 
     /// A column with the given attributes.
     public init(name: String, type: String, notNull: Bool = false, defaultExpression: String? = nil,

@@ -9,13 +9,7 @@ extension Planner {
     static func tableOptionsStep(_ table: QualifiedName, set: [String], reset: [String]) -> PlanStep {
         var actions: [String] = []
         if !reset.isEmpty { actions.append("RESET (\(reset.joined(separator: ", ")))") }
-        if !set.isEmpty {
-            let pairs = set.map { option -> String in
-                guard let equals = option.firstIndex(of: "=") else { return option }
-                return option[..<equals] + " = " + quoteLiteral(String(option[option.index(after: equals)...]))
-            }
-            actions.append("SET (\(pairs.joined(separator: ", ")))")
-        }
+        if !set.isEmpty { actions.append("SET (\(literalPairs(set).joined(separator: ", ")))") }
         // Some parameters (fillfactor among them) take ACCESS EXCLUSIVE, others less; the
         // strongest is said.
         return PlanStep(sql: "ALTER TABLE \(table.sql) \(actions.joined(separator: ", "))",
@@ -33,5 +27,50 @@ extension Planner {
         }
         return PlanStep(sql: "ALTER TABLE \(table.sql) REPLICA IDENTITY \(clause)",
                         summary: "set the replica identity of \(table)", hazards: [.lock("ACCESS EXCLUSIVE")])
+    }
+}
+
+extension Planner {
+    /// A column's statistics target, compression and options, from what `from` has (nil: a
+    /// column just created, with the defaults) to what `to` wants. None rewrites the table:
+    /// compression applies to values stored from then on, the rest to the next ANALYZE.
+    static func columnTuning(_ table: QualifiedName, from: Column?, to column: Column) -> [PlanStep] {
+        let prefix = "ALTER TABLE \(table.sql) ALTER COLUMN \(quoteIdentifier(column.name))"
+        let at = "\(table).\(column.name)"
+        var steps: [PlanStep] = []
+        if column.statistics != from?.statistics {
+            steps.append(PlanStep(sql: "\(prefix) SET STATISTICS \(column.statistics ?? -1)",
+                                  summary: "set the statistics target of \(at)", hazards: [.lock("SHARE UPDATE EXCLUSIVE")]))
+        }
+        if column.compression != from?.compression {
+            steps.append(PlanStep(sql: "\(prefix) SET COMPRESSION \(column.compression ?? "default")",
+                                  summary: "set the compression of \(at)", hazards: [.lock("ACCESS EXCLUSIVE")]))
+        }
+        let now = from?.options ?? []
+        let set = column.options.filter { !now.contains($0) }
+        let wanted = Set(column.options.map(optionName))
+        let reset = now.map(optionName).filter { !wanted.contains($0) }
+        if !reset.isEmpty {
+            steps.append(PlanStep(sql: "\(prefix) RESET (\(reset.joined(separator: ", ")))",
+                                  summary: "reset options of \(at)", hazards: [.lock("SHARE UPDATE EXCLUSIVE")]))
+        }
+        if !set.isEmpty {
+            steps.append(PlanStep(sql: "\(prefix) SET (\(literalPairs(set).joined(separator: ", ")))",
+                                  summary: "set options of \(at)", hazards: [.lock("SHARE UPDATE EXCLUSIVE")]))
+        }
+        return steps
+    }
+
+    /// `name = 'value'` for each `name=value`.
+    static func literalPairs(_ options: [String]) -> [String] {
+        options.map { option in
+            guard let equals = option.firstIndex(of: "=") else { return option }
+            return option[..<equals] + " = " + quoteLiteral(String(option[option.index(after: equals)...]))
+        }
+    }
+
+    /// `fillfactor` of `fillfactor=70`.
+    static func optionName(_ option: String) -> String {
+        option.firstIndex(of: "=").map { String(option[..<$0]) } ?? option
     }
 }

@@ -171,6 +171,7 @@ public enum Planner {
             let inherits = table.inherits.isEmpty ? "" : " INHERITS (\(table.inherits.map(\.sql).joined(separator: ", ")))"
             return [PlanStep(sql: "CREATE \(unlogged)TABLE \(table.name.sql) (\n\(columns)\n)\(inherits)\(partitioned)", summary: "create table \(table.name)")]
                 + table.columns.compactMap { column in column.storage.map { setStorage(table.name, column.name, $0) } }
+                + table.columns.flatMap { columnTuning(table.name, from: nil, to: $0) }
 
         case .setOwner(let name, let owner):
             return [PlanStep(sql: "ALTER TABLE \(name.sql) OWNER TO \(owner.map(quoteIdentifier) ?? "CURRENT_USER")",
@@ -198,6 +199,7 @@ public enum Planner {
             return [PlanStep(sql: "ALTER TABLE \(table.sql) ADD COLUMN \(columnDefinition(column))",
                              summary: "add column \(column.name) to \(table)", hazards: hazards)]
                 + (column.storage.map { [setStorage(table, column.name, $0)] } ?? [])
+                + columnTuning(table, from: nil, to: column)
 
         case .dropColumn(let table, let column):
             return [PlanStep(sql: "ALTER TABLE \(table.sql) DROP COLUMN \(quoteIdentifier(column))",
@@ -299,7 +301,7 @@ public enum Planner {
                                   + " SET \(wanted.cycle ? "CYCLE" : "NO CYCLE")",
                                   summary: "change identity options of \(table).\(to.name)"))
         }
-        return steps
+        return steps + columnTuning(table, from: from, to: to)
     }
 
     /// When a sequence's bounds narrow, its current value may fall outside them, and

@@ -240,6 +240,8 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         create table public.u (id integer primary key, code text not null);
         create unique index u_code on public.u (code);
         alter table public.u replica identity using index u_code;
+        alter table public.u alter column code set statistics 500, alter column code set (n_distinct = 100);
+        alter table public.u alter column id set statistics 50;
         """, after: """
         create table public.t (id integer primary key, code text not null, body text)
             with (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.05);
@@ -249,7 +251,10 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         create unique index u_code on public.u (code) where id > 0;
         create unique index u_code2 on public.u (code);
         alter table public.u replica identity using index u_code2;
-        create table public.v (id integer primary key) with (autovacuum_enabled = off);
+        alter table public.u alter column code set statistics 1000, alter column code set (n_distinct_inherited = -0.5);
+        alter table public.u alter column code set compression pglz;
+        create table public.v (id integer primary key, body text compression pglz) with (autovacuum_enabled = off);
+        alter table public.v alter column id set statistics 0;
         alter table public.v replica identity nothing;
         """, data: "insert into public.t values (1, 'a', 'x');",
         check: "select relname || ':' || relreplident::text || ':' || coalesce(array_to_string(reloptions, ','), '') "
