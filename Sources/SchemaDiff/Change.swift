@@ -121,6 +121,8 @@ public enum Change: Sendable, Hashable {
     case createIndex(QualifiedName, Index)
     /// `DROP INDEX`.
     case dropIndex(QualifiedName, Index)
+    /// `ALTER INDEX … ALTER COLUMN n SET STATISTICS …` from the targets `from` to the index's.
+    case setIndexStatistics(QualifiedName, Index, from: [String])
     /// `COMMENT ON … IS` (nil: `IS NULL`).
     case setComment(CommentTarget, String?)
     /// `ALTER TABLE … ALTER COLUMN … DROP DEFAULT` ahead of dropping something the default

@@ -86,6 +86,7 @@ extension Change {
             case .primaryKey, .unique, .exclusion: ["drop_constraint"]
             }
         case .createIndex: ["add_index"]
+        case .setIndexStatistics: ["modify_index"]
         case .dropIndex: ["drop_index"]
         case .setComment: ["modify_comment"]
         case .dropDefault: ["modify_column"]

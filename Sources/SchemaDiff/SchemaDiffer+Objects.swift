@@ -441,6 +441,9 @@ extension DiffState {
                 let old = indexes[index.name]
                 if let old, old.definition == index.definition {
                     comment(target, desired: index.comment, current: old.comment)
+                    if old.statistics != index.statistics {
+                        changes.append(.setIndexStatistics(view.name, index, from: old.statistics))
+                    }
                     continue
                 }
                 if let old { changes.append(.dropIndex(view.name, old)) }

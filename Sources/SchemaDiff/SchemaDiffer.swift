@@ -352,6 +352,9 @@ struct DiffState {
             let mentionsRecreated = recreatedColumns.contains { index.definition.contains($0) }
             if let old, old.definition == index.definition, !mentionsRecreated {
                 comment(target, desired: index.comment, current: old.comment)
+                if old.statistics != index.statistics {
+                    changes.append(.setIndexStatistics(name, index, from: old.statistics))
+                }
                 continue
             }
             if let old { changes.append(.dropIndex(name, old)) }

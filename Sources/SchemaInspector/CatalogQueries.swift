@@ -214,7 +214,9 @@ enum CatalogQueries {
                case when ic.reloptions is not null\(distinctNulls) then pg_get_indexdef(i.indexrelid) end,
                de.description, i.indexrelid, quote_ident(ic.relname), i.indisunique, ic.relkind = 'I',
                ic.relam, quote_ident(am.amname), i.indnkeyatts, i.indkey, i.indclass,
-               i.indcollation, i.indoption, i.indexprs, i.indpred
+               i.indcollation, i.indoption, i.indexprs, i.indpred,
+               (select array_agg(a.attnum || '=' || a.attstattarget order by a.attnum) from pg_attribute a
+                where a.attrelid = i.indexrelid and a.attstattarget >= 0)::text
         from pg_index i
         join pg_class ic on ic.oid = i.indexrelid
         join pg_am am on am.oid = ic.relam

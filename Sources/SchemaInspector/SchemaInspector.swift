@@ -327,7 +327,9 @@ public struct SchemaInspector {
             printed: 2, oid: 4, spell: spelling.index,
             item: { row, definition in
                 if let oid = row.unsigned(4) { objectOids.indexes[oid] = (row.unsigned(0)!, row[1]!) }
-                return Index(name: row[1]!, definition: definition, comment: row[3])
+                var index = Index(name: row[1]!, definition: definition, comment: row[3])
+                index.statistics = parseTextArray(row[17] ?? "{}")
+                return index
             })
 
         let speller = try expressionSpelling(

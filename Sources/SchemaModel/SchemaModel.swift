@@ -280,6 +280,9 @@ public struct Index: Sendable, Hashable, Codable {
     public var definition: String
     /// `COMMENT ON INDEX`.
     public var comment: String?
+    /// Statistics targets set on its expression columns (`ALTER INDEX … ALTER COLUMN 2 SET
+    /// STATISTICS 1000`), as `number=target`, by column number.
+    public var statistics: [String] = []
 
     /// An index with the given definition.
     public init(name: String, definition: String, comment: String? = nil) {

@@ -171,6 +171,7 @@ struct DependencyOrder {
         switch change {
         case .createIndex(let table, _), .addConstraint(let table, _): relation(table)
         case .setTableOptions(let table, _, _), .setReplicaIdentity(let table, _): relation(table)
+        case .setIndexStatistics(let table, let index, _): ObjectKey(.index, table.schema, index.name)
         case .createTrigger(let trigger), .setTriggerState(let trigger): relation(trigger.relation)
         case .createPolicy(let policy): relation(policy.table)
         case .grant(.table(let name), _, _), .revoke(.table(let name), _, _, _): relation(name)

@@ -74,3 +74,20 @@ extension Planner {
         option.firstIndex(of: "=").map { String(option[..<$0]) } ?? option
     }
 }
+
+extension Planner {
+    /// `ALTER INDEX … ALTER COLUMN n SET STATISTICS t` for each target of `index` that `from`
+    /// lacks, and `-1` (the default) for each it no longer sets.
+    static func indexStatisticsSteps(_ table: QualifiedName, _ index: Index, from: [String]) -> [PlanStep] {
+        let name = QualifiedName(table.schema, index.name)
+        let wanted = Set(index.statistics.map(optionName))
+        let targets = index.statistics.filter { !from.contains($0) }
+            + from.map(optionName).filter { !wanted.contains($0) }.map { "\($0)=-1" }
+        return targets.map { target in
+            let column = optionName(target), value = target.dropFirst(column.count + 1)
+            return PlanStep(sql: "ALTER INDEX \(name.sql) ALTER COLUMN \(column) SET STATISTICS \(value)",
+                            summary: "set the statistics target of column \(column) of index \(name)",
+                            hazards: [.lock("SHARE UPDATE EXCLUSIVE")])
+        }
+    }
+}

@@ -56,7 +56,7 @@ public enum Planner {
         case .setSequenceOwner(_, let owner): owner == nil ? 20 : 160
         // Unique indexes come before foreign keys, which may reference them.
         case .addConstraint(_, let constraint): constraint.kind == .foreignKey ? 180 : 170
-        case .createIndex: 170
+        case .createIndex, .setIndexStatistics: 170
         case .createView, .replaceView: 185
         case .createTrigger, .setTriggerState, .createPolicy, .setRowSecurity, .setForceRowSecurity: 190
         case .setObjectOwner: 195
@@ -234,6 +234,10 @@ public enum Planner {
             let sql = index.definition.replacingFirst(" ON ONLY ", with: " ON ")
             return [PlanStep(sql: sql, summary: "create index \(index.name) on \(table)",
                              hazards: [.lock("SHARE"), .indexBuild])]
+                + indexStatisticsSteps(table, index, from: [])
+
+        case .setIndexStatistics(let table, let index, let from):
+            return indexStatisticsSteps(table, index, from: from)
 
         case .dropIndex(let table, let index):
             return [PlanStep(sql: "DROP INDEX \(QualifiedName(table.schema, index.name).sql)", summary: "drop index \(index.name) of \(table)",

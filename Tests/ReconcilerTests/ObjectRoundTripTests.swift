@@ -242,6 +242,10 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         alter table public.u replica identity using index u_code;
         alter table public.u alter column code set statistics 500, alter column code set (n_distinct = 100);
         alter table public.u alter column id set statistics 50;
+        create index u_lower on public.u (lower(code), id);
+        alter index public.u_lower alter column 1 set statistics 100;
+        create index u_upper on public.u (upper(code));
+        alter index public.u_upper alter column 1 set statistics 100;
         """, after: """
         create table public.t (id integer primary key, code text not null, body text)
             with (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.05);
@@ -253,6 +257,8 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         alter table public.u replica identity using index u_code2;
         alter table public.u alter column code set statistics 1000, alter column code set (n_distinct_inherited = -0.5);
         alter table public.u alter column code set compression pglz;
+        create index u_lower on public.u (lower(code), id);
+        alter index public.u_lower alter column 1 set statistics 300;
         create table public.v (id integer primary key, body text compression pglz) with (autovacuum_enabled = off);
         alter table public.v alter column id set statistics 0;
         alter table public.v replica identity nothing;
