@@ -24,6 +24,8 @@ public enum CommentTarget: Sendable, Hashable {
     case trigger(QualifiedName, String)
     /// A policy.
     case policy(QualifiedName, String)
+    /// A rule on a table or view.
+    case rule(QualifiedName, String)
     /// A domain.
     case domain(QualifiedName)
     /// A constraint of a domain.
@@ -146,6 +148,12 @@ public enum Change: Sendable, Hashable {
     case dropTrigger(Trigger)
     /// `ALTER TABLE … ENABLE/DISABLE TRIGGER`.
     case setTriggerState(Trigger)
+    /// `CREATE RULE` (`OR REPLACE` for one whose definition changed in place).
+    case createRule(Rule, replacing: Bool)
+    /// `DROP RULE`.
+    case dropRule(Rule)
+    /// `ALTER TABLE … ENABLE/DISABLE … RULE`.
+    case setRuleFiring(Rule)
     /// `CREATE POLICY`.
     case createPolicy(Policy)
     /// `DROP POLICY`.

@@ -35,6 +35,7 @@ public struct DiffPolicy: Sendable, Hashable {
         out.collations.removeAll { excludes($0.name.description) }
         out.triggers.removeAll { excludes($0.relation.description) || excludes("\($0.relation).\($0.name)") }
         out.policies.removeAll { excludes($0.table.description) || excludes("\($0.table).\($0.name)") }
+        out.rules.removeAll { excludes($0.relation.description) || excludes("\($0.relation).\($0.name)") }
         out.tables.removeAll { excludes($0.name.description) }
         for index in out.tables.indices {
             let prefix = out.tables[index].name.description + "."
@@ -99,6 +100,9 @@ extension Change {
         case .createTrigger: ["add_trigger"]
         case .dropTrigger: ["drop_trigger"]
         case .setTriggerState: ["modify_trigger"]
+        case .createRule: ["add_rule"]
+        case .dropRule: ["drop_rule"]
+        case .setRuleFiring: ["modify_rule"]
         case .createPolicy: ["add_policy"]
         case .dropPolicy: ["drop_policy"]
         case .setRowSecurity, .setForceRowSecurity: ["modify_table"]

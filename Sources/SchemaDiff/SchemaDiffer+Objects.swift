@@ -202,6 +202,7 @@ extension DiffState {
         })
         diffTriggers(rebuilt: rebuiltTriggers, droppedRelations: droppedRelations)
         diffPolicies(rebuilt: rebuiltPolicies, droppedRelations: droppedRelations)
+        diffRules(droppedRelations: droppedRelations, retypedColumns: retypedColumns)
         diffTablePrivileges()
         diffDefaultPrivileges()
     }

@@ -316,3 +316,14 @@ extension CatalogQueries {
             """
     }
 }
+
+extension CatalogQueries {
+    /// Rewrite rules on the managed tables and views, other than views' `_RETURN` rules.
+    static let rules = managedNamespaces + """
+        select ns.nspname, c.relname, r.rulename, pg_get_ruledef(r.oid), r.ev_enabled::text, de.description
+        from pg_rewrite r join pg_class c on c.oid = r.ev_class join ns on ns.oid = c.relnamespace
+        \(comment(on: "r.oid", in: "pg_rewrite"))
+        where r.rulename <> '_RETURN' and \(notExtensionMember)
+        order by 1, 2, 3
+        """
+}

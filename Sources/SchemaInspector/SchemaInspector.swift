@@ -363,6 +363,13 @@ public struct SchemaInspector {
             return type
         }
         let extensions = try all(CatalogQueries.extensions) { Extension(name: $0[0]!, schema: $0[1]!) }
+        objects.model.rules = try all(CatalogQueries.rules) { row in
+            let table = QualifiedName(row[0]!, row[1]!)
+            guard let firing = Rule.Firing(rawValue: row[4]!) else {
+                throw UnknownCatalogValue(what: "firing of rule \(row[2]!) on \(table)", value: row[4]!)
+            }
+            return Rule(relation: table, name: row[2]!, definition: row[3] ?? "", firing: firing, comment: row[5])
+        }
         objects.model.collations = try all(CatalogQueries.collations(serverVersion: version)) { row in
             let name = QualifiedName(row[0]!, row[1]!)
             guard let provider = Collation.Provider(rawValue: row[2]!) else {

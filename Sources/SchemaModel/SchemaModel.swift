@@ -31,6 +31,8 @@ public struct SchemaModel: Sendable, Hashable, Codable {
     public var rangeTypes: [RangeType] = []
     /// Collations (`CREATE COLLATION`).
     public var collations: [Collation] = []
+    /// Rewrite rules (`CREATE RULE`).
+    public var rules: [Rule] = []
     /// `ALTER DEFAULT PRIVILEGES` entries.
     public var defaultPrivileges: [DefaultPrivilege] = []
     /// The privileges a new object of each kind starts with on this server, by
@@ -58,7 +60,7 @@ public struct SchemaModel: Sendable, Hashable, Codable {
     public var isEmpty: Bool {
         tables.isEmpty && sequences.isEmpty && enums.isEmpty && extensions.isEmpty && otherObjects.isEmpty
             && views.isEmpty && routines.isEmpty && domains.isEmpty && compositeTypes.isEmpty && rangeTypes.isEmpty
-            && defaultPrivileges.isEmpty && collations.isEmpty
+            && defaultPrivileges.isEmpty && collations.isEmpty && rules.isEmpty
     }
 
     /// The table named `name`.

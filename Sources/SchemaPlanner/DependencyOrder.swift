@@ -174,6 +174,7 @@ struct DependencyOrder {
         case .setIndexStatistics(let table, let index, _): ObjectKey(.index, table.schema, index.name)
         case .createTrigger(let trigger), .setTriggerState(let trigger): relation(trigger.relation)
         case .createPolicy(let policy): relation(policy.table)
+        case .createRule(let rule, _), .setRuleFiring(let rule): relation(rule.relation)
         case .grant(.table(let name), _, _), .revoke(.table(let name), _, _, _): relation(name)
         case .grant(.column(let name, _), _, _), .revoke(.column(let name, _), _, _, _): relation(name)
         case .setComment(.view(let name, _), _), .setComment(.column(let name, _), _): relation(name)

@@ -27,7 +27,7 @@ public enum Planner {
     /// alterations, from 210 the drops that must wait until nothing uses the object.
     static func rank(_ change: Change) -> Int {
         switch change {
-        case .dropTrigger, .dropPolicy: -30
+        case .dropTrigger, .dropPolicy, .dropRule: -30
         case .dropView: -20
         case .dropConstraint(_, let constraint): constraint.kind == .foreignKey ? 0 : 20
         case .dropIndex: 10
@@ -59,6 +59,7 @@ public enum Planner {
         case .createIndex, .setIndexStatistics: 170
         case .createView, .replaceView: 185
         case .createTrigger, .setTriggerState, .createPolicy, .setRowSecurity, .setForceRowSecurity: 190
+        case .createRule, .setRuleFiring: 191
         case .setObjectOwner: 195
         case .setComment: 200
         case .revoke, .grant: 205
@@ -96,6 +97,15 @@ public enum Planner {
 
         case .replaceCollation(let collation, let columns):
             return replaceCollationSteps(collation, columns: columns)
+
+        case .createRule(let rule, let replacing):
+            return [createRuleStep(rule, replacing: replacing)]
+
+        case .dropRule(let rule):
+            return [dropRuleStep(rule)]
+
+        case .setRuleFiring(let rule):
+            return [ruleFiringStep(rule)]
 
         case .setTableOptions(let table, let set, let reset):
             return [tableOptionsStep(table, set: set, reset: reset)]
@@ -395,6 +405,7 @@ public enum Planner {
         case .routine(let keyword, let signature): object = "\(keyword) \(signature)"
         case .trigger(let table, let name): object = "TRIGGER \(quoteIdentifier(name)) ON \(table.sql)"
         case .policy(let table, let name): object = "POLICY \(quoteIdentifier(name)) ON \(table.sql)"
+        case .rule(let table, let name): object = "RULE \(quoteIdentifier(name)) ON \(table.sql)"
         case .domain(let name): object = "DOMAIN \(name.sql)"
         case .domainConstraint(let domain, let name): object = "CONSTRAINT \(quoteIdentifier(name)) ON DOMAIN \(domain.sql)"
         case .collation(let name): object = "COLLATION \(name.sql)"

@@ -267,7 +267,31 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
             + "from pg_class where relname in ('t', 'u', 'v') and relnamespace = 'public'::regnamespace order by 1",
         expected: [["t:i:autovacuum_vacuum_scale_factor=0.05,fillfactor=80"], ["u:i:"], ["v:n:autovacuum_enabled=off"]])
 
-    static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations, storage]
+    /// Rules created, replaced, dropped, disabled and commented, one kept across a type
+    /// change of a column it uses.
+    static let rules = ObjectScenario(name: "rules", before: """
+        create table public.t (id integer primary key, note varchar(10));
+        create table public.log (id integer, note text);
+        create rule t_log as on insert to public.t do also insert into public.log values (new.id, new.note);
+        create rule t_gone as on delete to public.t do instead nothing;
+        create view public.v as select id, note from public.t;
+        create rule v_insert as on insert to public.v do instead insert into public.t values (new.id, new.note);
+        """, after: """
+        create table public.t (id integer primary key, note text);
+        create table public.log (id integer, note text);
+        create rule t_log as on insert to public.t do also insert into public.log values (new.id, upper(new.note));
+        create rule t_update as on update to public.t do also insert into public.log values (old.id, 'updated');
+        alter table public.t disable rule t_update;
+        comment on rule t_update on public.t is 'audit';
+        create view public.v as select id, note from public.t;
+        create rule v_insert as on insert to public.v do instead insert into public.t values (new.id, new.note);
+        """, data: "insert into public.v values (1, 'abc');",
+        check: "insert into public.v values (2, 'xyz'); delete from public.t where id = 1; "
+            + "select string_agg(id || ':' || note, ',' order by id, note) from public.log",
+        expected: [["1:abc,2:XYZ"]])
+
+    static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations, storage,
+                      rules]
 }
 
 @Suite(.serialized) struct ObjectRoundTripTests {
