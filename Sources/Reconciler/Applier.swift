@@ -153,6 +153,7 @@ public struct Applier {
             select a.pid::text, coalesce(host(a.client_addr), 'local socket'), a.application_name, a.xact_start::text
             from pg_locks l join pg_stat_activity a on a.pid = l.pid
             where l.locktype = 'advisory' and l.granted and l.objsubid = 1
+              and l.database = (select oid from pg_database where datname = current_database())
               and ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended('drover.dev/apply', 0)
             """).rows
         guard let row = rows?.first else { return nil }
