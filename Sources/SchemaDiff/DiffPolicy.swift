@@ -35,6 +35,7 @@ public struct DiffPolicy: Sendable, Hashable {
         out.collations.removeAll { excludes($0.name.description) }
         out.triggers.removeAll { excludes($0.relation.description) || excludes("\($0.relation).\($0.name)") }
         out.policies.removeAll { excludes($0.table.description) || excludes("\($0.table).\($0.name)") }
+        out.statistics.removeAll { excludes($0.name.description) || excludes($0.table.description) }
         out.rules.removeAll { excludes($0.relation.description) || excludes("\($0.relation).\($0.name)") }
         out.tables.removeAll { excludes($0.name.description) }
         for index in out.tables.indices {
@@ -100,6 +101,9 @@ extension Change {
         case .createTrigger: ["add_trigger"]
         case .dropTrigger: ["drop_trigger"]
         case .setTriggerState: ["modify_trigger"]
+        case .createStatistics: ["add_statistics"]
+        case .dropStatistics: ["drop_statistics"]
+        case .setStatisticsTarget: ["modify_statistics"]
         case .createRule: ["add_rule"]
         case .dropRule: ["drop_rule"]
         case .setRuleFiring: ["modify_rule"]

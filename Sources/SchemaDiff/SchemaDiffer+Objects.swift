@@ -203,6 +203,7 @@ extension DiffState {
         diffTriggers(rebuilt: rebuiltTriggers, droppedRelations: droppedRelations)
         diffPolicies(rebuilt: rebuiltPolicies, droppedRelations: droppedRelations)
         diffRules(droppedRelations: droppedRelations, retypedColumns: retypedColumns)
+        diffStatistics(droppedRelations: droppedRelations)
         diffTablePrivileges()
         diffDefaultPrivileges()
     }

@@ -363,6 +363,10 @@ public struct SchemaInspector {
             return type
         }
         let extensions = try all(CatalogQueries.extensions) { Extension(name: $0[0]!, schema: $0[1]!) }
+        objects.model.statistics = try all(CatalogQueries.statistics(serverVersion: version)) { row in
+            StatisticsObject(name: QualifiedName(row[0]!, row[1]!), table: QualifiedName(row[2]!, row[3]!),
+                             definition: row[4] ?? "", target: row.signed(5), comment: row[6], owner: row[7])
+        }
         objects.model.rules = try all(CatalogQueries.rules) { row in
             let table = QualifiedName(row[0]!, row[1]!)
             guard let firing = Rule.Firing(rawValue: row[4]!) else {

@@ -33,6 +33,8 @@ public struct SchemaModel: Sendable, Hashable, Codable {
     public var collations: [Collation] = []
     /// Rewrite rules (`CREATE RULE`).
     public var rules: [Rule] = []
+    /// Extended statistics (`CREATE STATISTICS`).
+    public var statistics: [StatisticsObject] = []
     /// `ALTER DEFAULT PRIVILEGES` entries.
     public var defaultPrivileges: [DefaultPrivilege] = []
     /// The privileges a new object of each kind starts with on this server, by
@@ -61,6 +63,7 @@ public struct SchemaModel: Sendable, Hashable, Codable {
         tables.isEmpty && sequences.isEmpty && enums.isEmpty && extensions.isEmpty && otherObjects.isEmpty
             && views.isEmpty && routines.isEmpty && domains.isEmpty && compositeTypes.isEmpty && rangeTypes.isEmpty
             && defaultPrivileges.isEmpty && collations.isEmpty && rules.isEmpty
+            && statistics.isEmpty
     }
 
     /// The table named `name`.

@@ -175,6 +175,7 @@ struct DependencyOrder {
         case .createTrigger(let trigger), .setTriggerState(let trigger): relation(trigger.relation)
         case .createPolicy(let policy): relation(policy.table)
         case .createRule(let rule, _), .setRuleFiring(let rule): relation(rule.relation)
+        case .createStatistics(let object), .setStatisticsTarget(let object): relation(object.table)
         case .grant(.table(let name), _, _), .revoke(.table(let name), _, _, _): relation(name)
         case .grant(.column(let name, _), _, _), .revoke(.column(let name, _), _, _, _): relation(name)
         case .setComment(.view(let name, _), _), .setComment(.column(let name, _), _): relation(name)

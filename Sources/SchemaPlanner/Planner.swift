@@ -27,7 +27,7 @@ public enum Planner {
     /// alterations, from 210 the drops that must wait until nothing uses the object.
     static func rank(_ change: Change) -> Int {
         switch change {
-        case .dropTrigger, .dropPolicy, .dropRule: -30
+        case .dropTrigger, .dropPolicy, .dropRule, .dropStatistics: -30
         case .dropView: -20
         case .dropConstraint(_, let constraint): constraint.kind == .foreignKey ? 0 : 20
         case .dropIndex: 10
@@ -60,6 +60,7 @@ public enum Planner {
         case .createView, .replaceView: 185
         case .createTrigger, .setTriggerState, .createPolicy, .setRowSecurity, .setForceRowSecurity: 190
         case .createRule, .setRuleFiring: 191
+        case .createStatistics, .setStatisticsTarget: 192
         case .setObjectOwner: 195
         case .setComment: 200
         case .revoke, .grant: 205
@@ -97,6 +98,15 @@ public enum Planner {
 
         case .replaceCollation(let collation, let columns):
             return replaceCollationSteps(collation, columns: columns)
+
+        case .createStatistics(let object):
+            return [createStatisticsStep(object)]
+
+        case .dropStatistics(let object):
+            return [dropStatisticsStep(object)]
+
+        case .setStatisticsTarget(let object):
+            return [statisticsTargetStep(object)]
 
         case .createRule(let rule, let replacing):
             return [createRuleStep(rule, replacing: replacing)]
@@ -406,6 +416,7 @@ public enum Planner {
         case .trigger(let table, let name): object = "TRIGGER \(quoteIdentifier(name)) ON \(table.sql)"
         case .policy(let table, let name): object = "POLICY \(quoteIdentifier(name)) ON \(table.sql)"
         case .rule(let table, let name): object = "RULE \(quoteIdentifier(name)) ON \(table.sql)"
+        case .statistics(let name): object = "STATISTICS \(name.sql)"
         case .domain(let name): object = "DOMAIN \(name.sql)"
         case .domainConstraint(let domain, let name): object = "CONSTRAINT \(quoteIdentifier(name)) ON DOMAIN \(domain.sql)"
         case .collation(let name): object = "COLLATION \(name.sql)"

@@ -290,8 +290,26 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
             + "select string_agg(id || ':' || note, ',' order by id, note) from public.log",
         expected: [["1:abc,2:XYZ"]])
 
+    /// Extended statistics created, replaced, dropped, with targets and comments.
+    static let statistics = ObjectScenario(name: "extended statistics", before: """
+        create table public.t (a integer, b integer, c text);
+        create statistics public.t_ab (dependencies) on a, b from public.t;
+        create statistics public.t_bc on b, c from public.t;
+        create statistics public.gone on a, c from public.t;
+        alter statistics public.t_bc set statistics 50;
+        """, after: """
+        create table public.t (a integer, b integer, c text);
+        create statistics public.t_ab (dependencies, ndistinct) on a, b from public.t;
+        create statistics public.t_bc on b, c from public.t;
+        alter statistics public.t_bc set statistics 500;
+        comment on statistics public.t_bc is 'b with c';
+        create statistics public.t_expr on (a + b), lower(c) from public.t;
+        """, data: "insert into public.t select i, i % 10, 'x' || i from generate_series(1, 100) i;",
+        check: "select string_agg(stxname || ':' || coalesce(stxstattarget::text, ''), ',' order by stxname) "
+            + "from pg_statistic_ext", expected: [["t_ab:-1,t_bc:500,t_expr:-1"]])
+
     static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations, storage,
-                      rules]
+                      rules, statistics]
 }
 
 @Suite(.serialized) struct ObjectRoundTripTests {
