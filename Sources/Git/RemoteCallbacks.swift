@@ -183,12 +183,15 @@ final class RemoteCallbacks {
 
     // MARK: - Helpers
 
-    /// A secret file's content without its final newline, or nil if unreadable.
-    private static func secret(_ path: String) -> String? {
+    /// A secret file's content without its final line ending (`\r\n`, `\n` or `\r`), or nil
+    /// if unreadable. By Unicode scalars: `"\r\n"` is one Swift `Character`, which
+    /// `hasSuffix("\n")` does not match.
+    static func secret(_ path: String) -> String? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        var text = String(decoding: data, as: UTF8.self)
-        while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
-        return text
+        var scalars = String(decoding: data, as: UTF8.self).unicodeScalars[...]
+        if scalars.last == "\n" { scalars = scalars.dropLast() }
+        if scalars.last == "\r" { scalars = scalars.dropLast() }
+        return String(String.UnicodeScalarView(scalars))
     }
 
     private static func seconds(_ value: Double) -> String {

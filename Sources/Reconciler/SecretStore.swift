@@ -28,17 +28,27 @@ public struct SecretStore: Sendable {
         if let directory { candidates.append("\(directory)/\(ref.name)/\(ref.key)") }
         for path in candidates {
             if let data = FileManager.default.contents(atPath: path) {
-                guard var text = String(data: data, encoding: .utf8) else {
+                guard let text = String(data: data, encoding: .utf8) else {
                     throw SecretError(ref: ref, reason: "is not UTF-8 text")
                 }
-                if text.hasSuffix("\r\n") { text.removeLast(2) } else if text.hasSuffix("\n") { text.removeLast() }
-                return text
+                return Self.strippingOneLineEnding(text)
             }
         }
         if candidates.isEmpty {
             throw SecretError(ref: ref, reason: "no secrets directory is configured (secrets.dir) and $CREDENTIALS_DIRECTORY is not set")
         }
         throw SecretError(ref: ref, reason: "not found (looked in \(candidates.joined(separator: ", ")))")
+    }
+
+    /// `text` without one trailing line ending (`\r\n`, `\n` or `\r`), as editors and
+    /// `echo` leave one; nothing else is trimmed (a password may end in spaces). By Unicode
+    /// scalars: `"\r\n"` is one Swift `Character`, and dropping two Characters would take the
+    /// password's last one with it.
+    static func strippingOneLineEnding(_ text: String) -> String {
+        var scalars = text.unicodeScalars[...]
+        if scalars.last == "\n" { scalars = scalars.dropLast() }
+        if scalars.last == "\r" { scalars = scalars.dropLast() }
+        return String(String.UnicodeScalarView(scalars))
     }
 
     /// Resolves a literal or a secret reference.

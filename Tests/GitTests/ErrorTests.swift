@@ -1,4 +1,5 @@
-import Git
+import Foundation
+@testable import Git
 import Testing
 import TestSupport
 
@@ -43,5 +44,17 @@ import TestSupport
         #expect(!error.description.contains("s3cret"))
         #expect(!error.description.contains("tok@"))
         #expect(error.description.contains("https://***@example.com/repo.git"))
+    }
+}
+
+/// A token or password file loses one line ending, `\r\n` included (one Swift Character).
+@Suite struct SecretFileLineEndingTests {
+    @Test func crlfIsStrippedWithoutTheLastCharacter() throws {
+        let fixture = try GitFixture()
+        for (content, value) in [("t0k3n\r\n", "t0k3n"), ("t0k3n\n", "t0k3n"), ("t0k3n", "t0k3n"), ("t0k3n \n", "t0k3n ")] {
+            let path = fixture.path("token")
+            try Data(content.utf8).write(to: URL(fileURLWithPath: path))
+            #expect(RemoteCallbacks.secret(path) == value, "\(content.debugDescription)")
+        }
     }
 }
