@@ -22,6 +22,7 @@ public enum SQLScript {
         var depth = 0
         var i = 0
         var sawCode = false
+        var blocks = AtomicBlocks()
 
         func flush(upTo end: Int) {
             let text = String(String.UnicodeScalarView(chars[start..<end])).trimmingWhitespace()
@@ -76,16 +77,51 @@ public enum SQLScript {
                 depth += 1; advance()
             case ")":
                 depth = max(0, depth - 1); advance()
-            case ";" where depth == 0:
+            case ";" where depth == 0 && blocks.depth == 0:
                 if sawCode { flush(upTo: i) }
                 advance()
                 start = i
+                blocks = AtomicBlocks()
+            case _ where c == "_" || c.properties.isAlphabetic:
+                var word = String.UnicodeScalarView()
+                while i < chars.count, chars[i] == "_" || chars[i] == "$" || chars[i].properties.isAlphabetic
+                        || ("0"..."9").contains(chars[i]) {
+                    word.append(chars[i])
+                    advance()
+                }
+                blocks.see(String(word).lowercased())
             default:
                 advance()
             }
         }
         if sawCode { flush(upTo: chars.count) }
         return statements
+    }
+
+    /// The `BEGIN ATOMIC … END` body of an SQL-standard function or procedure, whose inner
+    /// semicolons do not end the statement. As psql does: in a statement that starts
+    /// `CREATE [OR REPLACE] FUNCTION|PROCEDURE`, `BEGIN` opens a block, `CASE` inside one opens
+    /// another, `END` closes one.
+    struct AtomicBlocks {
+        private var leading: [String] = []
+        private(set) var depth = 0
+
+        mutating func see(_ word: String) {
+            if leading.count < 4 { leading.append(word) }
+            guard isRoutine else { return }
+            switch word {
+            case "begin": depth += 1
+            case "case" where depth > 0: depth += 1
+            case "end" where depth > 0: depth -= 1
+            default: break
+            }
+        }
+
+        private var isRoutine: Bool {
+            guard leading.first == "create", leading.count >= 2 else { return false }
+            let kind = leading[1] == "or" && leading.count >= 4 && leading[2] == "replace" ? leading[3] : leading[1]
+            return kind == "function" || kind == "procedure"
+        }
     }
 
     /// `$tag$` starting at `index`, if one does (a `$1` parameter is not a tag).

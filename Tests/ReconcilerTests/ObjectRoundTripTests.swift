@@ -56,6 +56,10 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         create function public.add(a integer, b integer default 1) returns integer language plpgsql strict as $$
         begin return a + b; end $$;
         create procedure public.tidy(keep integer) language sql as $$ delete from public.items where id > keep $$;
+        create function public.twice(n integer) returns integer language sql immutable
+        begin atomic
+          select case when n is null then 0 else n * 2 end;
+        end;
         create function public.concat_step(acc text, next text) returns text language sql immutable as $$ select acc || next $$;
         create aggregate public.concat_all(text) (sfunc = public.concat_step, stype = text, initcond = '');
         create function public.item_rows() returns setof public.items language sql stable as $$ select * from public.items $$;

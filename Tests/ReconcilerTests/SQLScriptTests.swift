@@ -22,6 +22,26 @@ import Testing
         ])
     }
 
+    @Test func sqlStandardBodiesAreOneStatement() {
+        let script = """
+            begin;
+            CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql
+            BEGIN ATOMIC
+              select case when a > 0 then 1 else 0 end;
+              select a + 1;
+            END;
+            create procedure p() language sql begin atomic insert into t values (1); insert into "end" values (2); end;
+            create function g() returns int language sql return case when true then 1 end;
+            create table t (end_date date, "begin" int);
+            commit;
+            """
+        let statements = SQLScript.statements(script)
+        #expect(statements.map(\.line) == [1, 2, 7, 8, 9, 10])
+        #expect(statements[1].text.hasSuffix("select a + 1;\nEND"))
+        #expect(statements[2].text.hasSuffix("insert into \"end\" values (2); end"))
+        #expect(statements[3].text == "create function g() returns int language sql return case when true then 1 end")
+    }
+
     @Test func emptyAndCommentOnlyScriptsHaveNoStatements() {
         #expect(SQLScript.statements("").isEmpty)
         #expect(SQLScript.statements("  -- nothing\n/* here */ ;\n").isEmpty)
