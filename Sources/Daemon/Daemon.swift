@@ -87,7 +87,8 @@ public final class Daemon: @unchecked Sendable {
     private static func reconciler(_ config: DaemonConfig, dev: DevServer) -> Reconciler {
         Reconciler(environment: config.environment, targets: config.targets,
                    secrets: SecretStore(directory: config.secretsDirectory),
-                   normaliser: Normaliser(dev: dev), settings: config.apply, drift: config.drift)
+                   normaliser: Normaliser(dev: dev, limits: config.normalisationLimits), settings: config.apply,
+                   drift: config.drift)
     }
 
     private static func publisher(_ config: DaemonConfig) -> StatusPublisher {

@@ -85,6 +85,8 @@ public struct DaemonConfig: Sendable {
     /// On SIGTERM, how long a running reconcile may take to finish before its statements
     /// are cancelled (and its transaction rolled back).
     public var stopTimeout: Double = 30
+    /// How long declared SQL may run on the dev server (`dev.statementTimeout`, `dev.timeout`).
+    public var normalisationLimits = Normaliser.Limits()
 
     /// Reads and validates the config at `path`. Errors carry `file:line:column`.
     public static func load(path: String) throws(ManifestError) -> DaemonConfig {
@@ -111,7 +113,7 @@ public struct DaemonConfig: Sendable {
     }
 
     private static func parse(_ root: YAMLNode, baseDirectory: String) throws -> DaemonConfig {
-        let unknown = try root.unknownKeys(["environment", "stateDir", "source", "status", "interval", "jitter", "retry",
+        let unknown = try unknownFields(root, ["environment", "stateDir", "source", "status", "interval", "jitter", "retry",
                                             "concurrency", "drift", "logLevel", "stopTimeout", "dev",
                                             "targets", "secrets", "lockTimeout", "statementTimeout"])
         if let first = unknown.first { throw first }
@@ -125,7 +127,7 @@ public struct DaemonConfig: Sendable {
 
         var status = Status(branch: "drover/status", authorName: "drover", authorEmail: "drover@localhost")
         if let statusNode = try root.optional("status") {
-            if let first = try statusNode.unknownKeys(["branch", "author"]).first { throw first }
+            if let first = try unknownFields(statusNode, ["branch", "author"]).first { throw first }
             status.branch = try statusNode.optional("branch")?.string() ?? status.branch
             if let author = try statusNode.optional("author") {
                 status.authorName = try author.optional("name")?.string() ?? status.authorName
@@ -133,7 +135,9 @@ public struct DaemonConfig: Sendable {
             }
         }
 
-        let environment = try root.optional("environment")?.string() ?? "default"
+        // Required: two daemons that both fell back to one default would overwrite each
+        // other's reports on the status branch.
+        let environment = try root.required("environment").string()
         guard !environment.isEmpty, !environment.contains("/"), environment != ".", environment != ".." else {
             throw try root.required("environment").error("environment must be a plain name (it names a folder on the status branch)")
         }
@@ -151,13 +155,16 @@ public struct DaemonConfig: Sendable {
         }
 
         var devURL: String?
+        var limits = Normaliser.Limits()
         if let dev = try root.optional("dev") {
-            if let first = try dev.unknownKeys(["url"]).first { throw first }
+            if let first = try unknownFields(dev, ["url", "statementTimeout", "timeout"]).first { throw first }
             devURL = try dev.optional("url")?.string()
+            limits.statementSeconds = try dev.optional("statementTimeout").map { try duration($0) } ?? limits.statementSeconds
+            limits.totalSeconds = try dev.optional("timeout").map { try duration($0) } ?? limits.totalSeconds
         }
         var secretsDirectory: String?
         if let secrets = try root.optional("secrets") {
-            if let first = try secrets.unknownKeys(["dir"]).first { throw first }
+            if let first = try unknownFields(secrets, ["dir"]).first { throw first }
             secretsDirectory = try secrets.optional("dir").map { resolvePath(try $0.string()) }
         }
 
@@ -167,6 +174,7 @@ public struct DaemonConfig: Sendable {
             interval: interval, devURL: devURL, targets: targets, secretsDirectory: secretsDirectory,
             apply: ApplySettings(lockTimeout: try root.optional("lockTimeout").map { try postgresInterval($0) } ?? "10s",
                                  statementTimeout: try root.optional("statementTimeout").map { try postgresInterval($0) } ?? "5min"))
+        config.normalisationLimits = limits
         config.jitter = interval / 10
         if let jitter = try root.optional("jitter") {
             let text = try jitter.string()
@@ -179,7 +187,7 @@ public struct DaemonConfig: Sendable {
             }
         }
         if let retry = try root.optional("retry") {
-            if let first = try retry.unknownKeys(["interval", "maxInterval"]).first { throw first }
+            if let first = try unknownFields(retry, ["interval", "maxInterval"]).first { throw first }
             config.retryInterval = try retry.optional("interval").map { try duration($0) } ?? config.retryInterval
             config.retryMaxInterval = try retry.optional("maxInterval").map { try duration($0) } ?? max(config.retryMaxInterval, config.retryInterval)
             if config.retryMaxInterval < config.retryInterval {
@@ -218,6 +226,8 @@ public struct DaemonConfig: Sendable {
         guard !number.isEmpty, unit.isEmpty || units.contains(String(unit)) else {
             throw node.error("\(node.path) must be a PostgreSQL duration such as 500ms, 10s, 5min or 1h")
         }
+        // PostgreSQL reads 0 as "wait for ever", the opposite of a timeout.
+        guard let value = Int(number), value > 0 else { throw node.error("\(node.path) must be more than 0") }
         return text
     }
 
@@ -235,7 +245,7 @@ public struct DaemonConfig: Sendable {
     }
 
     private static func source(_ node: YAMLNode, resolvePath: (String) -> String) throws -> Source {
-        if let first = try node.unknownKeys(["url", "branch", "tag", "commit", "paths", "ignore", "fetchTimeout", "ssh", "https"]).first {
+        if let first = try unknownFields(node, ["url", "branch", "tag", "commit", "paths", "ignore", "fetchTimeout", "ssh", "https"]).first {
             throw first
         }
         let urlNode = try node.required("url")
@@ -265,7 +275,7 @@ public struct DaemonConfig: Sendable {
         var auth = RemoteAuth(timeout: try node.optional("fetchTimeout").map { try duration($0) } ?? 120)
         if let ssh = try node.optional("ssh") {
             guard kind == .ssh else { throw ssh.error("source.ssh applies to ssh URLs only (ssh://… or user@host:path)") }
-            if let first = try ssh.unknownKeys(["user", "keyFile", "passphraseFile", "knownHostsFile"]).first { throw first }
+            if let first = try unknownFields(ssh, ["user", "keyFile", "passphraseFile", "knownHostsFile"]).first { throw first }
             auth.credentials = .sshKey(username: try ssh.optional("user")?.string(),
                                        privateKeyFile: resolvePath(try ssh.required("keyFile").string()),
                                        passphraseFile: try ssh.optional("passphraseFile").map { resolvePath(try $0.string()) })
@@ -275,7 +285,7 @@ public struct DaemonConfig: Sendable {
         }
         if let https = try node.optional("https") {
             guard kind == .https else { throw https.error("source.https applies to https:// URLs only") }
-            if let first = try https.unknownKeys(["username", "passwordFile", "caFile"]).first { throw first }
+            if let first = try unknownFields(https, ["username", "passwordFile", "caFile"]).first { throw first }
             if let passwordFile = try https.optional("passwordFile") {
                 auth.credentials = .password(username: try https.optional("username")?.string() ?? "git",
                                              passwordFile: resolvePath(try passwordFile.string()))
@@ -291,7 +301,7 @@ public struct DaemonConfig: Sendable {
     }
 
     private static func target(_ node: YAMLNode, resolvePath: (String) -> String) throws -> Target {
-        if let first = try node.unknownKeys(["name", "hosts", "host", "port", "sslmode", "sslrootcert", "sslcert", "sslkey",
+        if let first = try unknownFields(node, ["name", "hosts", "host", "port", "sslmode", "sslrootcert", "sslcert", "sslkey",
                                              "parameters", "user", "userFrom", "password", "passwordFrom", "database"]).first {
             throw first
         }
@@ -306,7 +316,7 @@ public struct DaemonConfig: Sendable {
             name: try node.required("name").string(),
             hostPatterns: try node.optional("hosts")?.strings() ?? [],
             host: host,
-            port: try node.optional("port")?.int(),
+            port: try node.optional("port").map { try port($0) },
             parameters: parameters,
             user: try valueSource(node, "user"),
             password: try valueSource(node, "password"),
@@ -319,6 +329,23 @@ public struct DaemonConfig: Sendable {
         let ref = try from.required("secretKeyRef")
         return .secret(SecretKeyRef(name: try ref.required("name").string(), key: try ref.required("key").string(),
                                     location: ref.location))
+    }
+
+    /// A TCP port, 1 to 65535.
+    static func port(_ node: YAMLNode) throws -> Int {
+        guard let value = try? node.int(), (1...65535).contains(value) else {
+            throw node.error("\(node.path) must be a port number from 1 to 65535")
+        }
+        return value
+    }
+
+    /// The fields of `node` that are not in `known`, as errors: a misspelt setting must not
+    /// pass for a default (the manifest parser only warns of unknown fields; a config stops).
+    static func unknownFields(_ node: YAMLNode, _ known: Set<String>) throws -> [ManifestError] {
+        try node.unknownKeys(known).map {
+            ManifestError($0.message.replacingOccurrences(of: " is ignored", with: " is not a drover setting "
+                                                              + "(check its spelling and place)"), at: $0.location)
+        }
     }
 
     /// `90`, `90s`, `5m`, `1h`, `1m30s` → seconds.

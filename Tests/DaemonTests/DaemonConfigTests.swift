@@ -65,6 +65,36 @@ import Testing
         #expect(Self.error("lockTimeout: soon\n")?.contains("drover.yaml:5:14:") == true)
         #expect(Self.error("interval: -1\n") != nil)
         #expect(Self.error("jitter: lots\n") != nil)
+        // An unknown field stops the daemon, and says so (it is not "ignored").
+        let unknown = Self.error("intervall: 5m\n") ?? ""
+        #expect(unknown.contains("drover.yaml:5:1: unknown field intervall is not a drover setting"), "\(unknown)")
+        #expect(!unknown.contains("ignored"))
+        // 0 is "wait for ever" to PostgreSQL.
+        #expect(Self.error("lockTimeout: 0\n")?.contains("lockTimeout must be more than 0") == true)
+        #expect(Self.error("statementTimeout: 0ms\n")?.contains("statementTimeout must be more than 0") == true)
+        #expect(Self.error("stopTimeout: 0\n") != nil)
+        #expect(Self.error("dev: { timeout: 0 }\n") != nil)
+        #expect(Self.error("targets: [{ name: a, host: h, port: 70000 }]\n")?.contains("must be a port number from 1 to 65535") == true)
+        #expect(Self.error("targets: [{ name: a, host: h, port: 0 }]\n") != nil)
+    }
+
+    @Test func theEnvironmentIsRequired() {
+        #expect(throws: (any Error).self) {
+            try DaemonConfig.parse("stateDir: /tmp/x\nsource:\n  url: /srv/schemas.git\n", file: "drover.yaml",
+                                   baseDirectory: "/etc/drover")
+        }
+        do {
+            _ = try DaemonConfig.parse("stateDir: /tmp/x\nsource:\n  url: /srv/schemas.git\n", file: "drover.yaml",
+                                       baseDirectory: "/etc/drover")
+        } catch {
+            #expect("\(error)".contains("environment"), "\(error)")
+        }
+    }
+
+    @Test func normalisationLimitsAreRead() throws {
+        let config = try Self.parse("dev: { statementTimeout: 10s, timeout: 2m }\n")
+        #expect(config.normalisationLimits == Normaliser.Limits(statementSeconds: 10, totalSeconds: 120))
+        #expect(try Self.parse("").normalisationLimits == Normaliser.Limits())
     }
 
     @Test func theAnnotatedExampleLoads() throws {
