@@ -13,9 +13,18 @@ public enum StatusDocument {
         "\(environment)/\(fileName(key)).yaml"
     }
 
-    /// A file-name-safe form of a report key (`/` and other separators become `_`).
+    /// A file-name-safe form of a report key, one to one: ASCII letters, digits, `-`, `_` and
+    /// `.` stay (so plain names keep their files), every other byte of the key's UTF-8 is
+    /// written `%XX`, `%` itself included. (`a/b` and `a_b` once shared a file.)
     static func fileName(_ key: String) -> String {
-        String(key.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
+        var out = ""
+        for byte in key.utf8 {
+            let scalar = Unicode.Scalar(byte)
+            let kept = byte < 0x80 && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+                                       || "-_.".unicodeScalars.contains(scalar))
+            out += kept ? String(scalar) : "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+        }
+        return out
     }
 
     /// The report as YAML (literal blocks for multi-line SQL).
@@ -56,4 +65,8 @@ public enum StatusDocument {
         }
         return text
     }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

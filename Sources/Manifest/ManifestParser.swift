@@ -52,12 +52,30 @@ public enum ManifestParser {
         }
     }
 
+    /// A name as Kubernetes takes it: lowercase letters, digits and `-` (and `.` in a
+    /// DNS-1123 subdomain such as `metadata.name`; a namespace is a DNS-1123 label), starting
+    /// and ending with a letter or digit. A name drover cannot put on the status branch as
+    /// it is (`a/b`) is refused here rather than written under another's file.
+    static func kubernetesName(_ node: YAMLNode, maxLength: Int, dots: Bool) throws -> String {
+        let name = try node.string()
+        func plain(_ c: Character) -> Bool { ("a"..."z").contains(c) || ("0"..."9").contains(c) }
+        let valid = !name.isEmpty && name.count <= maxLength && plain(name.first!) && plain(name.last!)
+            && name.allSatisfy { plain($0) || $0 == "-" || (dots && $0 == ".") }
+        guard valid else {
+            throw node.error("\(node.path) \"\(name)\" is not a valid Kubernetes name: lowercase letters, digits, '-'"
+                             + (dots ? " and '.'" : "") + ", at most \(maxLength) characters, starting and ending with "
+                             + "a letter or digit")
+        }
+        return name
+    }
+
     private static func atlasSchema(_ node: YAMLNode, index: Int) throws -> AtlasSchema {
         var warnings = try node.unknownKeys(["apiVersion", "kind", "metadata", "spec", "status"])
         let metadata = try node.required("metadata")
         warnings += try metadata.unknownKeys(["name", "namespace", "annotations", "labels", "uid",
                                               "resourceVersion", "generation", "creationTimestamp"])
-        let name = try metadata.required("name").string()
+        let name = try kubernetesName(metadata.required("name"), maxLength: 253, dots: true)
+        let namespace = try metadata.optional("namespace").map { try kubernetesName($0, maxLength: 63, dots: false) }
         let spec = try node.required("spec")
         warnings += try spec.unknownKeys(["url", "urlFrom", "credentials", "schema", "schemas", "exclude",
                                           "policy", "txMode", "cloud", "devURL", "devURLFrom", "lint", "vars"])
@@ -114,7 +132,7 @@ public enum ManifestParser {
 
         return AtlasSchema(
             name: name,
-            namespace: try metadata.optional("namespace")?.string(),
+            namespace: namespace,
             annotations: try metadata.optional("annotations")?.stringMap() ?? [:],
             file: node.file, documentIndex: index, location: node.location,
             url: url, credentials: credentials, schema: schema,

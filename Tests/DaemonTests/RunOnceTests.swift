@@ -40,7 +40,7 @@ import TestSupport
         ])
         let result = try scenario.runOnce()
         #expect(result.status == 1)
-        let broken = try #require(try scenario.status("schemas_broken.yaml"))
+        let broken = try #require(try scenario.status("schemas%2Fbroken.yaml"))
         #expect(broken.contains("reason: InvalidManifest"))
         #expect(broken.contains("ready: false"))
         #expect(broken.contains("schemas/broken.yaml:4:1"), "\(broken)")

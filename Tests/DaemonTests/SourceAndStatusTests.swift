@@ -210,3 +210,16 @@ final class Locked<Value>: @unchecked Sendable {
         }
     }
 }
+
+/// Report file names on the status branch are one to one with report keys.
+@Suite struct StatusFileNameTests {
+    @Test func keysThatOnceSharedAFileNoLongerDo() {
+        let keys = ["a/b", "a_b", "a%2Fb", "shop.orders", "app@schemas/a.yaml#0", "app@schemas/b.yaml#0", "é", "e\u{301}"]
+        let paths = keys.map { StatusDocument.path(environment: "prod", key: $0) }
+        #expect(Set(paths).count == keys.count, "\(paths)")
+        #expect(StatusDocument.path(environment: "prod", key: "shop.orders") == "prod/shop.orders.yaml")
+        #expect(StatusDocument.path(environment: "prod", key: "a/b") == "prod/a%2Fb.yaml")
+        #expect(StatusDocument.path(environment: "prod", key: "a%2Fb") == "prod/a%252Fb.yaml")
+        #expect(paths.allSatisfy { !$0.dropFirst("prod/".count).contains("/") })
+    }
+}

@@ -60,6 +60,30 @@ import Testing
         #expect(schema.policy.destructiveIsError)
     }
 
+    @Test(arguments: [("a/b", true), ("a_b", true), ("App", true), ("-a", true), ("a.", true), ("", true),
+                      ("atlasschema-pg", false), ("shop.orders-v2", false), (String(repeating: "a", count: 254), true)])
+    func namesAreKubernetesNames(name: String, refused: Bool) throws {
+        let text = Self.quickstart.replacingOccurrences(of: "name: atlasschema-pg", with: "name: \"\(name)\"")
+        let documents = try ManifestParser.parse(text, file: "schemas/app.yaml")
+        switch documents[0].result {
+        case .success: #expect(!refused, "\(name) was taken")
+        case .failure(let error):
+            #expect(refused, "\(error)")
+            #expect(error.description.hasPrefix("schemas/app.yaml:4:9: metadata.name"), "\(error)")
+            #expect(error.description.contains("is not a valid Kubernetes name"))
+        }
+    }
+
+    @Test func aNamespaceIsALabel() throws {
+        let text = Self.quickstart.replacingOccurrences(of: "  name: atlasschema-pg\n",
+                                                        with: "  name: atlasschema-pg\n  namespace: shop.eu\n")
+        guard case .failure(let error) = try ManifestParser.parse(text, file: "m.yaml")[0].result else {
+            Issue.record("a namespace with a dot was taken")
+            return
+        }
+        #expect(error.description.contains("metadata.namespace \"shop.eu\" is not a valid Kubernetes name"))
+    }
+
     @Test func invalidYAMLNamesFileLineAndColumn() {
         #expect {
             _ = try ManifestParser.parse("kind: AtlasSchema\nmetadata: [unclosed\n", file: "broken.yaml")
