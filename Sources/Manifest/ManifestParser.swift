@@ -21,12 +21,13 @@ public enum ManifestParser {
     /// the others keep their position in the file as `index`.
     public static func parse(_ text: String, file: String) throws(ManifestError) -> [ParsedDocument] {
         let nodes = try composeDocuments(text, file: file)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         return nodes.enumerated().filter { !$0.element.isEmptyDocument }.map { index, node in
             let kind = try? node.optional("kind")?.string()
             let name = try? node.optional("metadata")?.optional("name")?.string()
             do {
                 return ParsedDocument(index: index, name: name, kind: kind,
-                                      result: .success(try document(node, index: index)))
+                                      result: .success(try document(node, index: index, lines: lines)))
             } catch let error as ManifestError {
                 return ParsedDocument(index: index, name: name, kind: kind, result: .failure(error))
             } catch {
@@ -36,7 +37,7 @@ public enum ManifestParser {
         }
     }
 
-    private static func document(_ node: YAMLNode, index: Int) throws -> ManifestDocument {
+    private static func document(_ node: YAMLNode, index: Int, lines: [Substring]) throws -> ManifestDocument {
         let kind = try node.required("kind").string()
         switch kind {
         case "AtlasSchema":
@@ -44,11 +45,32 @@ public enum ManifestParser {
             guard try apiVersion.string().hasPrefix(atlasAPIGroup) else {
                 throw apiVersion.error("apiVersion of an AtlasSchema must be in \(atlasAPIGroup)…")
             }
-            return .atlasSchema(try atlasSchema(node, index: index))
+            return .atlasSchema(try atlasSchema(node, index: index, lines: lines))
         case "ConfigMap":
-            return .configMap(try configMap(node))
+            return .configMap(try configMap(node, lines: lines))
         default:
             return .other(kind: kind, location: node.location)
+        }
+    }
+
+    /// Where the text of a scalar holding SQL starts in the file: for a block scalar (`|`,
+    /// `>`), its first content line at the block's indentation, which every line of it shares,
+    /// so an error's column in the SQL plus this column minus one is its column in the file;
+    /// for a quoted scalar, just after the quote.
+    static func sqlOrigin(_ node: YAMLNode, lines: [Substring]) -> SourceLocation {
+        guard case .scalar(let scalar) = node.node else { return node.location }
+        switch scalar.style {
+        case .literal, .folded:
+            let first = node.contentStartLine
+            let content = lines.dropFirst(first - 1).first { $0.contains { $0 != " " && $0 != "\r" } }
+            let indent = content.map { $0.prefix { $0 == " " }.count } ?? 0
+            return SourceLocation(file: node.file, line: first, column: indent + 1)
+        case .singleQuoted, .doubleQuoted:
+            var location = node.location
+            location.column += 1
+            return location
+        case .any, .plain:
+            return node.location
         }
     }
 
@@ -69,7 +91,7 @@ public enum ManifestParser {
         return name
     }
 
-    private static func atlasSchema(_ node: YAMLNode, index: Int) throws -> AtlasSchema {
+    private static func atlasSchema(_ node: YAMLNode, index: Int, lines: [Substring]) throws -> AtlasSchema {
         var warnings = try node.unknownKeys(["apiVersion", "kind", "metadata", "spec", "status"])
         let metadata = try node.required("metadata")
         warnings += try metadata.unknownKeys(["name", "namespace", "annotations", "labels", "uid",
@@ -93,7 +115,7 @@ public enum ManifestParser {
         warnings += try schemaNode.unknownKeys(["sql", "configMapKeyRef"])
         let schema: SchemaSource
         if let sql = try schemaNode.optional("sql") {
-            schema = .sql(try sql.string(), firstLine: SourceLocation(file: sql.file, line: sql.contentStartLine, column: 1))
+            schema = .sql(try sql.string(), firstLine: sqlOrigin(sql, lines: lines))
         } else if let ref = try schemaNode.optional("configMapKeyRef") {
             schema = .configMap(name: try ref.required("name").string(), key: try ref.required("key").string(),
                                 location: ref.location)
@@ -168,7 +190,7 @@ public enum ManifestParser {
                                     location: ref.location))
     }
 
-    private static func configMap(_ node: YAMLNode) throws -> ConfigMap {
+    private static func configMap(_ node: YAMLNode, lines: [Substring]) throws -> ConfigMap {
         let name = try node.required("metadata").required("name").string()
         var data: [String: String] = [:]
         var locations: [String: SourceLocation] = [:]
@@ -176,7 +198,7 @@ public enum ManifestParser {
             for (key, _) in try dataNode.keys() {
                 let value = try dataNode.required(key)
                 data[key] = try value.string()
-                locations[key] = SourceLocation(file: value.file, line: value.contentStartLine, column: 1)
+                locations[key] = sqlOrigin(value, lines: lines)
             }
         }
         return ConfigMap(name: name, data: data, dataLocations: locations)

@@ -85,9 +85,6 @@ public enum ManifestValidation {
         public var configMaps: [String: ConfigMap] = [:]
         /// AtlasSchema documents seen, valid or not (documents without a readable kind count too).
         public var manifestCount = 0
-        /// For SQL held in a block scalar (`sql: |`), its indentation in the file, by the
-        /// place its first line sits: PostgreSQL counts columns in the SQL, editors in the file.
-        public var sqlIndentation: [SourceLocation: Int] = [:]
         /// Findings, sorted.
         public private(set) var diagnostics: [ManifestDiagnostic] = []
 
@@ -212,7 +209,6 @@ public enum ManifestValidation {
             // The same text again, only for the places of names and hosts the parsed values
             // do not carry; it parsed once, so it parses again.
             let nodes = (try? composeDocuments(text, file: file.path)) ?? []
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             for document in documents {
                 let node = document.index < nodes.count ? nodes[document.index] : nil
                 switch document.result {
@@ -222,17 +218,8 @@ public enum ManifestValidation {
                 case .success(.atlasSchema(let schema)):
                     result.manifestCount += 1
                     schemas.append((schema, node))
-                    if case .sql(_, let firstLine) = schema.schema,
-                       let indent = blockIndentation(locateNode(node, "spec", "schema", "sql"), lines: lines) {
-                        result.sqlIndentation[firstLine] = indent
-                    }
                 case .success(.configMap(let map)):
                     result.configMaps[map.name] = map
-                    for (key, origin) in map.dataLocations {
-                        if let indent = blockIndentation(locateNode(node, "data", key), lines: lines) {
-                            result.sqlIndentation[origin] = indent
-                        }
-                    }
                     configMapSites[map.name, default: []].append(locate(node, "metadata", "name") ?? start)
                 case .success(.other):
                     continue
@@ -404,16 +391,6 @@ public enum ManifestValidation {
         return current
     }
 
-    /// The indentation of a block scalar's content: the spaces before its first non-blank
-    /// line (YAML strips exactly that much from every line). Nil for other scalars.
-    private static func blockIndentation(_ node: YAMLNode?, lines: [Substring]) -> Int? {
-        guard let node, case .scalar(let scalar) = node.node, scalar.style == .literal || scalar.style == .folded else { return nil }
-        for line in lines.dropFirst(node.contentStartLine - 1) where line.contains(where: { $0 != " " && $0 != "\r" }) {
-            return line.prefix(while: { $0 == " " }).count
-        }
-        return nil
-    }
-
     /// A finding from an error message that may start with `file:line:column: ` (the form
     /// the reconciler and normaliser use), at that place, else at `default`.
     static func located(_ message: String, in files: [String], default location: SourceLocation,
@@ -462,10 +439,6 @@ extension SchemaEngine {
             } catch {
                 let at = error.reason == .invalidSchema ? origin : manifest.location
                 var finding = ManifestValidation.located(error.message, in: [origin.file, manifest.file], default: at, severity: .error)
-                if error.reason == .invalidSchema, finding.location.file == origin.file, finding.location.line >= origin.line,
-                   let indent = validation.sqlIndentation[origin] {
-                    finding.location.column += indent
-                }
                 if error.reason != .invalidSchema {
                     finding.message = "AtlasSchema \(ManifestValidation.displayName(manifest)): \(error.reason.rawValue): \(finding.message)"
                 }

@@ -161,10 +161,12 @@ public final class Normaliser: @unchecked Sendable {
     /// `file:line:column: ERROR 42601: message` for an error in one statement.
     static func describe(_ error: PostgresError, statement: SQLStatement, origin: SourceLocation) -> String {
         var line = origin.line + statement.line - 1
-        var column = 1
+        var column = origin.column
         if let position = error.position, let within = PostgresError.location(ofPosition: position, in: statement.text) {
             line += within.line - 1
-            column = within.column
+            // The SQL's own column, shifted by where the SQL starts in its file (a YAML block
+            // scalar's indentation).
+            column = origin.column - 1 + within.column
         }
         var text = "\(SourceLocation(file: origin.file, line: line, column: column)): "
         text += "ERROR \(error.sqlState ?? "?????"): \(error.message)"

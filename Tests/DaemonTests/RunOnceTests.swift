@@ -104,8 +104,9 @@ import TestSupport
         #expect(result.status == 1)
         let report = try #require(try scenario.status("atlasschema-pg"))
         #expect(report.contains("reason: InvalidSchema"))
-        // `create tabel` sits on line 21 of the example manifest; 42601 is syntax_error.
-        #expect(report.contains("schemas/atlasschema-pg.yaml:21:8: ERROR 42601"), "\(report)")
+        // `create tabel` sits on line 21 of the example manifest, `tabel` at column 14 of the
+        // file (8 of the SQL, in a block indented 6); 42601 is syntax_error.
+        #expect(report.contains("schemas/atlasschema-pg.yaml:21:14: ERROR 42601"), "\(report)")
         #expect(try scenario.psql("select count(*) from pg_class where relname = 't1'") == "0")
     }
 

@@ -55,7 +55,7 @@ import Testing
         }
         #expect(sql == "create table t1 (\n  id int\n);")
         // `sql: |` is on line 21; the SQL's first line is line 22.
-        #expect(firstLine == SourceLocation(file: "schemas/app.yaml", line: 22, column: 1))
+        #expect(firstLine == SourceLocation(file: "schemas/app.yaml", line: 22, column: 7))
         #expect(schema.warnings.isEmpty)
         #expect(schema.policy.destructiveIsError)
     }

@@ -96,7 +96,8 @@ import TestSupport
         let ref = "    configMapKeyRef: { name: app-sql, key: schema.sql }"
         let good = Self.check(["a.yaml": Self.manifest(name: "a", schema: ref), "b.yaml": configMap])
         #expect(good.diagnostics.isEmpty, "\(Self.lines(good))")
-        #expect(good.sqlIndentation[SourceLocation(file: "b.yaml", line: 7, column: 1)] == 4)
+        // The SQL starts at line 7, column 5 of the file (the block's indentation).
+        #expect(good.configMaps["app-sql"]?.dataLocations["schema.sql"] == SourceLocation(file: "b.yaml", line: 7, column: 5))
 
         let missingKey = Self.check(["a.yaml": Self.manifest(name: "a", schema: ref.replacingOccurrences(of: "schema.sql", with: "other.sql")),
                                      "b.yaml": configMap])
