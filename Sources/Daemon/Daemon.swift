@@ -373,6 +373,10 @@ public final class Daemon: @unchecked Sendable {
         for file in try mirror.repository.treeEntries(commit: revision).sorted(by: { $0.path < $1.path })
         where globs.contains(where: { $0.matches(file.path) }) && !ignored.contains(where: { $0.matches(file.path) }) {
             let bytes = try mirror.repository.blob(file.id)
+            if file.mode == 0o120000 {  // a symbolic link: its blob is the target's path
+                out.append((file.path, nil, .failure(.symbolicLink(file.path, to: String(decoding: bytes, as: UTF8.self)))))
+                continue
+            }
             guard let text = String(validating: bytes, as: UTF8.self) else {
                 out.append((file.path, nil, .failure(ManifestError("file is not UTF-8 text", at: .init(file: file.path, line: 1, column: 1)))))
                 continue

@@ -35,5 +35,15 @@ public struct ManifestError: Error, Sendable, Hashable, CustomStringConvertible 
     public var description: String { "\(location): \(message)" }
 }
 
+extension ManifestError {
+    /// A manifest file that is a symbolic link. Links are never followed, by the daemon
+    /// (which reads a commit's tree) and `drover validate` (which reads files) alike: one may
+    /// leave the tree, and the two would read different things; commit the file itself.
+    public static func symbolicLink(_ path: String, to target: String) -> ManifestError {
+        ManifestError("is a symbolic link (to \(target)); drover does not follow links in the manifest tree: "
+                      + "commit the file itself", at: SourceLocation(file: path, line: 1, column: 1))
+    }
+}
+
 /// Something accepted but worth telling the user (for example an unknown field).
 public typealias ManifestWarning = ManifestError

@@ -53,11 +53,14 @@ public enum ManifestValidation {
         public var path: String
         /// Contents; nil when the file is not UTF-8 text.
         public var text: String?
+        /// Where the file points, when it is a symbolic link (which is refused, not read).
+        public var linkTarget: String?
 
         /// A file with the given contents.
-        public init(path: String, text: String?) {
+        public init(path: String, text: String?, linkTarget: String? = nil) {
             self.path = path
             self.text = text
+            self.linkTarget = linkTarget
         }
     }
 
@@ -140,6 +143,11 @@ public enum ManifestValidation {
         var seen: Set<String> = []
         var files: [File] = []
         func add(_ path: String) throws(UsageError) {
+            if let target = try? manager.destinationOfSymbolicLink(atPath: path) {
+                guard seen.insert(path).inserted else { return }
+                files.append(File(path: path, text: nil, linkTarget: target))
+                return
+            }
             let identity = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
             guard seen.insert(identity).inserted else { return }
             guard let data = manager.contents(atPath: path) else { throw UsageError(description: "cannot read \(path)") }
@@ -165,7 +173,10 @@ public enum ManifestValidation {
                 guard name.hasSuffix(".yaml") || name.hasSuffix(".yml") else { continue }
                 let full = join(path, relative)
                 var isFolder: ObjCBool = false
-                if manager.fileExists(atPath: full, isDirectory: &isFolder), !isFolder.boolValue { found.append(full) }
+                let isLink = (try? manager.destinationOfSymbolicLink(atPath: full)) != nil
+                if isLink || manager.fileExists(atPath: full, isDirectory: &isFolder) && !isFolder.boolValue {
+                    found.append(full)
+                }
             }
             guard !found.isEmpty else { throw UsageError(description: "no *.yaml or *.yml files in \(path)") }
             for file in found.sorted() { try add(file) }
@@ -194,6 +205,10 @@ public enum ManifestValidation {
 
         for file in files {
             let start = SourceLocation(file: file.path, line: 1, column: 1)
+            if let target = file.linkTarget {
+                findings.append(ManifestDiagnostic(ManifestError.symbolicLink(file.path, to: target)))
+                continue
+            }
             guard let text = file.text else {
                 findings.append(ManifestDiagnostic(.error, "file is not UTF-8 text", at: start))
                 continue

@@ -110,6 +110,31 @@ import TestSupport
         #expect(try scenario.psql("select count(*) from pg_class where relname = 't1'") == "0")
     }
 
+    @Test func symbolicLinksAreRefusedAsValidateRefusesThem() throws {
+        let scenario = try DaemonScenario()
+        try scenario.git.commit(branch: "main", files: ["schemas/atlasschema-pg.yaml": DaemonScenario.quickstartManifest],
+                                links: ["schemas/inside.yaml": "atlasschema-pg.yaml", "schemas/outside.yaml": "/etc/passwd"])
+        let result = try scenario.runOnce()
+        #expect(result.status == 1)
+        #expect(try scenario.status("atlasschema-pg")?.contains("reason: Applied") == true)
+        for (name, target) in [("inside", "atlasschema-pg.yaml"), ("outside", "/etc/passwd")] {
+            let report = try #require(try scenario.status("schemas%2F\(name).yaml"))
+            #expect(report.contains("reason: InvalidManifest"), "\(report)")
+            #expect(report.contains("schemas/\(name).yaml:1:1: is a symbolic link (to \(target))"), "\(report)")
+        }
+        // validate says the same of the same files on disk.
+        let tree = scenario.directory.appendingPathComponent("tree/schemas")
+        try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
+        try DaemonScenario.quickstartManifest.write(to: tree.appendingPathComponent("atlasschema-pg.yaml"),
+                                                    atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: tree.path + "/inside.yaml", withDestinationPath: "atlasschema-pg.yaml")
+        try FileManager.default.createSymbolicLink(atPath: tree.path + "/outside.yaml", withDestinationPath: "/etc/passwd")
+        let validate = try DroverBinary.run(["validate", tree.path])
+        #expect(validate.status == 1)
+        #expect(validate.stdout.contains("inside.yaml:1:1: error: is a symbolic link (to atlasschema-pg.yaml)"), "\(validate.stdout)")
+        #expect(validate.stdout.contains("outside.yaml:1:1: error: is a symbolic link (to /etc/passwd)"), "\(validate.stdout)")
+    }
+
     @Test func unmatchedHostIsNoTarget() throws {
         let scenario = try DaemonScenario()
         let other = DaemonScenario.quickstartManifest.replacingOccurrences(of: "cluster-example-rw.default", with: "other-rw.default")

@@ -50,6 +50,7 @@ public final class GitFixture: Sendable {
     /// repositories need no work clone. Returns the new commit's sha.
     @discardableResult
     public func commit(branch: String, files: [String: String], removing: [String] = [],
+                       links: [String: String] = [:],
                        message: String = "fixture commit", in repository: String? = nil) throws -> String {
         let gitDir = repository ?? remotePath
         let indexFile = root.appendingPathComponent("index-\(UUID().uuidString)").path
@@ -68,6 +69,12 @@ public final class GitFixture: Sendable {
         for (path, text) in files.sorted(by: { $0.key < $1.key }) {
             let blob = try git(gitDir, ["hash-object", "-w", "--stdin"], input: Data(text.utf8))
             try git(gitDir, ["update-index", "--add", "--cacheinfo", "100644,\(blob),\(path)"],
+                    environment: environment)
+        }
+        // Symbolic links: path → target, as git stores them (a blob holding the target).
+        for (path, target) in links.sorted(by: { $0.key < $1.key }) {
+            let blob = try git(gitDir, ["hash-object", "-w", "--stdin"], input: Data(target.utf8))
+            try git(gitDir, ["update-index", "--add", "--cacheinfo", "120000,\(blob),\(path)"],
                     environment: environment)
         }
         let tree = try git(gitDir, ["write-tree"], environment: environment)
