@@ -29,24 +29,40 @@ public final class Normaliser: @unchecked Sendable {
         }
     }
 
-    /// How many normalised declarations are kept (a manifest's last few revisions; each
-    /// holds a whole model).
-    static let cacheLimit = 32
+    /// How much the cache keeps: declarations, and the SQL bytes they came from (a proxy for
+    /// the size of their models). The least recently used go first, so each manifest's
+    /// current declaration, used at every pass, stays; old revisions fall out.
+    public struct CacheLimit: Sendable, Hashable {
+        public var entries: Int
+        public var sqlBytes: Int
+
+        public init(entries: Int = 256, sqlBytes: Int = 64 << 20) {
+            self.entries = entries
+            self.sqlBytes = sqlBytes
+        }
+    }
 
     private let dev: DevServer
     private let limits: Limits
+    private let cacheLimit: CacheLimit
     private var cache: [CacheKey: Normalised] = [:]
+    /// Keys from least to most recently used.
     private var cacheOrder: [CacheKey] = []
+    private var cachedBytes = 0
     /// The daemon normalises several manifests at once.
     private let cacheLock = NSLock()
     nonisolated(unsafe) private static var counter = 0
     private static let counterLock = NSLock()
 
     /// A normaliser using `dev`, with `limits` on the declared SQL's running time.
-    public init(dev: DevServer, limits: Limits = Limits()) {
+    public init(dev: DevServer, limits: Limits = Limits(), cacheLimit: CacheLimit = CacheLimit()) {
         self.dev = dev
         self.limits = limits
+        self.cacheLimit = cacheLimit
     }
+
+    /// How many declarations the cache holds now.
+    public var cachedCount: Int { cacheLock.withLock { cache.count } }
 
     /// A normalised declaration: the model, and the major version of the server that
     /// produced it.
@@ -82,13 +98,17 @@ public final class Normaliser: @unchecked Sendable {
     /// target's major version `targetMajorVersion` where the dev server can run it. `origin`
     /// is where the SQL's first line sits in its file, so errors point at the manifest line.
     ///
-    /// Results are cached by SQL, schema list and version (the last `cacheLimit` of them),
+    /// Results are cached by SQL, schema list and version (within `cacheLimit`),
     /// so an unchanged manifest costs no dev-server work after the first pass.
     public func normalise(_ sql: String, origin: SourceLocation, schemas: [String],
                           targetMajorVersion: Int?) throws(ReconcileError) -> Normalised {
         let key = CacheKey(version: targetMajorVersion ?? 0, schemas: schemas, length: sql.utf8.count,
                            hash: sql.hashValue)
-        if let hit = cacheLock.withLock({ cache[key] }) { return hit }
+        if let hit = cacheLock.withLock({ () -> Normalised? in
+            guard let hit = cache[key] else { return nil }
+            if let position = cacheOrder.lastIndex(of: key) { cacheOrder.append(cacheOrder.remove(at: position)) }
+            return hit
+        }) { return hit }
         do {
             let normalised = try run(sql, origin: origin, schemas: schemas, targetMajorVersion: targetMajorVersion)
             remember(normalised, as: key)
@@ -135,8 +155,16 @@ public final class Normaliser: @unchecked Sendable {
 
     private func remember(_ normalised: Normalised, as key: CacheKey) {
         cacheLock.withLock {
-            if cache.updateValue(normalised, forKey: key) == nil { cacheOrder.append(key) }
-            while cacheOrder.count > Self.cacheLimit { cache[cacheOrder.removeFirst()] = nil }
+            if cache.updateValue(normalised, forKey: key) == nil {
+                cacheOrder.append(key)
+                cachedBytes += key.length
+            }
+            while cacheOrder.count > 1,
+                  cacheOrder.count > cacheLimit.entries || cachedBytes > cacheLimit.sqlBytes {
+                let old = cacheOrder.removeFirst()
+                cache[old] = nil
+                cachedBytes -= old.length
+            }
         }
     }
 

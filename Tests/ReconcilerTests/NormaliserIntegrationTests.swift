@@ -1,4 +1,5 @@
 import Foundation
+import Manifest
 import Postgres
 @testable import Reconciler
 import Testing
@@ -80,5 +81,47 @@ import TestSupport
             "select shobj_description(oid, 'pg_authid') from pg_roles where rolname = $1", [role]).rows.first?.first ?? nil)
         #expect(scratch.hasPrefix("drover_scratch_\(getpid())_"))
         #expect(try admin.query("select count(*)::text from pg_database where datname = $1", [scratch]).rows == [["0"]])
+    }
+}
+
+/// The normalisation cache is bounded, least recently used first out: a manifest's current
+/// declaration stays cached across passes, old revisions do not pile up.
+@Suite struct NormaliserCacheTests {
+    /// A dev server that counts how often it is asked for (once per normalisation not cached).
+    final class CountingDev: DevServer, @unchecked Sendable {
+        let inner: ExternalDevServer
+        private let lock = NSLock()
+        private var asked = 0
+        init() throws { inner = ExternalDevServer(url: try TestPostgres.shared.adminConnectionString) }
+        var count: Int { lock.withLock { asked } }
+        func endpoint(majorVersion: Int?) throws -> DevEndpoint {
+            lock.withLock { asked += 1 }
+            return try inner.endpoint(majorVersion: majorVersion)
+        }
+    }
+
+    @Test func leastRecentlyUsedGoFirst() throws {
+        let dev = try CountingDev()
+        let normaliser = Normaliser(dev: dev, cacheLimit: .init(entries: 2, sqlBytes: 1 << 20))
+        let origin = SourceLocation(file: "t.sql", line: 1, column: 1)
+        func run(_ table: String) throws {
+            _ = try normaliser.normalise("create table \(table) (id int)", origin: origin, schemas: [], targetMajorVersion: nil)
+        }
+        try run("a"); try run("b")
+        #expect(dev.count == 2)
+        try run("a")                       // a hit: a is now the most recently used
+        #expect(dev.count == 2)
+        try run("c")                       // b goes
+        #expect(normaliser.cachedCount == 2)
+        try run("a")
+        #expect(dev.count == 3)
+        try run("b")
+        #expect(dev.count == 4)
+
+        let bytes = Normaliser(dev: dev, cacheLimit: .init(entries: 100, sqlBytes: 60))
+        for table in ["d", "e", "f", "g"] {
+            _ = try bytes.normalise("create table \(table) (id int)", origin: origin, schemas: [], targetMajorVersion: nil)
+        }
+        #expect(bytes.cachedCount == 2)    // 26 bytes each: two fit in 60
     }
 }
