@@ -8,11 +8,13 @@ import TestSupport
 @Suite struct StuckTargetTests {
     /// A scenario whose config has a second target, `silent`, on the silent port, and a
     /// manifest for it beside the quickstart one.
-    static func scenario(_ silent: SilentServer, embeddedDev: Bool, both: Bool) throws -> (DaemonScenario, String) {
+    static func scenario(_ silent: SilentServer, embeddedDev: Bool, both: Bool,
+                         connectTimeout: Int? = nil) throws -> (DaemonScenario, String) {
         let scenario = try DaemonScenario(embeddedDev: embeddedDev)
+        let parameters = connectTimeout.map { "    parameters: { connect_timeout: \"\($0)\" }\n" } ?? ""
         let config = try scenario.config(environment: scenario.environment, replacing: [
             ("targets:\n", "targets:\n  - name: silent\n    host: 127.0.0.1\n    port: \(silent.port)\n"
-                + "    database: app\n    user: app\n"),
+                + "    database: app\n    user: app\n" + parameters),
         ])
         let stuck = DaemonScenario.quickstartManifest
             .replacingOccurrences(of: "cluster-example-rw.default", with: "silent-rw.default")
@@ -40,14 +42,16 @@ import TestSupport
     @Test func sigtermEndsARunOnceAndItsDevServer() throws {
         let silent = try SilentServer()
         defer { withExtendedLifetime(silent) {} }
-        let (scenario, config) = try Self.scenario(silent, embeddedDev: true, both: false)
+        // The quickstart manifest starts the dev server while the stuck one waits on a
+        // connect that outlasts the test, so the signal always finds the pass running.
+        let (scenario, config) = try Self.scenario(silent, embeddedDev: true, both: true, connectTimeout: 600)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: DroverBinary.path)
         process.arguments = ["run", "--config", config, "--once"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Wait until the dev server runs (normalisation comes before the target's connect).
+        // Wait until the dev server runs.
         let state = scenario.directory.appendingPathComponent("state-\(scenario.environment)/devpg").path
         var pidFile: String?
         for _ in 0..<300 where pidFile == nil {
@@ -61,6 +65,8 @@ import TestSupport
         Thread.sleep(forTimeInterval: 1)
         let signalled = Date()
         process.terminate()
+        for _ in 0..<300 where process.isRunning { Thread.sleep(forTimeInterval: 0.1) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         #expect(Date().timeIntervalSince(signalled) < 8)
         #expect(process.terminationStatus == 128 + SIGTERM)
