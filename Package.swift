@@ -46,7 +46,7 @@ let package = Package(
             "Reconciler", "Manifest", "SchemaDiff", "Git", "Postgres", "PostgresServer", "SQLText", "Yams",
         ]),
         .executableTarget(name: "drover", dependencies: [
-            "Daemon", "Reconciler",
+            "Daemon", "Reconciler", "SchemaModel", "SQLText",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -383,6 +383,31 @@ struct DiffState {
         for key in now.keys.sorted() where wanted[key] == nil {
             unsupported.append(.init("\(now[key]!) exists but is not declared (managing \(now[key]!.kind) objects is not supported yet)"))
         }
+        diffUnmanagedAttributes()
+    }
+
+    /// Attributes the model does not hold (`SchemaModel.unmanagedAttributes`): any
+    /// difference, line by line, is refused, on objects the plan keeps or creates alike.
+    mutating func diffUnmanagedAttributes() {
+        func lines(_ model: SchemaModel) -> [String: [String: String]] {
+            var found: [String: [String: String]] = [:]
+            for object in model.unmanagedAttributes {
+                for line in object.definition.split(separator: "\n") {
+                    let parts = line.split(separator: ":", maxSplits: 1)
+                    found[object.description, default: [:]][String(parts[0])] =
+                        parts.count > 1 ? String(parts[1].drop { $0 == " " }) : ""
+                }
+            }
+            return found
+        }
+        let wanted = lines(desired), now = lines(current)
+        for object in Set(wanted.keys).union(now.keys).sorted() {
+            let declared = wanted[object] ?? [:], found = now[object] ?? [:]
+            for label in Set(declared.keys).union(found.keys).sorted() where declared[label] != found[label] {
+                unsupported.append(.init("\(object): \(label) differs (database: \(found[label] ?? "default"), "
+                                         + "declared: \(declared[label] ?? "default")); drover does not manage this attribute yet"))
+            }
+        }
     }
 }
 

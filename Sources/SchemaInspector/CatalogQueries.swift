@@ -35,7 +35,7 @@ enum CatalogQueries {
     static let plainTable = "c.relkind in ('r', 'p')"
 
     static let schemas = managedNamespaces + """
-        select ns.nspname, obj_description(ns.oid, 'pg_namespace'), \(privileges("n.nspacl", kind: "n", owner: "n.nspowner"))
+        select ns.nspname, obj_description(ns.oid, 'pg_namespace'), \(privileges("n.nspacl", kind: "n", owner: "n.nspowner")), n.oid
         from ns join pg_namespace n on n.oid = ns.oid order by 1
         """
 
@@ -268,35 +268,10 @@ enum CatalogQueries {
         """
 
     static let extensions = managedNamespaces + """
-        select x.extname, ns.nspname
+        select x.extname, ns.nspname, x.oid
         from pg_extension x join ns on ns.oid = x.extnamespace
         where x.extname <> 'plpgsql'
         order by 1
-        """
-
-    /// Every object of a kind the model does not cover yet (foreign tables), with a
-    /// description of its columns, so one is never ignored silently.
-    static let otherObjects = managedNamespaces + """
-        select kind, identity, definition from (
-            select 'foreign table' as kind,
-                   ns.nspname || '.' || c.relname as identity,
-                   coalesce((select string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod)
-                                               || case when a.attnotnull then ' not null' else '' end
-                                               || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
-                                               || case when a.attislocal then '' else ' inherited' end,
-                                               ', ' order by a.attname)
-                             from pg_attribute a
-                             left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
-                             where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped), '')
-                   || coalesce(' inherits ' || (select string_agg(i.inhparent::regclass::text, ', ' order by i.inhseqno)
-                                                from pg_inherits i where i.inhrelid = c.oid), '')
-                   || coalesce(' constraints ' || (select string_agg(pg_get_constraintdef(co.oid), ', ' order by co.conname)
-                                                   from pg_constraint co where co.conrelid = c.oid), '') as definition
-            from pg_class c join ns on ns.oid = c.relnamespace
-            where \(notExtensionMember)
-              and c.relkind = 'f'
-        ) o
-        order by 1, 2
         """
 }
 
@@ -309,7 +284,7 @@ extension CatalogQueries {
         let rules = serverVersion >= 160000 ? "co.collicurules" : "null::text"
         return managedNamespaces + """
             select ns.nspname, co.collname, co.collprovider::text, co.collisdeterministic, co.collcollate, co.collctype,
-                   \(locale), \(rules), obj_description(co.oid, 'pg_collation'), \(owner("co.collowner"))
+                   \(locale), \(rules), obj_description(co.oid, 'pg_collation'), \(owner("co.collowner")), co.oid
             from pg_collation co join ns on ns.oid = co.collnamespace
             where co.oid not in (select objid from extension_member where classid = 'pg_collation'::regclass)
             order by 1, 2
@@ -320,7 +295,7 @@ extension CatalogQueries {
 extension CatalogQueries {
     /// Rewrite rules on the managed tables and views, other than views' `_RETURN` rules.
     static let rules = managedNamespaces + """
-        select ns.nspname, c.relname, r.rulename, pg_get_ruledef(r.oid), r.ev_enabled::text, de.description
+        select ns.nspname, c.relname, r.rulename, pg_get_ruledef(r.oid), r.ev_enabled::text, de.description, r.oid
         from pg_rewrite r join pg_class c on c.oid = r.ev_class join ns on ns.oid = c.relnamespace
         \(comment(on: "r.oid", in: "pg_rewrite"))
         where r.rulename <> '_RETURN' and \(notExtensionMember)
@@ -335,7 +310,7 @@ extension CatalogQueries {
         let target = serverVersion >= 130000 ? "case when s.stxstattarget >= 0 then s.stxstattarget end" : "null::int"
         return managedNamespaces + """
             select ns.nspname, s.stxname, tn.nspname, t.relname, pg_get_statisticsobjdef(s.oid), \(target),
-                   obj_description(s.oid, 'pg_statistic_ext'), \(owner("s.stxowner"))
+                   obj_description(s.oid, 'pg_statistic_ext'), \(owner("s.stxowner")), s.oid
             from pg_statistic_ext s join ns on ns.oid = s.stxnamespace
             join pg_class t on t.oid = s.stxrelid join pg_namespace tn on tn.oid = t.relnamespace
             where s.oid not in (select objid from extension_member where classid = 'pg_statistic_ext'::regclass)

@@ -150,10 +150,10 @@ extension CatalogQueries {
     /// entry replaces (rows tagged `d`), so an entry can be compared with no entry.
     static let defaultPrivileges = """
         select 'e', pg_get_userbyid(d.defaclrole), n.nspname, d.defaclobjtype::text, d.defaclacl::text,
-               d.defaclrole = (select oid from pg_roles where rolname = current_user)
+               d.defaclrole = (select oid from pg_roles where rolname = current_user), d.oid
         from pg_default_acl d left join pg_namespace n on n.oid = d.defaclnamespace
         union all
-        select 'd', current_user::text, null, k, acldefault((case k when 'S' then 's' else k end)::"char", (select oid from pg_roles where rolname = current_user))::text, null
+        select 'd', current_user::text, null, k, acldefault((case k when 'S' then 's' else k end)::"char", (select oid from pg_roles where rolname = current_user))::text, null, null::oid
         from unnest(array['r', 'S', 'f', 'T', 'n']) k
         """
 

@@ -31,6 +31,27 @@ struct ObjectOids {
     var domainConstraints: [UInt32: ObjectKey] = [:]
     var triggers: [UInt32: ObjectKey] = [:]
     var policies: [UInt32: ObjectKey] = [:]
+    /// Everything else read (schemas, rules, collations, extensions …), for the census.
+    var others: Set<CatalogObject> = []
+
+    /// Every object read, by catalog, for the census.
+    var accounted: Set<CatalogObject> {
+        var all = others
+        func add(_ catalog: String, _ oids: some Swift.Sequence<UInt32>) {
+            for oid in oids { all.insert(CatalogObject(catalog: catalog, oid: oid)) }
+        }
+        add("pg_class", relations.keys)
+        add("pg_class", compositeRelations.keys)
+        add("pg_class", indexes.keys)
+        add("pg_proc", routines.keys)
+        add("pg_type", types.keys)
+        add("pg_attrdef", defaults.keys)
+        add("pg_constraint", constraints.keys)
+        add("pg_constraint", domainConstraints.keys)
+        add("pg_trigger", triggers.keys)
+        add("pg_policy", policies.keys)
+        return all
+    }
 }
 
 extension SchemaInspector {
@@ -157,6 +178,7 @@ extension SchemaInspector {
                 builtIn[row[3]!] = privileges.grants(row[4], owner: row[1] ?? "")
             } else {
                 entries.append((row[1]!, row[2], row[3]!, row[4] ?? "{}", row.isTrue(5)))
+                if let oid = row.unsigned(6) { oids.others.insert(CatalogObject(catalog: "pg_default_acl", oid: oid)) }
             }
         }
         model.builtInPrivileges = builtIn

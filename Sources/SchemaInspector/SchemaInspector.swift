@@ -89,7 +89,8 @@ public struct SchemaInspector {
         var privileges = PrivilegeReader()
         var objectOids = ObjectOids()
         let schemaList = try all(CatalogQueries.schemas) {
-            Schema(name: $0[0]!, comment: $0[1], privileges: privileges.grants($0[2], owner: $0[3] ?? ""))
+            objectOids.others.insert(CatalogObject(catalog: "pg_namespace", oid: $0.unsigned(4)!))
+            return Schema(name: $0[0]!, comment: $0[1], privileges: privileges.grants($0[2], owner: $0[3] ?? ""))
         }
 
         var tables: [UInt32: Table] = [:]
@@ -362,13 +363,18 @@ public struct SchemaInspector {
             if let oid = row.unsigned(6) { objectOids.types[oid] = ObjectKey(.type, type.name.schema, type.name.name) }
             return type
         }
-        let extensions = try all(CatalogQueries.extensions) { Extension(name: $0[0]!, schema: $0[1]!) }
+        let extensions = try all(CatalogQueries.extensions) {
+            objectOids.others.insert(CatalogObject(catalog: "pg_extension", oid: $0.unsigned(2)!))
+            return Extension(name: $0[0]!, schema: $0[1]!)
+        }
         objects.model.statistics = try all(CatalogQueries.statistics(serverVersion: version)) { row in
-            StatisticsObject(name: QualifiedName(row[0]!, row[1]!), table: QualifiedName(row[2]!, row[3]!),
+            objectOids.others.insert(CatalogObject(catalog: "pg_statistic_ext", oid: row.unsigned(8)!))
+            return StatisticsObject(name: QualifiedName(row[0]!, row[1]!), table: QualifiedName(row[2]!, row[3]!),
                              definition: row[4] ?? "", target: row.signed(5), comment: row[6], owner: row[7])
         }
         objects.model.rules = try all(CatalogQueries.rules) { row in
             let table = QualifiedName(row[0]!, row[1]!)
+            objectOids.others.insert(CatalogObject(catalog: "pg_rewrite", oid: row.unsigned(6)!))
             guard let firing = Rule.Firing(rawValue: row[4]!) else {
                 throw UnknownCatalogValue(what: "firing of rule \(row[2]!) on \(table)", value: row[4]!)
             }
@@ -376,19 +382,19 @@ public struct SchemaInspector {
         }
         objects.model.collations = try all(CatalogQueries.collations(serverVersion: version)) { row in
             let name = QualifiedName(row[0]!, row[1]!)
+            objectOids.others.insert(CatalogObject(catalog: "pg_collation", oid: row.unsigned(10)!))
             guard let provider = Collation.Provider(rawValue: row[2]!) else {
                 throw UnknownCatalogValue(what: "provider of collation \(name)", value: row[2]!)
             }
             return Collation(name: name, provider: provider, deterministic: row.isTrue(3), collate: row[4], ctype: row[5], locale: row[6], rules: row[7],
                       comment: row[8], owner: row[9])
         }
-        let others = try all(CatalogQueries.otherObjects) {
-            ObjectRef(kind: $0[0]!, identity: $0[1]!, definition: $0[2] ?? "")
-        }
+        let census = try census(accounted: objectOids.accounted, version: version, each: each)
         objects.model.dependencies = try readDependencies(each: each, oids: objectOids, columns: spelling.columns)
         var model = objects.model
+        model.unmanagedAttributes = census.attributes
         (model.schemas, model.tables, model.sequences, model.enums, model.extensions, model.otherObjects)
-            = (schemaList, order.compactMap { tables.removeValue(forKey: $0) }, sequences, enums, extensions, others)
+            = (schemaList, order.compactMap { tables.removeValue(forKey: $0) }, sequences, enums, extensions, census.unmanaged)
         return model
     }
 }

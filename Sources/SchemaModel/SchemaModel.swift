@@ -44,8 +44,14 @@ public struct SchemaModel: Sendable, Hashable, Codable {
     /// What depends on what, from `pg_depend`: the order objects are dropped and created in,
     /// and which objects must be rebuilt when something they depend on changes.
     public var dependencies: [Dependency] = []
-    /// Objects of kinds the engine does not model yet, so they are never ignored silently.
+    /// Objects of kinds the engine does not model yet, so they are never ignored silently:
+    /// every row of the catalogs in the managed schemas (or of the database) that the model
+    /// does not hold, with a definition made of its catalog row.
     public var otherObjects: [ObjectRef]
+    /// Attributes of modelled objects that the model does not hold yet (a tablespace, an
+    /// access method, a schema's owner …), one `label: value` line each, for the objects
+    /// where one is not the usual value. A difference is refused.
+    public var unmanagedAttributes: [ObjectRef] = []
 
     /// A model holding the given objects.
     public init(schemas: [Schema] = [], tables: [Table] = [], sequences: [Sequence] = [], enums: [EnumType] = [],

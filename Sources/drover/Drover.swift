@@ -3,6 +3,8 @@ import Daemon
 import Foundation
 import Manifest
 import Reconciler
+import SchemaModel
+import SQLText
 
 /// The `drover` command line: parsing and composition only; the work lives in the modules.
 @main
@@ -188,11 +190,22 @@ struct Inspect: ParsableCommand {
     @Option(name: .long, help: "sql or json.") var format: OutputFormat = .sql
     @Option(name: .long, parsing: .upToNextOption, help: "Schemas to inspect (default: all non-system schemas).")
     var schema: [String] = []
+    @Flag(name: .long, help: "List only what drover does not manage (a difference in any of it is refused).")
+    var unmanaged = false
 
     func run() throws {
         let engine = SchemaEngine(dev: ExternalDevServer(url: url))
         do {
-            let model = try engine.inspect(url: url, schemas: schema)
+            var model = try engine.inspect(url: url, schemas: schema)
+            if unmanaged {
+                var only = SchemaModel()
+                (only.otherObjects, only.unmanagedAttributes) = (model.otherObjects, model.unmanagedAttributes)
+                model = only
+                if format == .sql {
+                    print(Self.unmanagedListing(model))
+                    return
+                }
+            }
             guard format == .json else {
                 print(SchemaEngine.script(for: model))
                 return
@@ -203,6 +216,26 @@ struct Inspect: ParsableCommand {
         } catch let error as ReconcileError {
             fail(error)
         }
+    }
+}
+
+extension Inspect {
+    /// What drover does not manage, as SQL comments: each object or attribute, and the
+    /// catalog facts it is compared by (names escaped, so no line ends the comment).
+    static func unmanagedListing(_ model: SchemaModel) -> String {
+        var lines = ["-- \(model.otherObjects.count) object(s) and \(model.unmanagedAttributes.count) object(s) with "
+                     + "attributes drover does not manage; a difference in any of them is refused."]
+        for (heading, objects) in [("not managed", model.otherObjects), ("attributes not managed", model.unmanagedAttributes)]
+        where !objects.isEmpty {
+            lines.append("--\n-- \(heading):")
+            for object in objects {
+                lines.append("-- " + escapingControlCharacters(object.description))
+                for fact in object.definition.split(separator: "\n") {
+                    lines.append("--     " + escapingControlCharacters(String(fact)))
+                }
+            }
+        }
+        return lines.joined(separator: "\n")
     }
 }
 
