@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "SQLText"),
         .target(name: "Manifest", dependencies: ["Yams"]),
         .target(name: "SchemaModel", dependencies: ["SQLText"]),
-        .target(name: "SchemaDiff", dependencies: ["SchemaModel"]),
+        .target(name: "SchemaDiff", dependencies: ["SchemaModel", "SQLText"]),
         .target(name: "SchemaPlanner", dependencies: ["SchemaModel", "SchemaDiff", "SQLText"]),
 
         // Catalog reader.

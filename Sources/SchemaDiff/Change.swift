@@ -4,6 +4,8 @@ import SchemaModel
 public enum CommentTarget: Sendable, Hashable {
     /// A schema.
     case schema(String)
+    /// An extension.
+    case installedExtension(String)
     /// A table.
     case table(QualifiedName)
     /// A column of a table.

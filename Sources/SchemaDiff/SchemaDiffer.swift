@@ -1,4 +1,5 @@
 import SchemaModel
+import SQLText
 
 /// Compares a desired model with a current one. Pure: no I/O, deterministic order.
 ///
@@ -85,10 +86,13 @@ struct DiffState {
     mutating func diffSchemas() {
         let now = Dictionary(current.schemas.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for schema in desired.schemas {
+            let name = quoteIdentifier(schema.name)
             if let existing = now[schema.name] {
                 comment(.schema(schema.name), desired: schema.comment, current: existing.comment)
+                owner("SCHEMA", name, desired: schema.owner, current: existing.owner, created: false)
             } else {
                 changes.append(.createSchema(schema))
+                owner("SCHEMA", name, desired: schema.owner, current: nil, created: true)
             }
         }
         let wanted = Set(desired.schemas.map(\.name))
@@ -98,10 +102,20 @@ struct DiffState {
     }
 
     mutating func diffExtensions() {
-        let now = Set(current.extensions)
-        let wanted = Set(desired.extensions)
-        for ext in desired.extensions where !now.contains(ext) { changes.append(.createExtension(ext)) }
-        for ext in current.extensions where !wanted.contains(ext) { changes.append(.dropExtension(ext)) }
+        // Matched by name and schema; another schema is another extension (drop, create).
+        func key(_ ext: Extension) -> String { ext.name + "\u{0}" + ext.schema }
+        let now = Dictionary(current.extensions.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
+        let wanted = Set(desired.extensions.map(key))
+        for ext in desired.extensions {
+            if let existing = now[key(ext)] {
+                comment(.installedExtension(ext.name), desired: ext.comment, current: existing.comment)
+            } else {
+                changes.append(.createExtension(ext))
+                // CREATE EXTENSION sets the control file's comment, which may not be the one declared.
+                changes.append(.setComment(.installedExtension(ext.name), ext.comment))
+            }
+        }
+        for ext in current.extensions where !wanted.contains(key(ext)) { changes.append(.dropExtension(ext)) }
     }
 
     mutating func diffEnums() {

@@ -295,8 +295,6 @@ extension CatalogCensus {
                  from pg_index i where i.indexrelid = x.oid)
                 """),
         ],
-        "pg_namespace": [("owner", "nullif(pg_get_userbyid(x.nspowner), current_user::text)")],
-        "pg_extension": [("comment", "obj_description(x.oid, 'pg_extension')")],
     ]
 
     /// The compared attributes of the rows `$1` (oids) of `catalog` that have any, with the
@@ -426,7 +424,7 @@ extension CatalogCensus {
             ],
             "pg_policy": [.identity: "oid polname polrelid", .modelled: "polcmd polpermissive polroles polqual polwithcheck"],
             "pg_rewrite": [.identity: "oid rulename ev_class", .modelled: "ev_type ev_enabled is_instead ev_qual ev_action"],
-            "pg_namespace": [.identity: "oid nspname", .modelled: "nspacl", .compared: "nspowner"],
+            "pg_namespace": [.identity: "oid nspname", .modelled: "nspacl nspowner"],
             "pg_collation": [
                 .identity: "oid collname collnamespace",
                 .modelled: "collowner collprovider collisdeterministic collcollate collctype colliculocale collicurules colllocale",

@@ -35,7 +35,8 @@ enum CatalogQueries {
     static let plainTable = "c.relkind in ('r', 'p')"
 
     static let schemas = managedNamespaces + """
-        select ns.nspname, obj_description(ns.oid, 'pg_namespace'), \(privileges("n.nspacl", kind: "n", owner: "n.nspowner")), n.oid
+        select ns.nspname, obj_description(ns.oid, 'pg_namespace'), \(privileges("n.nspacl", kind: "n", owner: "n.nspowner")), n.oid,
+               \(owner("n.nspowner"))
         from ns join pg_namespace n on n.oid = ns.oid order by 1
         """
 
@@ -268,7 +269,7 @@ enum CatalogQueries {
         """
 
     static let extensions = managedNamespaces + """
-        select x.extname, ns.nspname, x.oid
+        select x.extname, ns.nspname, x.oid, obj_description(x.oid, 'pg_extension')
         from pg_extension x join ns on ns.oid = x.extnamespace
         where x.extname <> 'plpgsql'
         order by 1

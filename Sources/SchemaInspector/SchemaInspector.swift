@@ -90,7 +90,8 @@ public struct SchemaInspector {
         var objectOids = ObjectOids()
         let schemaList = try all(CatalogQueries.schemas) {
             objectOids.others.insert(CatalogObject(catalog: "pg_namespace", oid: $0.unsigned(4)!))
-            return Schema(name: $0[0]!, comment: $0[1], privileges: privileges.grants($0[2], owner: $0[3] ?? ""))
+            return Schema(name: $0[0]!, comment: $0[1], privileges: privileges.grants($0[2], owner: $0[3] ?? ""),
+                          owner: $0[5])
         }
 
         var tables: [UInt32: Table] = [:]
@@ -365,7 +366,7 @@ public struct SchemaInspector {
         }
         let extensions = try all(CatalogQueries.extensions) {
             objectOids.others.insert(CatalogObject(catalog: "pg_extension", oid: $0.unsigned(2)!))
-            return Extension(name: $0[0]!, schema: $0[1]!)
+            return Extension(name: $0[0]!, schema: $0[1]!, comment: $0[3])
         }
         objects.model.statistics = try all(CatalogQueries.statistics(serverVersion: version)) { row in
             objectOids.others.insert(CatalogObject(catalog: "pg_statistic_ext", oid: row.unsigned(8)!))

@@ -84,12 +84,16 @@ public struct Schema: Sendable, Hashable, Codable {
     public var comment: String?
     /// Privileges (see `Grant`); empty when not read.
     public var privileges: [Grant] = []
+    /// Owner, when it is not the role drover connects as (`ALTER SCHEMA … OWNER TO`; the
+    /// public schema of PostgreSQL 15 on belongs to `pg_database_owner`).
+    public var owner: String?
 
     /// A schema called `name`.
-    public init(name: String, comment: String? = nil, privileges: [Grant] = []) {
+    public init(name: String, comment: String? = nil, privileges: [Grant] = [], owner: String? = nil) {
         self.name = name
         self.comment = comment
         self.privileges = privileges
+        self.owner = owner
     }
 }
 
@@ -369,11 +373,14 @@ public struct Extension: Sendable, Hashable, Codable {
     public var name: String
     /// Schema it is installed in.
     public var schema: String
+    /// `COMMENT ON EXTENSION` (`CREATE EXTENSION` sets the one of its control file).
+    public var comment: String?
 
     /// Extension `name` in `schema`.
-    public init(name: String, schema: String) {
+    public init(name: String, schema: String, comment: String? = nil) {
         self.name = name
         self.schema = schema
+        self.comment = comment
     }
 }
 

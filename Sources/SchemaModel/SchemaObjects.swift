@@ -468,7 +468,10 @@ extension SchemaModel {
         func add(_ grants: [Grant]) {
             for grant in grants where grant.grantee != Grant.owner && grant.grantee != Grant.everyone { roles.insert(grant.grantee) }
         }
-        for schema in schemas { add(schema.privileges) }
+        for schema in schemas {
+            add(schema.privileges)
+            if let owner = schema.owner { roles.insert(owner) }
+        }
         for table in tables {
             add(table.privileges)
             if let owner = table.owner { roles.insert(owner) }

@@ -405,6 +405,7 @@ public enum Planner {
         let object: String
         switch target {
         case .schema(let name): object = "SCHEMA \(quoteIdentifier(name))"
+        case .installedExtension(let name): object = "EXTENSION \(quoteIdentifier(name))"
         case .table(let name): object = "TABLE \(name.sql)"
         case .column(let table, let column): object = "COLUMN \(table.sql).\(quoteIdentifier(column))"
         case .constraint(let table, let name): object = "CONSTRAINT \(quoteIdentifier(name)) ON \(table.sql)"

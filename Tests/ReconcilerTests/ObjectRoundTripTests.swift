@@ -312,8 +312,31 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         check: "select string_agg(stxname || ':' || coalesce(stxstattarget::text, ''), ',' order by stxname) "
             + "from pg_statistic_ext", expected: [["t_ab:-1,t_bc:500,t_expr:-1"]])
 
+    static let owners = ObjectScenario(name: "schema owners and extension comments", before: """
+        create schema app;
+        create schema other;
+        alter schema other owner to drover_it_reader;
+        create extension hstore schema app;
+        create table app.t (h app.hstore);
+        """, after: """
+        create schema app;
+        alter schema app owner to drover_it_writer;
+        alter schema public owner to drover_it_auditor;
+        create schema other;
+        create extension hstore schema app;
+        comment on extension hstore is 'key/value pairs';
+        create extension citext schema other;
+        comment on extension citext is null;
+        create table app.t (h app.hstore);
+        """, check: """
+        select string_agg(nspname || ':' || pg_get_userbyid(nspowner), ',' order by nspname)
+               || ' ' || obj_description((select oid from pg_extension where extname = 'hstore'), 'pg_extension')
+               || ' ' || coalesce(obj_description((select oid from pg_extension where extname = 'citext'), 'pg_extension'), '-')
+        from pg_namespace where nspname in ('app', 'public')
+        """, expected: [["app:drover_it_writer,public:drover_it_auditor key/value pairs -"]])
+
     static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations, storage,
-                      rules, statistics]
+                      rules, statistics, owners]
 }
 
 @Suite(.serialized) struct ObjectRoundTripTests {
