@@ -89,6 +89,8 @@ public enum Change: Sendable, Hashable {
     case dropSequence(QualifiedName, ownerGoes: Bool)
     /// `ALTER SEQUENCE … OWNED BY` (nil: `OWNED BY NONE`).
     case setSequenceOwner(QualifiedName, ColumnRef?)
+    /// `ALTER SEQUENCE … SET LOGGED / SET UNLOGGED`.
+    case setSequencePersistence(QualifiedName, unlogged: Bool)
     /// `CREATE TABLE` with its columns (constraints and indexes are separate changes).
     case createTable(Table)
     /// `DROP TABLE`.

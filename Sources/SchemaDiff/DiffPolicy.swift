@@ -66,7 +66,7 @@ extension Change {
         case .addEnumValue, .rebuildEnum: ["modify_type"]
         case .createSequence: ["add_sequence"]
         case .dropSequence: ["drop_sequence"]
-        case .alterSequence, .setSequenceOwner: ["modify_sequence"]
+        case .alterSequence, .setSequenceOwner, .setSequencePersistence: ["modify_sequence"]
         case .createTable: ["add_table"]
         case .dropTable: ["drop_table"]
         case .setOwner, .setPersistence, .detachPartition, .attachPartition: ["modify_table"]

@@ -515,9 +515,12 @@ extension DiffState {
         }).subtracting(dropped)
         for table in desired.tables {
             let old = recreatedTables.contains(table.name) ? nil : currentTables[table.name]
+            func plain(_ column: Column) -> Bool {
+                column.privileges.isEmpty && column.identitySequence.map { $0.privileges.isEmpty } ?? true
+            }
             if let old, old.privileges == table.privileges, old.rowSecurity == table.rowSecurity,
                old.forceRowSecurity == table.forceRowSecurity,
-               !table.columns.contains(where: { !$0.privileges.isEmpty }), !old.columns.contains(where: { !$0.privileges.isEmpty }) {
+               table.columns.allSatisfy(plain), old.columns.allSatisfy(plain) {
                 continue
             }
             if table.rowSecurity != (old?.rowSecurity ?? false) { changes.append(.setRowSecurity(table.name, table.rowSecurity)) }
@@ -530,6 +533,12 @@ extension DiffState {
                 let recreated = recreatedColumns.contains(ColumnRef(table: table.name, column: column.name))
                 privileges(.column(table.name, column.name), owner: table.owner, desired: column.privileges,
                            current: recreated ? [] : before?.privileges ?? [])
+                // An identity column's sequence has grants of its own (USAGE for nextval).
+                if let sequence = column.identitySequence {
+                    let had = recreated ? nil : before?.identitySequence?.privileges
+                    privileges(.sequence(sequence.name), owner: table.owner, desired: sequence.privileges,
+                               current: had ?? initial("S", in: sequence.name.schema))
+                }
             }
         }
     }

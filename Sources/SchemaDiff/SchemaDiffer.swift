@@ -171,7 +171,12 @@ struct DiffState {
             }
             var a = existing, b = sequence
             (a.ownedBy, a.comment, b.ownedBy, b.comment) = (nil, nil, nil, nil)
+            // Privileges are diffed with the other objects', persistence has a statement of its own.
+            (a.privileges, b.privileges, a.unlogged, b.unlogged) = ([], [], false, false)
             if a != b { changes.append(.alterSequence(b, from: a)) }
+            if existing.unlogged != sequence.unlogged {
+                changes.append(.setSequencePersistence(sequence.name, unlogged: sequence.unlogged))
+            }
             if existing.ownedBy != sequence.ownedBy { changes.append(.setSequenceOwner(sequence.name, sequence.ownedBy)) }
             comment(.sequence(sequence.name), desired: sequence.comment, current: existing.comment)
         }
@@ -325,6 +330,8 @@ struct DiffState {
             // Whether a column is inherited or the table's own is not changed by itself (see
             // `dropColumnKeepingChildren`), nor are column privileges (see diffObjects).
             (a.comment, b.comment, a.inherited, b.inherited, a.privileges, b.privileges) = (nil, nil, false, false, [], [])
+            a.identitySequence?.privileges = []
+            b.identitySequence?.privileges = []
             if a != b {
                 let viaText = old.type != column.type && (enumSpellings.contains(old.type) || enumSpellings.contains(column.type))
                 changes.append(.alterColumn(name, from: old, to: column, castViaText: viaText))

@@ -284,7 +284,6 @@ extension CatalogCensus {
                 case when x.relkind in ('r', 'm') then nullif((select am.amname::text from pg_am am where am.oid = x.relam), 'heap') end
                 """),
             ("typed table of", "case when x.reloftype <> 0 then format_type(x.reloftype, null) end"),
-            ("persistence", "case when x.relkind = 'S' and x.relpersistence = 'u' then 'unlogged' end"),
             ("clustered on", """
                 (select ic.relname::text from pg_index i join pg_class ic on ic.oid = i.indexrelid
                  where i.indrelid = x.oid and i.indisclustered)

@@ -134,7 +134,7 @@ enum CatalogQueries {
                s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
                own.nspname, own.relname, own.attname, de.description,
                dep.deptype, dep.refobjid, dep.refobjsubid,
-               \(privileges("sc.relacl", kind: "s", owner: "sc.relowner")), s.seqrelid
+               \(privileges("sc.relacl", kind: "s", owner: "sc.relowner")), s.seqrelid, sc.relpersistence = 'u'
         from pg_sequence s
         join pg_class sc on sc.oid = s.seqrelid
         join pg_namespace sn on sn.oid = sc.relnamespace

@@ -133,8 +133,9 @@ public struct SchemaInspector {
                 cache: Int64(row[7]!)!, cycle: row.isTrue(8),
                 ownedBy: row[10].map { ColumnRef(table: QualifiedName(row[9]!, $0), column: row[11]!) },
                 comment: identity ? nil : row[12])
+            sequence.privileges = privileges.grants(row[16], owner: row[17] ?? "")
+            sequence.unlogged = row.isTrue(19)
             if !identity {
-                sequence.privileges = privileges.grants(row[16], owner: row[17] ?? "")
                 if let oid = row.unsigned(18) { objectOids.relations[oid] = sequence.name }
             }
             if identity {

@@ -331,6 +331,8 @@ public struct Sequence: Sendable, Hashable, Codable {
     public var comment: String?
     /// Privileges (see `Grant`).
     public var privileges: [Grant] = []
+    /// `CREATE UNLOGGED SEQUENCE` (PostgreSQL 15 on); an identity sequence follows its table.
+    public var unlogged = false
 
     /// A sequence with the given options.
     public init(name: QualifiedName, type: String, start: Int64, increment: Int64, minValue: Int64, maxValue: Int64,

@@ -45,7 +45,7 @@ public enum Planner {
         case .createEnum, .addEnumValue, .rebuildEnum: 120
         case .createDomain, .createCompositeType, .createRangeType: 125
         case .alterDomain, .alterCompositeType: 126
-        case .createSequence, .alterSequence: 130
+        case .createSequence, .alterSequence, .setSequencePersistence: 130
         case .createRoutine, .replaceRoutine: 135
         case .createTable: 140
         case .setPersistence, .addColumn, .alterColumn, .setOwner, .setTableOptions: 150
@@ -164,7 +164,13 @@ public enum Planner {
             return [PlanStep(sql: "DROP TYPE \(name.sql)", summary: "drop enum \(name)")]
 
         case .createSequence(let sequence):
-            return [PlanStep(sql: "CREATE SEQUENCE \(sequence.name.sql)\(sequenceOptions(sequence))", summary: "create sequence \(sequence.name)")]
+            let unlogged = sequence.unlogged ? "UNLOGGED " : ""
+            return [PlanStep(sql: "CREATE \(unlogged)SEQUENCE \(sequence.name.sql)\(sequenceOptions(sequence))",
+                             summary: "create \(unlogged.lowercased())sequence \(sequence.name)")]
+
+        case .setSequencePersistence(let name, let unlogged):
+            return [PlanStep(sql: "ALTER SEQUENCE \(name.sql) SET \(unlogged ? "UNLOGGED" : "LOGGED")",
+                             summary: "make sequence \(name) \(unlogged ? "unlogged" : "logged")")]
 
         case .alterSequence(let sequence, let old):
             return [keepInBounds(sequence.name, from: old, to: sequence),

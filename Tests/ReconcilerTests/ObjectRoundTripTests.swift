@@ -335,8 +335,32 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         from pg_namespace where nspname in ('app', 'public')
         """, expected: [["app:drover_it_writer,public:drover_it_auditor key/value pairs -"]])
 
+    static let sequenceFacts = ObjectScenario(name: "unlogged sequences and grants on identity sequences", before: """
+        create sequence public.counter;
+        create unlogged sequence public.scratch;
+        create table public.t (id integer generated always as identity, n serial);
+        grant usage on sequence public.t_id_seq to drover_it_reader;
+        """, after: """
+        create unlogged sequence public.counter;
+        create sequence public.scratch;
+        create unlogged sequence public.fresh;
+        create table public.t (id integer generated always as identity, n serial);
+        grant usage, select on sequence public.t_id_seq to drover_it_writer;
+        grant usage on sequence public.t_n_seq to drover_it_writer;
+        """, check: """
+        select string_agg(c.relname || ':' || c.relpersistence::text || ':'
+                          || coalesce((select string_agg(pg_get_userbyid(a.grantee) || '=' || a.privilege_type, ' '
+                                                         order by a.privilege_type)
+                                       from aclexplode(c.relacl) a where a.grantee <> c.relowner), '-'),
+                          ',' order by c.relname)
+        from pg_class c where c.relkind = 'S' and c.relnamespace = 'public'::regnamespace
+        """, expected: [[
+            "counter:u:-,fresh:u:-,scratch:p:-,t_id_seq:p:drover_it_writer=SELECT drover_it_writer=USAGE,"
+            + "t_n_seq:p:drover_it_writer=USAGE",
+        ]])
+
     static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations, storage,
-                      rules, statistics, owners]
+                      rules, statistics, owners, sequenceFacts]
 }
 
 @Suite(.serialized) struct ObjectRoundTripTests {
