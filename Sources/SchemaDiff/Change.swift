@@ -89,6 +89,8 @@ public enum Change: Sendable, Hashable {
     case dropSequence(QualifiedName, ownerGoes: Bool)
     /// `ALTER SEQUENCE … OWNED BY` (nil: `OWNED BY NONE`).
     case setSequenceOwner(QualifiedName, ColumnRef?)
+    /// `ALTER VIEW … ALTER COLUMN … SET DEFAULT` (nil: `DROP DEFAULT`).
+    case setViewColumnDefault(QualifiedName, column: String, String?)
     /// `ALTER SEQUENCE … SET LOGGED / SET UNLOGGED`.
     case setSequencePersistence(QualifiedName, unlogged: Bool)
     /// `CREATE TABLE` with its columns (constraints and indexes are separate changes).

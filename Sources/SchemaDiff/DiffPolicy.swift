@@ -67,6 +67,7 @@ extension Change {
         case .createSequence: ["add_sequence"]
         case .dropSequence: ["drop_sequence"]
         case .alterSequence, .setSequenceOwner, .setSequencePersistence: ["modify_sequence"]
+        case .setViewColumnDefault: ["modify_view"]
         case .createTable: ["add_table"]
         case .dropTable: ["drop_table"]
         case .setOwner, .setPersistence, .detachPartition, .attachPartition: ["modify_table"]

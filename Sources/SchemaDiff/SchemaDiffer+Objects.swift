@@ -48,7 +48,17 @@ extension DiffState {
                 for column in columns {
                     retypedColumns.insert(ObjectKey(.column, column.ref.table.schema, column.ref.table.name, column.ref.column))
                 }
-            default: break
+            case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
+                 .createEnum, .addEnumValue, .createSequence, .alterSequence, .dropSequence, .setSequenceOwner,
+                 .setViewColumnDefault, .setSequencePersistence, .createTable, .setOwner, .detachPartition,
+                 .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity, .addColumn,
+                 .setInheritance, .alterColumn, .addConstraint, .dropConstraint, .createIndex, .dropIndex,
+                 .setIndexStatistics, .setComment, .dropDefault, .createView, .replaceView, .dropView,
+                 .createRoutine, .replaceRoutine, .dropRoutine, .createTrigger, .dropTrigger, .setTriggerState,
+                 .createStatistics, .dropStatistics, .setStatisticsTarget, .createRule, .dropRule, .setRuleFiring,
+                 .createPolicy, .dropPolicy, .setRowSecurity, .setForceRowSecurity, .createDomain, .alterDomain,
+                 .dropDomainChecks, .createCompositeType, .alterCompositeType, .createRangeType, .dropType,
+                 .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: break
             }
         }
         disturbed += droppedColumns.sorted() + retypedColumns.sorted()
@@ -194,11 +204,9 @@ extension DiffState {
         diffViews(desired: desiredViews, current: currentViews, rebuilt: rebuiltViews)
         // A table or view dropped (and perhaps created again) takes its triggers and policies with it.
         let droppedRelations = Set(changes.compactMap { change -> QualifiedName? in
-            switch change {
-            case .dropTable(let name): name
-            case .dropView(let view): view.name
-            default: nil
-            }
+            if case .dropTable(let name) = change { return name }
+            if case .dropView(let view) = change { return view.name }
+            return nil
         })
         diffTriggers(rebuilt: rebuiltTriggers, droppedRelations: droppedRelations)
         diffPolicies(rebuilt: rebuiltPolicies, droppedRelations: droppedRelations)
@@ -434,6 +442,10 @@ extension DiffState {
                 comment(.column(view.name, column.name), desired: column.comment, current: old?.comment)
                 privileges(.column(view.name, column.name), owner: view.owner, desired: column.privileges,
                            current: old?.privileges ?? [])
+                // CREATE OR REPLACE VIEW keeps a column's default; a view created anew has none.
+                if column.defaultExpression != old?.defaultExpression {
+                    changes.append(.setViewColumnDefault(view.name, column: column.name, column.defaultExpression))
+                }
             }
             owner(view.keyword, view.name.sql, desired: view.owner, current: existing.map { $0.owner } ?? nil, created: existing == nil)
             privileges(.table(view.name), owner: view.owner, desired: view.privileges, current: existing?.privileges ?? initial("r", in: view.name.schema))
@@ -473,7 +485,7 @@ extension DiffState {
             }
             if let existing { changes.append(.dropTrigger(existing)) }
             changes.append(.createTrigger(trigger))
-            if trigger.enabled != "O" { changes.append(.setTriggerState(trigger)) }
+            if trigger.enabled != .origin { changes.append(.setTriggerState(trigger)) }
             comment(.trigger(trigger.relation, trigger.name), desired: trigger.comment, current: nil)
         }
         for trigger in current.triggers where !wanted.contains(trigger.key) && !droppedRelations.contains(trigger.relation) {

@@ -23,12 +23,10 @@ extension DiffState {
         for table in desired.tables {
             guard case .index(let index) = table.replicaIdentity else { continue }
             let rebuilt = changes.contains { change in
-                switch change {
-                case .dropIndex(let on, let dropped): on == table.name && dropped.name == index
-                case .dropConstraint(let on, let dropped): on == table.name && dropped.name == index
-                case .setReplicaIdentity(let on, _): on == table.name
-                default: false
-                }
+                if case .dropIndex(let on, let dropped) = change { return on == table.name && dropped.name == index }
+                if case .dropConstraint(let on, let dropped) = change { return on == table.name && dropped.name == index }
+                if case .setReplicaIdentity(let on, _) = change { return on == table.name }
+                return false
             }
             let alreadySet = changes.contains { if case .setReplicaIdentity(table.name, _) = $0 { true } else { false } }
             if rebuilt && !alreadySet { changes.append(.setReplicaIdentity(table.name, table.replicaIdentity)) }

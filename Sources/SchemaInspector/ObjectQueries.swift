@@ -24,9 +24,11 @@ extension CatalogQueries {
 
     /// Output columns of the views `$1` (oids).
     static let viewColumns = """
-        select a.attrelid::text, a.attnum::text, a.attname, format_type(a.atttypid, a.atttypmod), de.description, a.attacl::text
+        select a.attrelid::text, a.attnum::text, a.attname, format_type(a.atttypid, a.atttypmod), de.description, a.attacl::text,
+               pg_get_expr(ad.adbin, ad.adrelid), ad.oid
         from pg_attribute a
         \(comment(on: "a.attrelid", in: "pg_class", column: "a.attnum"))
+        left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
         where a.attrelid = any($1::oid[]) and a.attnum > 0 and not a.attisdropped
         """
 

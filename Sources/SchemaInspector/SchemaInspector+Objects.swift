@@ -82,6 +82,8 @@ extension SchemaInspector {
                 var column = ViewColumn(name: row[2]!, type: row[3]!, comment: row[4])
                 oids.viewColumns[view, default: [:]][Int(row.unsigned(1) ?? 0)] = column.name
                 if let acl = row[5] { column.privileges = privileges.grants(acl, owner: viewOwners[view] ?? "") }
+                column.defaultExpression = row[6]
+                if let attrdef = row.unsigned(7) { oids.others.insert(CatalogObject(catalog: "pg_attrdef", oid: attrdef)) }
                 columns[view, default: []].append((Int(row.unsigned(1) ?? 0), column))
             }
             for (view, list) in columns {
@@ -107,8 +109,11 @@ extension SchemaInspector {
 
         try each(CatalogQueries.triggers(serverVersion: version), nil) { row in
             oids.triggers[row.unsigned(0)!] = ObjectKey(.trigger, row[1]!, row[2]!, row[3]!)
+            guard let state = Trigger.State(rawValue: row[5] ?? "O") else {
+                throw UnknownCatalogValue(what: "state of trigger \(row[3]!) on \(row[1]!).\(row[2]!)", value: row[5]!)
+            }
             model.triggers.append(Trigger(relation: QualifiedName(row[1]!, row[2]!), name: row[3]!, definition: row[4] ?? "",
-                                          enabled: row[5] ?? "O", comment: row[6]))
+                                          enabled: state, comment: row[6]))
         }
         model.triggers.sort { ($0.relation, $0.name) < ($1.relation, $1.name) }
 

@@ -57,6 +57,8 @@ public struct ViewColumn: Sendable, Hashable, Codable {
     public var comment: String?
     /// Column privileges.
     public var privileges: [Grant]
+    /// `ALTER VIEW … ALTER COLUMN … SET DEFAULT` (what an insert through the view gets).
+    public var defaultExpression: String?
 
     /// A view column.
     public init(name: String, type: String, comment: String? = nil, privileges: [Grant] = []) {
@@ -135,13 +137,13 @@ public struct Trigger: Sendable, Hashable, Codable {
     public var name: String
     /// `CREATE [CONSTRAINT] TRIGGER …` as `pg_get_triggerdef` prints it.
     public var definition: String
-    /// `tgenabled`: `O` (origin, the default), `D` (disabled), `R` (replica), `A` (always).
-    public var enabled: String
+    /// When it fires (`tgenabled`).
+    public var enabled: State
     /// `COMMENT ON TRIGGER`.
     public var comment: String?
 
     /// A trigger.
-    public init(relation: QualifiedName, name: String, definition: String, enabled: String = "O", comment: String? = nil) {
+    public init(relation: QualifiedName, name: String, definition: String, enabled: State = .origin, comment: String? = nil) {
         self.relation = relation
         self.name = name
         self.definition = definition
@@ -151,6 +153,18 @@ public struct Trigger: Sendable, Hashable, Codable {
 
     /// The key dependencies refer to it by.
     public var key: ObjectKey { ObjectKey(.trigger, relation.schema, relation.name, name) }
+
+    /// `tgenabled`, as `session_replication_role` decides whether a trigger fires.
+    public enum State: String, Sendable, Hashable, Codable {
+        /// `O`: in origin and local sessions (the default, `ENABLE`).
+        case origin = "O"
+        /// `D`: never (`DISABLE`).
+        case disabled = "D"
+        /// `R`: in replica sessions only (`ENABLE REPLICA`).
+        case replica = "R"
+        /// `A`: always (`ENABLE ALWAYS`).
+        case always = "A"
+    }
 }
 
 /// A row-level security policy.

@@ -137,7 +137,15 @@ struct DependencyOrder {
         case .dropType(let name, _, _), .dropEnum(let name): [ObjectKey(.type, name.schema, name.name)]
         // What the domain's checks and default use stops being used by it.
         case .dropDomainChecks(let domain): [ObjectKey(.type, domain.name.schema, domain.name.name)]
-        default: []
+        case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
+             .replaceCollation, .createEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
+             .setSequenceOwner, .setViewColumnDefault, .setSequencePersistence, .createTable, .setOwner,
+             .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity, .addColumn,
+             .setInheritance, .alterColumn, .addConstraint, .createIndex, .setIndexStatistics, .setComment,
+             .createView, .replaceView, .createRoutine, .replaceRoutine, .createTrigger, .setTriggerState,
+             .createStatistics, .dropStatistics, .setStatisticsTarget, .createRule, .dropRule, .setRuleFiring,
+             .createPolicy, .setRowSecurity, .setForceRowSecurity, .createDomain, .alterDomain, .createCompositeType,
+             .alterCompositeType, .createRangeType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: []
         }
     }
 
@@ -162,7 +170,14 @@ struct DependencyOrder {
         case .createDomain(let domain), .alterDomain(let domain, _): [ObjectKey(.type, domain.name.schema, domain.name.name)]
         case .createCompositeType(let type), .alterCompositeType(let type, _): [ObjectKey(.type, type.name.schema, type.name.name)]
         case .createRangeType(let type): [ObjectKey(.type, type.name.schema, type.name.name)]
-        default: []
+        case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
+             .replaceCollation, .dropEnum, .alterSequence, .dropSequence, .setSequenceOwner, .setViewColumnDefault,
+             .setSequencePersistence, .dropTable, .setOwner, .detachPartition, .attachPartition, .setPersistence,
+             .setTableOptions, .setReplicaIdentity, .dropColumn, .dropColumnKeepingChildren, .setInheritance,
+             .dropConstraint, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .dropView, .dropRoutine,
+             .dropTrigger, .setTriggerState, .createStatistics, .dropStatistics, .setStatisticsTarget, .createRule,
+             .dropRule, .setRuleFiring, .dropPolicy, .setRowSecurity, .setForceRowSecurity, .dropDomainChecks,
+             .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: []
         }
     }
 
@@ -179,7 +194,16 @@ struct DependencyOrder {
         case .grant(.table(let name), _, _), .revoke(.table(let name), _, _, _): relation(name)
         case .grant(.column(let name, _), _, _), .revoke(.column(let name, _), _, _, _): relation(name)
         case .setComment(.view(let name, _), _), .setComment(.column(let name, _), _): relation(name)
-        default: nil
+        case .setViewColumnDefault(let view, _, _): relation(view)
+        case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
+             .replaceCollation, .createEnum, .dropEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
+             .dropSequence, .setSequenceOwner, .setSequencePersistence, .createTable, .dropTable, .setOwner,
+             .detachPartition, .attachPartition, .setPersistence, .addColumn, .dropColumn,
+             .dropColumnKeepingChildren, .setInheritance, .alterColumn, .dropConstraint, .dropIndex, .setComment,
+             .dropDefault, .createView, .replaceView, .dropView, .createRoutine, .replaceRoutine, .dropRoutine,
+             .dropTrigger, .dropStatistics, .dropRule, .dropPolicy, .setRowSecurity, .setForceRowSecurity,
+             .createDomain, .alterDomain, .dropDomainChecks, .createCompositeType, .alterCompositeType,
+             .createRangeType, .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: nil
         }
     }
 

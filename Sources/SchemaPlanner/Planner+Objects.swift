@@ -45,10 +45,10 @@ extension Planner {
 
         case .setTriggerState(let trigger):
             let state = switch trigger.enabled {
-            case "D": "DISABLE"
-            case "R": "ENABLE REPLICA"
-            case "A": "ENABLE ALWAYS"
-            default: "ENABLE"
+            case .disabled: "DISABLE"
+            case .replica: "ENABLE REPLICA"
+            case .always: "ENABLE ALWAYS"
+            case .origin: "ENABLE"
             }
             return [PlanStep(sql: "ALTER TABLE \(trigger.relation.sql) \(state) TRIGGER \(quoteIdentifier(trigger.name))",
                              summary: "\(state.lowercased()) trigger \(trigger.name) on \(trigger.relation)",
@@ -164,9 +164,15 @@ extension Planner {
             }
             return steps
 
-        default:
-            // `steps(for:)` hands only the cases above to this function.
-            preconditionFailure("\(change) is planned by Planner.steps(for:)")
+        // Planned by `steps(for:)` itself, which hands this function only the cases above.
+        case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
+             .replaceCollation, .createEnum, .dropEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
+             .dropSequence, .setSequenceOwner, .setViewColumnDefault, .setSequencePersistence, .createTable,
+             .dropTable, .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions,
+             .setReplicaIdentity, .addColumn, .dropColumn, .dropColumnKeepingChildren, .setInheritance, .alterColumn,
+             .addConstraint, .dropConstraint, .createIndex, .dropIndex, .setIndexStatistics, .setComment,
+             .createStatistics, .dropStatistics, .setStatisticsTarget, .createRule, .dropRule, .setRuleFiring:
+            return steps(for: change)
         }
     }
 

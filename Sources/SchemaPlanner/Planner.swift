@@ -58,6 +58,7 @@ public enum Planner {
         case .addConstraint(_, let constraint): constraint.kind == .foreignKey ? 180 : 170
         case .createIndex, .setIndexStatistics: 170
         case .createView, .replaceView: 185
+        case .setViewColumnDefault: 186
         case .createTrigger, .setTriggerState, .createPolicy, .setRowSecurity, .setForceRowSecurity: 190
         case .createRule, .setRuleFiring: 191
         case .createStatistics, .setStatisticsTarget: 192
@@ -167,6 +168,11 @@ public enum Planner {
             let unlogged = sequence.unlogged ? "UNLOGGED " : ""
             return [PlanStep(sql: "CREATE \(unlogged)SEQUENCE \(sequence.name.sql)\(sequenceOptions(sequence))",
                              summary: "create \(unlogged.lowercased())sequence \(sequence.name)")]
+
+        case .setViewColumnDefault(let view, let column, let expression):
+            let action = expression.map { "SET DEFAULT \($0)" } ?? "DROP DEFAULT"
+            return [PlanStep(sql: "ALTER VIEW \(view.sql) ALTER COLUMN \(quoteIdentifier(column)) \(action)",
+                             summary: "\(expression == nil ? "drop" : "set") the default of \(view).\(column)")]
 
         case .setSequencePersistence(let name, let unlogged):
             return [PlanStep(sql: "ALTER SEQUENCE \(name.sql) SET \(unlogged ? "UNLOGGED" : "LOGGED")",

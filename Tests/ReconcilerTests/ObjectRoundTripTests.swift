@@ -359,8 +359,24 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
             + "t_n_seq:p:drover_it_writer=USAGE",
         ]])
 
+    static let viewDefaults = ObjectScenario(name: "view column defaults", before: """
+        create table public.t (id integer primary key, state text not null, note text);
+        create view public.v as select id, state, note from public.t;
+        alter view public.v alter column state set default 'old';
+        alter view public.v alter column note set default 'gone';
+        """, after: """
+        create table public.t (id integer primary key, state text not null, note text);
+        create function public.next_id() returns integer language sql as 'select 7';
+        create view public.v as select id, state, note from public.t;
+        alter view public.v alter column state set default 'new';
+        alter view public.v alter column id set default public.next_id();
+        """, check: """
+        insert into public.v (note) values ('x');
+        select id::text || ' ' || state || ' ' || note from public.t
+        """, expected: [["7 new x"]])
+
     static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations, storage,
-                      rules, statistics, owners, sequenceFacts]
+                      rules, statistics, owners, sequenceFacts, viewDefaults]
 }
 
 @Suite(.serialized) struct ObjectRoundTripTests {
