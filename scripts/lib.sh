@@ -18,6 +18,22 @@ ensure_packages() {
     command -v swift >/dev/null || { echo "swift is not on PATH (Swift 6 toolchain needed)" >&2; exit 1; }
 }
 
+# What the tests need beyond that: PostGIS for the server's major (a real extension with
+# types, operators, tables and rules of its own).
+ensure_test_packages() {
+    ensure_packages
+    local major package
+    major=$(basename "$(dirname "$(pg_bindir)")")
+    package="postgresql-$major-postgis-3"
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        echo "installing: $package" >&2
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$package" >/dev/null
+    fi
+}
+
 # The PostgreSQL server binaries: pg_config --bindir, else the newest /usr/lib/postgresql/<major>/bin.
 pg_bindir() {
     local dir

@@ -5,7 +5,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 . scripts/lib.sh
-ensure_packages
+ensure_test_packages
 
 server=$(mktemp -d "${TMPDIR:-/tmp}/drover-test-pg.XXXXXX")
 trap 'stop_private_postgres "$server"; rm -rf "$server"' EXIT

@@ -76,6 +76,13 @@ struct DeclaredSQLRun {
     /// Does what `error` says the statement lacks, when drover may do it; nil when there is
     /// nothing drover may do.
     private func helpFor(_ error: PostgresError, statement: SQLStatement) throws(ReconcileError) -> Help? {
+        if ["58P01", "0A000"].contains(error.sqlState), let intent = ExtensionIntent(statement.text),
+           (try? admin.query("select 1 from pg_available_extensions where name = $1", [intent.name]).rows.isEmpty) == true {
+            let major = admin.serverVersionNumber / 10000
+            throw ReconcileError(.invalidSchema, "\(describe(error, statement)); extension \(intent.name) is not installed "
+                                 + "on the dev server (PostgreSQL \(major)): install \(ExtensionIntent.package(intent.name, major: major)) "
+                                 + "there, the same version as on the targets")
+        }
         if let role = Normaliser.missingRole(error) {
             try createRole(role, statement: statement, error: error)
             return .retry("create \(role)", undo: nil)

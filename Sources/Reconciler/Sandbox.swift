@@ -131,6 +131,28 @@ struct ExtensionIntent: Equatable {
         self.cascade = cascade
     }
 
+    /// The package that installs extension `name` for PostgreSQL `major`, as Debian and the
+    /// PGDG repositories name it (most follow `postgresql-<major>-<name>`).
+    static func package(_ name: String, major: Int) -> String {
+        let contrib: Set<String> = [
+            "adminpack", "amcheck", "autoinc", "bloom", "btree_gin", "btree_gist", "citext", "cube", "dblink",
+            "dict_int", "dict_xsyn", "earthdistance", "file_fdw", "fuzzystrmatch", "hstore", "insert_username",
+            "intagg", "intarray", "isn", "lo", "ltree", "moddatetime", "old_snapshot", "pageinspect",
+            "pg_buffercache", "pg_freespacemap", "pg_prewarm", "pg_stat_statements", "pg_surgery", "pg_trgm",
+            "pg_visibility", "pg_walinspect", "pgcrypto", "pgrowlocks", "pgstattuple", "postgres_fdw", "refint",
+            "seg", "sslinfo", "tablefunc", "tcn", "tsm_system_rows", "tsm_system_time", "unaccent", "uuid-ossp", "xml2",
+        ]
+        if contrib.contains(name) { return "postgresql-\(major) (its contrib extensions)" }
+        if name.hasPrefix("postgis") || name == "address_standardizer" || name.hasPrefix("address_standardizer_") {
+            return "postgresql-\(major)-postgis-3"
+        }
+        let known = ["vector": "pgvector", "pg_partman": "partman", "pg_cron": "cron", "pgrouting": "pgrouting",
+                     "timescaledb": "timescaledb", "hypopg": "hypopg", "h3": "h3", "pg_repack": "repack",
+                     "plpgsql_check": "plpgsql-check", "pgaudit": "pgaudit", "orafce": "orafce", "pg_hint_plan": "pg-hint-plan"]
+        let suffix = known[name] ?? name.replacingOccurrences(of: "_", with: "-")
+        return "postgresql-\(major)-\(suffix)" + (known[name] == nil ? " (the usual name of its package)" : "")
+    }
+
     /// The intent of `statement`, or nil when it is not a plain `CREATE EXTENSION`.
     init?(_ statement: String) {
         var tokens = SQLTokens(statement)

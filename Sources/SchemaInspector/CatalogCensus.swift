@@ -68,7 +68,8 @@ enum CatalogCensus {
     /// are parts of other objects, data or bookkeeping are left out): every user object (oid
     /// at least 16384) that is not part of another one (an internal dependency: a table's
     /// row type, an array type, a constraint's index), not an extension's member, and in a
-    /// managed schema (`$1`, as the other queries) or of the database itself. A row is
+    /// managed schema (`$1`, as the other queries) or of the database itself (nor what hangs
+    /// off an extension's member). A row is
     /// placed in a schema by its catalog's namespace column, else by the table or schema it
     /// depends on automatically (a trigger, a rule, a policy, a default). Returns the catalog
     /// name, the oid, and whether PostgreSQL derived the object from another one (an index or
@@ -100,6 +101,11 @@ enum CatalogCensus {
                 from census r
                 where not exists (select 1 from pg_depend d where d.classid = r.classid and d.objid = r.objid
                                   and d.objsubid = 0 and d.deptype in ('e', 'i'))
+                  -- What hangs off an extension's object (a rule on its view, a constraint of
+                  -- its table) is the extension's too.
+                  and not exists (select 1 from pg_depend d
+                                  join extension_member m on m.classid = d.refclassid and m.objid = d.refobjid
+                                  where d.classid = r.classid and d.objid = r.objid and d.deptype in ('a', 'i'))
             )
             select p.classid::regclass::text, p.objid,
                    exists (select 1 from pg_depend d where d.classid = p.classid and d.objid = p.objid
