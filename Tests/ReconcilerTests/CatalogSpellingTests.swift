@@ -192,6 +192,26 @@ struct CatalogSpellingTests {
         return result
     }
 
+    @Test("with every definition asked of PostgreSQL (as on an unverified major) the model is the same")
+    func serverSpellingGivesTheSameModel() throws {
+        let database = try TestPostgres.shared.makeDatabase()
+        defer { try? database.drop() }
+        let connection = try database.connect()
+        defer { connection.close() }
+        try connection.execute(Self.schema)
+        var client = SchemaInspector.Spelled()
+        let spelledByClient = try SchemaInspector().inspect(connection, spelled: &client)
+        var server = SchemaInspector.Spelled()
+        server.forceServerSpelling = true
+        let spelledByServer = try SchemaInspector().inspect(connection, spelled: &server)
+        #expect(!client.indexes.isEmpty && !client.constraints.isEmpty)
+        #expect(server.indexes.isEmpty && server.constraints.isEmpty)
+        #expect(spelledByClient == spelledByServer, "\(Integration.difference(spelledByServer, spelledByClient))")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        #expect(try encoder.encode(spelledByClient) == encoder.encode(spelledByServer), "not byte-identical")
+    }
+
     @Test("index definitions match pg_get_indexdef, and the common shapes are spelled by the client")
     func indexes() throws {
         let inspected = try inspect()
