@@ -29,7 +29,7 @@ let package = Package(
         // Pure modules.
         /// The one place SQL identifiers and literals are quoted.
         .target(name: "SQLText"),
-        .target(name: "Manifest", dependencies: ["Yams"]),
+        .target(name: "Manifest", dependencies: ["Yams", "SchemaModel"]),
         .target(name: "SchemaModel", dependencies: ["SQLText"]),
         .target(name: "SchemaDiff", dependencies: ["SchemaModel", "SQLText"]),
         .target(name: "SchemaPlanner", dependencies: ["SchemaModel", "SchemaDiff", "SQLText"]),
@@ -55,7 +55,7 @@ let package = Package(
 
         .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresServer", "SQLText", "TestSupport"]),
-        .testTarget(name: "ManifestTests", dependencies: ["Manifest"]),
+        .testTarget(name: "ManifestTests", dependencies: ["Manifest", "SchemaModel"]),
         .testTarget(name: "SchemaDiffTests", dependencies: ["SchemaModel", "SchemaDiff", "SchemaPlanner", "SQLText"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "SchemaInspector", "Manifest", "Postgres", "PostgresServer", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Git", "Manifest", "Postgres", "Reconciler", "TestSupport"]),

@@ -1,3 +1,4 @@
+import SchemaModel
 /// A reference to one key of a Kubernetes-style Secret (`secretKeyRef`).
 public struct SecretKeyRef: Sendable, Hashable, Codable {
     /// Secret name (a folder under the secrets directory).
@@ -76,7 +77,7 @@ public struct Policy: Sendable, Hashable {
     /// `spec.policy.lint.destructive.error`: refuse data-loss steps (default true).
     public var destructiveIsError: Bool = true
     /// `spec.policy.diff.skip.*`: change kinds left out of plans (for example `drop_table`).
-    public var skip: Set<String> = []
+    public var skip: Set<SkipKey> = []
     /// `spec.policy.diff.concurrent_index.create/drop`.
     public var concurrentIndexCreate: Bool = false
     /// See `concurrentIndexCreate`.

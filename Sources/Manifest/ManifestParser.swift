@@ -1,3 +1,4 @@
+import SchemaModel
 /// One document of a manifest file after validation.
 public struct ParsedDocument: Sendable {
     /// Position within the file (0-based).
@@ -133,8 +134,13 @@ public enum ManifestParser {
             if let diff = try policyNode.optional("diff") {
                 warnings += try diff.unknownKeys(["skip", "concurrent_index"])
                 if let skip = try diff.optional("skip") {
-                    for (key, _) in try skip.keys() where try skip.required(key).bool() {
-                        policy.skip.insert(key)
+                    for (key, location) in try skip.keys() {
+                        guard let kind = SkipKey(rawValue: key) else {
+                            throw ManifestError("spec.policy.diff.skip.\(key) is not a kind of change drover plans; "
+                                                + "known: \(SkipKey.allCases.map(\.rawValue).joined(separator: ", "))",
+                                                at: location)
+                        }
+                        if try skip.required(key).bool() { policy.skip.insert(kind) }
                     }
                 }
                 if let concurrent = try diff.optional("concurrent_index") {

@@ -255,7 +255,7 @@ public final class Reconciler: @unchecked Sendable {
         add(sql)
         manifest.schemas.forEach(add)
         manifest.exclude.forEach(add)
-        manifest.policy.skip.sorted().forEach(add)
+        manifest.policy.skip.map(\.rawValue).sorted().forEach(add)
         add("\(manifest.policy.destructiveIsError)")
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex

@@ -7,10 +7,10 @@ public struct DiffPolicy: Sendable, Hashable {
     /// constraint/index). `*` matches any run of characters, `?` one.
     public var exclude: [String]
     /// Change kinds left out of plans (`drop_table`, `add_column`, `modify_column` …).
-    public var skip: Set<String>
+    public var skip: Set<SkipKey>
 
     /// A policy excluding `exclude` and skipping `skip`.
-    public init(exclude: [String] = [], skip: Set<String> = []) {
+    public init(exclude: [String] = [], skip: Set<SkipKey> = []) {
         self.exclude = exclude
         self.skip = skip
     }
@@ -27,6 +27,7 @@ public struct DiffPolicy: Sendable, Hashable {
         out.enums.removeAll { excludes($0.name.description) }
         out.sequences.removeAll { excludes($0.name.description) }
         out.otherObjects.removeAll { excludes($0.identity) }
+        out.unmanagedAttributes.removeAll { excludes($0.identity) }
         out.views.removeAll { excludes($0.name.description) }
         out.routines.removeAll { excludes($0.name.description) }
         out.domains.removeAll { excludes($0.name.description) }
@@ -55,70 +56,70 @@ public struct DiffPolicy: Sendable, Hashable {
 
 extension Change {
     /// The `spec.policy.diff.skip` names this change answers to (Atlas's names where it has them).
-    var kinds: Set<String> {
+    var kinds: Set<SkipKey> {
         switch self {
-        case .createSchema: ["add_schema"]
-        case .dropSchema: ["drop_schema"]
-        case .createExtension: ["add_extension"]
-        case .dropExtension: ["drop_extension"]
-        case .createEnum: ["add_type"]
-        case .dropEnum: ["drop_type"]
-        case .addEnumValue, .rebuildEnum: ["modify_type"]
-        case .createSequence: ["add_sequence"]
-        case .dropSequence: ["drop_sequence"]
-        case .alterSequence, .setSequenceOwner, .setSequencePersistence: ["modify_sequence"]
-        case .setViewColumnDefault: ["modify_view"]
-        case .createTable: ["add_table"]
-        case .dropTable: ["drop_table"]
-        case .setOwner, .setPersistence, .detachPartition, .attachPartition: ["modify_table"]
-        case .setTableOptions, .setReplicaIdentity: ["modify_table"]
-        case .addColumn: ["add_column"]
-        case .dropColumn, .dropColumnKeepingChildren: ["drop_column"]
-        case .setInheritance: ["modify_table"]
-        case .alterColumn: ["modify_column"]
+        case .createSchema: [.addSchema]
+        case .dropSchema: [.dropSchema]
+        case .createExtension: [.addExtension]
+        case .dropExtension: [.dropExtension]
+        case .createEnum: [.addType]
+        case .dropEnum: [.dropType]
+        case .addEnumValue, .rebuildEnum: [.modifyType]
+        case .createSequence: [.addSequence]
+        case .dropSequence: [.dropSequence]
+        case .alterSequence, .setSequenceOwner, .setSequencePersistence: [.modifySequence]
+        case .setViewColumnDefault: [.modifyView]
+        case .createTable: [.addTable]
+        case .dropTable: [.dropTable]
+        case .setOwner, .setPersistence, .detachPartition, .attachPartition: [.modifyTable]
+        case .setTableOptions, .setReplicaIdentity: [.modifyTable]
+        case .addColumn: [.addColumn]
+        case .dropColumn, .dropColumnKeepingChildren: [.dropColumn]
+        case .setInheritance: [.modifyTable]
+        case .alterColumn: [.modifyColumn]
         case .addConstraint(_, let constraint):
             switch constraint.kind {
-            case .foreignKey: ["add_foreign_key", "add_constraint"]
-            case .check: ["add_check", "add_constraint"]
-            case .primaryKey, .unique, .exclusion: ["add_constraint"]
+            case .foreignKey: [.addForeignKey, .addConstraint]
+            case .check: [.addCheck, .addConstraint]
+            case .primaryKey, .unique, .exclusion: [.addConstraint]
             }
         case .dropConstraint(_, let constraint):
             switch constraint.kind {
-            case .foreignKey: ["drop_foreign_key", "drop_constraint"]
-            case .check: ["drop_check", "drop_constraint"]
-            case .primaryKey, .unique, .exclusion: ["drop_constraint"]
+            case .foreignKey: [.dropForeignKey, .dropConstraint]
+            case .check: [.dropCheck, .dropConstraint]
+            case .primaryKey, .unique, .exclusion: [.dropConstraint]
             }
-        case .createIndex: ["add_index"]
-        case .setIndexStatistics: ["modify_index"]
-        case .dropIndex: ["drop_index"]
-        case .setComment: ["modify_comment"]
-        case .dropDefault: ["modify_column"]
-        case .createView: ["add_view"]
-        case .replaceView: ["modify_view"]
-        case .dropView: ["drop_view"]
-        case .createRoutine: ["add_function"]
-        case .replaceRoutine: ["modify_function"]
-        case .dropRoutine: ["drop_function"]
-        case .createTrigger: ["add_trigger"]
-        case .dropTrigger: ["drop_trigger"]
-        case .setTriggerState: ["modify_trigger"]
-        case .createStatistics: ["add_statistics"]
-        case .dropStatistics: ["drop_statistics"]
-        case .setStatisticsTarget: ["modify_statistics"]
-        case .createRule: ["add_rule"]
-        case .dropRule: ["drop_rule"]
-        case .setRuleFiring: ["modify_rule"]
-        case .createPolicy: ["add_policy"]
-        case .dropPolicy: ["drop_policy"]
-        case .setRowSecurity, .setForceRowSecurity: ["modify_table"]
-        case .createCollation: ["add_collation"]
-        case .dropCollation: ["drop_collation"]
-        case .replaceCollation: ["modify_collation"]
-        case .createDomain, .createCompositeType, .createRangeType: ["add_type"]
-        case .alterDomain, .alterCompositeType, .dropDomainChecks: ["modify_type"]
-        case .dropType: ["drop_type"]
-        case .setObjectOwner: ["modify_owner"]
-        case .grant, .revoke, .setDefaultPrivileges: ["modify_privilege"]
+        case .createIndex: [.addIndex]
+        case .setIndexStatistics: [.modifyIndex]
+        case .dropIndex: [.dropIndex]
+        case .setComment: [.modifyComment]
+        case .dropDefault: [.modifyColumn]
+        case .createView: [.addView]
+        case .replaceView: [.modifyView]
+        case .dropView: [.dropView]
+        case .createRoutine: [.addFunction]
+        case .replaceRoutine: [.modifyFunction]
+        case .dropRoutine: [.dropFunction]
+        case .createTrigger: [.addTrigger]
+        case .dropTrigger: [.dropTrigger]
+        case .setTriggerState: [.modifyTrigger]
+        case .createStatistics: [.addStatistics]
+        case .dropStatistics: [.dropStatistics]
+        case .setStatisticsTarget: [.modifyStatistics]
+        case .createRule: [.addRule]
+        case .dropRule: [.dropRule]
+        case .setRuleFiring: [.modifyRule]
+        case .createPolicy: [.addPolicy]
+        case .dropPolicy: [.dropPolicy]
+        case .setRowSecurity, .setForceRowSecurity: [.modifyTable]
+        case .createCollation: [.addCollation]
+        case .dropCollation: [.dropCollation]
+        case .replaceCollation: [.modifyCollation]
+        case .createDomain, .createCompositeType, .createRangeType: [.addType]
+        case .alterDomain, .alterCompositeType, .dropDomainChecks: [.modifyType]
+        case .dropType: [.dropType]
+        case .setObjectOwner: [.modifyOwner]
+        case .grant, .revoke, .setDefaultPrivileges: [.modifyPrivilege]
         }
     }
 }

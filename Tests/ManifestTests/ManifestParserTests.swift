@@ -1,5 +1,6 @@
 import Foundation
 import Manifest
+import SchemaModel
 import Testing
 
 @Suite struct ManifestParserTests {
@@ -180,6 +181,26 @@ import Testing
         #expect(schema.exclude == ["public.audit_*"])
         #expect(schema.txMode == .none)
         #expect(!schema.policy.destructiveIsError)
-        #expect(schema.policy.skip == ["drop_table"])
+        #expect(schema.policy.skip == [.dropTable])
+    }
+
+    @Test func aMisspeltSkipKeyIsAnErrorAtItsLine() throws {
+        let text = Self.quickstart + """
+
+              policy:
+                diff:
+                  skip:
+                    drop_tabel: true
+            """
+        let documents = try ManifestParser.parse(text, file: "p.yaml")
+        guard case .failure(let error) = documents[0].result else {
+            Issue.record("should be refused: \(documents[0].result)")
+            return
+        }
+        let line = text.split(separator: "\n", omittingEmptySubsequences: false)
+            .firstIndex { $0.contains("drop_tabel") }.map { $0 + 1 }
+        #expect(error.location.line == line, "\(error)")
+        #expect(error.message.hasPrefix("spec.policy.diff.skip.drop_tabel is not a kind of change drover plans"))
+        #expect(error.message.contains("drop_table"))
     }
 }

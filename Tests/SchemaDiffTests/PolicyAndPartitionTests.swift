@@ -26,7 +26,7 @@ import Testing
         let desired = SchemaModel(schemas: [Schema(name: "public")], tables: [
             Table(name: Self.events, columns: [Column(name: "id", type: "integer")]),
         ])
-        let changes = SchemaDiffer.diff(desired: desired, current: current, policy: DiffPolicy(skip: ["drop_table"])).changes
+        let changes = SchemaDiffer.diff(desired: desired, current: current, policy: DiffPolicy(skip: [.dropTable])).changes
         #expect(Planner.plan(changes).steps.map(\.sql) == ["CREATE TABLE \"public\".\"events\" (\n    \"id\" integer\n)"])
     }
 
