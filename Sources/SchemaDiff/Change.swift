@@ -89,6 +89,9 @@ public enum Change: Sendable, Hashable {
     case dropSequence(QualifiedName, ownerGoes: Bool)
     /// `ALTER SEQUENCE … OWNED BY` (nil: `OWNED BY NONE`).
     case setSequenceOwner(QualifiedName, ColumnRef?)
+    /// The index of partition `QualifiedName` attached to `parentIndex` is called `name`
+    /// (renamed when PostgreSQL named it otherwise).
+    case namePartitionIndex(QualifiedName, parentIndex: QualifiedName, name: String)
     /// `ALTER VIEW … ALTER COLUMN … SET DEFAULT` (nil: `DROP DEFAULT`).
     case setViewColumnDefault(QualifiedName, column: String, String?)
     /// `ALTER SEQUENCE … SET LOGGED / SET UNLOGGED`.

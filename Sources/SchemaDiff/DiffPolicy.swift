@@ -69,6 +69,7 @@ extension Change {
         case .dropSequence: [.dropSequence]
         case .alterSequence, .setSequenceOwner, .setSequencePersistence: [.modifySequence]
         case .setViewColumnDefault: [.modifyView]
+        case .namePartitionIndex: [.modifyIndex]
         case .createTable: [.addTable]
         case .dropTable: [.dropTable]
         case .setOwner, .setPersistence, .detachPartition, .attachPartition: [.modifyTable]

@@ -230,6 +230,7 @@ struct DiffState {
             }
             diffTable(desired: table, current: existing, rebuiltKeys: rebuiltKeys)
         }
+        diffPartitionIndexNames(recreated: recreated)
         // Partitions before their parents, so every DROP finds its table.
         for table in partitionOrder(current.tables).reversed()
         where desiredTables[table.name] == nil || recreated.contains(table.name) {
@@ -239,6 +240,32 @@ struct DiffState {
             }
             changes.append(.dropTable(table.name))
         }
+    }
+
+    /// Names of partitions' indexes attached to their parent's: renamed where they differ.
+    /// Where the partition or the parent's index is new, PostgreSQL names the partition's
+    /// index when it is made; a name that follows its pattern (`<partition>_…_idx`, `_key`,
+    /// `_pkey`, `_excl`) is taken to be PostgreSQL's and left to it, any other is set after.
+    private mutating func diffPartitionIndexNames(recreated: Set<QualifiedName>) {
+        for table in desired.tables {
+            guard let parent = table.partitionOf?.parent, !table.partitionIndexes.isEmpty else { continue }
+            let existing = recreated.contains(table.name) ? nil : currentTables[table.name]
+            for (parentIndex, name) in table.partitionIndexes.sorted(by: { $0.key < $1.key }) {
+                let had = existing?.partitionIndexes[parentIndex]
+                if had == name || (had == nil && Self.looksGenerated(name, partition: table.name.name)) { continue }
+                changes.append(.namePartitionIndex(table.name, parentIndex: QualifiedName(parent.schema, parentIndex),
+                                                   name: name))
+            }
+        }
+    }
+
+    /// Whether `name` looks like one PostgreSQL makes up for an index of `partition`.
+    static func looksGenerated(_ name: String, partition: String) -> Bool {
+        var stem = Substring(name)
+        while stem.last?.isNumber == true { stem = stem.dropLast() }
+        // PostgreSQL shortens the partition's name when the whole would pass 63 bytes.
+        return name.hasPrefix(String(partition.prefix(10)))
+            && ["_idx", "_key", "_pkey", "_excl"].contains { stem.hasSuffix($0) }
     }
 
     /// Tables sorted by name, partitions after the tables they belong to. Works on names and

@@ -268,6 +268,17 @@ enum CatalogQueries {
         order by 1, 2
         """
 
+    /// The indexes of the partitions `$1` (oids) attached to an index of their parent: the
+    /// partition, the parent index's name and the index's own.
+    static let partitionIndexes = """
+        select i.indrelid, pi.relname, ci.relname
+        from pg_index i
+        join pg_inherits h on h.inhrelid = i.indexrelid
+        join pg_class ci on ci.oid = i.indexrelid
+        join pg_class pi on pi.oid = h.inhparent
+        where i.indrelid = any($1::oid[])
+        """
+
     static let extensions = managedNamespaces + """
         select x.extname, ns.nspname, x.oid, obj_description(x.oid, 'pg_extension')
         from pg_extension x join ns on ns.oid = x.extnamespace

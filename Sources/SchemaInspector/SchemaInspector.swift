@@ -354,6 +354,12 @@ public struct SchemaInspector {
                                  expressions: speller, spelledNames: &spelled.indexes,
                                  name: \.name, define: { $0.definition = $1 })
         for (table, constraint) in constraints { tables[table]?.constraints.append(constraint) }
+        let partitions = order.filter { tables[$0]?.partitionOf != nil }
+        if !partitions.isEmpty {
+            try each(CatalogQueries.partitionIndexes, [arrayLiteral(partitions)]) { row in
+                tables[row.unsigned(0)!]?.partitionIndexes[row[1]!] = row[2]!
+            }
+        }
         for (table, index) in indexes {
             if let view = materialized[table] {
                 objects.model.views[view].indexes.append(index)

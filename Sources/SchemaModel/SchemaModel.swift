@@ -140,6 +140,10 @@ public struct Table: Sendable, Hashable, Codable {
     public var options: [String] = []
     /// `REPLICA IDENTITY`.
     public var replicaIdentity: ReplicaIdentity = .default
+    /// For a partition: the name of its index attached to each index of its parent, by the
+    /// parent index's name (`CREATE INDEX … ON ONLY` and `ALTER INDEX … ATTACH PARTITION`
+    /// give them names of their own; `CREATE INDEX` on the parent makes them up).
+    public var partitionIndexes: [String: String] = [:]
 
     /// What logical replication sends of an updated or deleted row (`relreplident`).
     public enum ReplicaIdentity: Sendable, Hashable, Codable {

@@ -139,9 +139,9 @@ struct DependencyOrder {
         case .dropDomainChecks(let domain): [ObjectKey(.type, domain.name.schema, domain.name.name)]
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
-             .setSequenceOwner, .setViewColumnDefault, .setSequencePersistence, .createTable, .setOwner,
-             .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity, .addColumn,
-             .setInheritance, .alterColumn, .addConstraint, .createIndex, .setIndexStatistics, .setComment,
+             .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .setSequencePersistence, .createTable,
+             .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity,
+             .addColumn, .setInheritance, .alterColumn, .addConstraint, .createIndex, .setIndexStatistics, .setComment,
              .createView, .replaceView, .createRoutine, .replaceRoutine, .createTrigger, .setTriggerState,
              .createStatistics, .dropStatistics, .setStatisticsTarget, .createRule, .dropRule, .setRuleFiring,
              .createPolicy, .setRowSecurity, .setForceRowSecurity, .createDomain, .alterDomain, .createCompositeType,
@@ -171,7 +171,7 @@ struct DependencyOrder {
         case .createCompositeType(let type), .alterCompositeType(let type, _): [ObjectKey(.type, type.name.schema, type.name.name)]
         case .createRangeType(let type): [ObjectKey(.type, type.name.schema, type.name.name)]
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
-             .replaceCollation, .dropEnum, .alterSequence, .dropSequence, .setSequenceOwner, .setViewColumnDefault,
+             .replaceCollation, .dropEnum, .alterSequence, .dropSequence, .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex,
              .setSequencePersistence, .dropTable, .setOwner, .detachPartition, .attachPartition, .setPersistence,
              .setTableOptions, .setReplicaIdentity, .dropColumn, .dropColumnKeepingChildren, .setInheritance,
              .dropConstraint, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .dropView, .dropRoutine,
@@ -195,6 +195,7 @@ struct DependencyOrder {
         case .grant(.column(let name, _), _, _), .revoke(.column(let name, _), _, _, _): relation(name)
         case .setComment(.view(let name, _), _), .setComment(.column(let name, _), _): relation(name)
         case .setViewColumnDefault(let view, _, _): relation(view)
+        case .namePartitionIndex(let partition, _, _): relation(partition)
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .dropEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
              .dropSequence, .setSequenceOwner, .setSequencePersistence, .createTable, .dropTable, .setOwner,

@@ -51,6 +51,8 @@ public enum Planner {
         case .setPersistence, .addColumn, .alterColumn, .setOwner, .setTableOptions: 150
         // After the indexes, one of which it may name.
         case .setReplicaIdentity: 182
+        // After the indexes, the keys and the partitions it names.
+        case .namePartitionIndex: 183
         case .attachPartition: 150
         // Freeing a sequence comes before dropping its old owner, which would drop it too.
         case .setSequenceOwner(_, let owner): owner == nil ? 20 : 160
@@ -168,6 +170,9 @@ public enum Planner {
             let unlogged = sequence.unlogged ? "UNLOGGED " : ""
             return [PlanStep(sql: "CREATE \(unlogged)SEQUENCE \(sequence.name.sql)\(sequenceOptions(sequence))",
                              summary: "create \(unlogged.lowercased())sequence \(sequence.name)")]
+
+        case .namePartitionIndex(let partition, let parentIndex, let name):
+            return [namePartitionIndexStep(partition, parentIndex: parentIndex, name: name)]
 
         case .setViewColumnDefault(let view, let column, let expression):
             let action = expression.map { "SET DEFAULT \($0)" } ?? "DROP DEFAULT"
@@ -411,6 +416,28 @@ public enum Planner {
     private static func optionList(_ sequence: Sequence) -> String {
         "INCREMENT BY \(sequence.increment) MINVALUE \(sequence.minValue) MAXVALUE \(sequence.maxValue)"
             + " START WITH \(sequence.start) CACHE \(sequence.cache)\(sequence.cycle ? " CYCLE" : " NO CYCLE")"
+    }
+
+    /// Renames the index of `partition` attached to `parentIndex` to `name` unless it is
+    /// called that already: PostgreSQL names the index itself when the parent's is created
+    /// or the partition attached, so its name is known only when the step runs.
+    static func namePartitionIndexStep(_ partition: QualifiedName, parentIndex: QualifiedName, name: String) -> PlanStep {
+        let sql = """
+            DO $drover$
+            DECLARE found text;
+            BEGIN
+                SELECT c.relname INTO found FROM pg_catalog.pg_inherits h
+                JOIN pg_catalog.pg_index x ON x.indexrelid = h.inhrelid
+                JOIN pg_catalog.pg_class c ON c.oid = h.inhrelid
+                WHERE h.inhparent = \(quoteLiteral(parentIndex.sql))::regclass
+                  AND x.indrelid = \(quoteLiteral(partition.sql))::regclass;
+                IF found IS DISTINCT FROM \(quoteLiteral(name)) THEN
+                    EXECUTE format('ALTER INDEX %I.%I RENAME TO %I', \(quoteLiteral(partition.schema)), found, \(quoteLiteral(name)));
+                END IF;
+            END
+            $drover$
+            """
+        return PlanStep(sql: sql, summary: "name the index of \(partition) for \(parentIndex.name) \(name)")
     }
 
     static func commentStep(_ target: CommentTarget, _ text: String?) -> PlanStep {

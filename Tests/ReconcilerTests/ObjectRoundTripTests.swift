@@ -375,8 +375,28 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         select id::text || ' ' || state || ' ' || note from public.t
         """, expected: [["7 new x"]])
 
+    static let partitionIndexNames = ObjectScenario(name: "partition indexes with names of their own", before: """
+        create table public.m (id integer, at date not null) partition by range (at);
+        create table public.m_2024 partition of public.m for values from ('2024-01-01') to ('2025-01-01');
+        create index m_at on public.m (at);
+        """, after: """
+        create table public.m (id integer, at date not null, primary key (id, at)) partition by range (at);
+        create table public.m_2024 partition of public.m for values from ('2024-01-01') to ('2025-01-01');
+        create table public.m_2025 partition of public.m for values from ('2025-01-01') to ('2026-01-01');
+        create index m_at on only public.m (at);
+        create index m_2024_at_custom on public.m_2024 (at);
+        alter index public.m_at attach partition public.m_2024_at_custom;
+        create index m_2025_by_at on public.m_2025 (at);
+        alter index public.m_at attach partition public.m_2025_by_at;
+        create index m_id on public.m (id);
+        """, check: """
+        select string_agg(relname, ',' order by relname) from pg_class
+        where relkind in ('i', 'I') and relnamespace = 'public'::regnamespace
+        """, expected: [["m_2024_at_custom,m_2024_id_idx,m_2024_pkey,m_2025_by_at,m_2025_id_idx,m_2025_pkey,m_at,m_id,m_pkey"]])
+
     static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations, storage,
-                      rules, statistics, owners, sequenceFacts, viewDefaults]
+                      rules, statistics, owners, sequenceFacts, viewDefaults,
+                      partitionIndexNames]
 }
 
 @Suite(.serialized) struct ObjectRoundTripTests {
