@@ -29,7 +29,28 @@ public struct Applier {
     public func plan(desired: SchemaModel, schemas: [String], on connection: Connection) throws(ReconcileError) -> Plan {
         try Self.checkRoles(of: desired, on: connection)
         let current = try inspect(SchemaInspector(schemas: schemas), connection)
-        return try Self.plan(SchemaDiffer.diff(desired: desired, current: current, policy: policy))
+        let uncastable = Self.uncastable(desired: desired, current: current, on: connection, inTransaction: false)
+        return try Self.plan(SchemaDiffer.diff(desired: desired, current: current, policy: policy, uncastable: uncastable))
+    }
+
+    /// The column type changes the target has no cast for (`SELECT NULL::old::new` fails with
+    /// 42846): such a column is dropped and added again, a data-loss step. A type the target
+    /// lacks yet (the plan creates it) is taken to be castable; PostgreSQL decides when the
+    /// step runs.
+    static func uncastable(desired: SchemaModel, current: SchemaModel, on connection: Connection,
+                           inTransaction: Bool) -> Set<TypeChange> {
+        var found = Set<TypeChange>()
+        for change in SchemaDiffer.typeChanges(desired: desired, current: current) {
+            do {
+                if inTransaction { try connection.execute("SAVEPOINT drover_cast") }
+                _ = try connection.query("SELECT NULL::\(change.from)::\(change.to)")
+                if inTransaction { try connection.execute("RELEASE SAVEPOINT drover_cast") }
+            } catch {
+                if (error as? PostgresError)?.sqlState == "42846" { found.insert(change) }
+                if inTransaction { try? connection.execute("ROLLBACK TO SAVEPOINT drover_cast") }
+            }
+        }
+        return found
     }
 
     /// The plan for `difference`, refusing differences the engine cannot plan yet.
@@ -94,7 +115,8 @@ public struct Applier {
         do {
             try Self.checkRoles(of: desired, on: connection)
             let current = try inspect(inspector, connection)
-            let difference = SchemaDiffer.diff(desired: desired, current: current, policy: policy)
+            let uncastable = Self.uncastable(desired: desired, current: current, on: connection, inTransaction: true)
+            let difference = SchemaDiffer.diff(desired: desired, current: current, policy: policy, uncastable: uncastable)
             if difference.isEmpty {
                 try? connection.execute("ROLLBACK")
                 return .nothing

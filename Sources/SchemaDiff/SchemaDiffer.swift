@@ -10,8 +10,10 @@ import SQLText
 /// reported as unsupported when they differ.
 public enum SchemaDiffer {
     /// The changes that turn `current` into `desired`, leaving out what `policy` excludes or skips.
-    public static func diff(desired: SchemaModel, current: SchemaModel, policy: DiffPolicy = DiffPolicy()) -> SchemaDifference {
+    public static func diff(desired: SchemaModel, current: SchemaModel, policy: DiffPolicy = DiffPolicy(),
+                            uncastable: Set<TypeChange> = []) -> SchemaDifference {
         var state = DiffState(desired: policy.apply(to: desired), current: policy.apply(to: current))
+        state.uncastable = uncastable
         state.diffSchemas()
         state.diffExtensions()
         state.diffCollations()
@@ -57,6 +59,8 @@ struct DiffState {
     var unsupported: [UnsupportedDifference] = []
     /// The tables inheriting from each table now (classic inheritance).
     let inheritanceChildren: [QualifiedName: [QualifiedName]]
+    /// Type changes PostgreSQL has no cast for (found on the target by the caller).
+    var uncastable: Set<TypeChange> = []
 
     init(desired: SchemaModel, current: SchemaModel) {
         self.desired = desired
@@ -344,9 +348,11 @@ struct DiffState {
                 comment(.column(name, column.name), desired: column.comment, current: nil)
                 continue
             }
-            if old.generatedExpression != column.generatedExpression {
+            let noCast = old.type != column.type && uncastable.contains(TypeChange(from: old.type, to: column.type))
+            if old.generatedExpression != column.generatedExpression || noCast {
                 // A generated expression cannot be changed in place: drop and add the column
-                // (its value is derived, so nothing is lost).
+                // (its value is derived, so nothing is lost). Nor can a type with no cast from
+                // the old one: the column's values are lost (the drop is a data-loss step).
                 changes.append(.dropColumn(name, column.name))
                 changes.append(.addColumn(name, column))
                 recreatedColumns.insert(column.name)
@@ -456,6 +462,38 @@ struct DiffState {
                                          + "declared: \(declared[label] ?? "default")); drover does not manage this attribute yet"))
             }
         }
+    }
+}
+
+/// A column type change, by the types as `format_type` prints them.
+public struct TypeChange: Sendable, Hashable {
+    public var from: String
+    public var to: String
+
+    public init(from: String, to: String) {
+        self.from = from
+        self.to = to
+    }
+}
+
+extension SchemaDiffer {
+    /// The type changes of columns that both models have, other than those to or from an
+    /// enum (converted through text): the ones whose cast the caller checks on the target.
+    public static func typeChanges(desired: SchemaModel, current: SchemaModel) -> Set<TypeChange> {
+        let enums = Set(desired.enums.map(\.name) + current.enums.map(\.name)).reduce(into: Set<String>()) {
+            $0.formUnion(typeSpellings($1))
+        }
+        let now = Dictionary(current.tables.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var found = Set<TypeChange>()
+        for table in desired.tables {
+            guard let existing = now[table.name] else { continue }
+            for column in table.columns {
+                guard let old = existing.column(column.name), old.type != column.type,
+                      !enums.contains(old.type), !enums.contains(column.type) else { continue }
+                found.insert(TypeChange(from: old.type, to: column.type))
+            }
+        }
+        return found
     }
 }
 

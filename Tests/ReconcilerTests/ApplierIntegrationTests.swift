@@ -116,6 +116,31 @@ import TestSupport
         #expect(try Integration.rows("select id::text, gone from t order by id", on: database) == [["1", "keep me"], ["2", "me too"]])
     }
 
+    @Test func aTypeChangeWithNoCastIsADropAndAddThatLosesData() throws {
+        let database = try TestPostgres.shared.makeDatabase(prefix: "it_nocast")
+        defer { try? database.drop() }
+        try Integration.run("""
+            create table t (id integer primary key, spot point, n integer);
+            insert into t values (1, '(1,2)', 5);
+            """, on: database)
+        let engine = try Integration.engine()
+        let desired = try Integration.desired(
+            "create table t (id integer primary key, spot integer, n text);", engine: engine)
+        let plan = try engine.plan(url: database.connectionString, desired: desired)
+        let sql = plan.steps.map(\.sql)
+        // point has no cast to integer: the column goes and comes back; integer to text casts.
+        #expect(sql.contains(#"ALTER TABLE "public"."t" DROP COLUMN "spot""#), "\(sql)")
+        #expect(sql.contains { $0.hasPrefix(#"ALTER TABLE "public"."t" ADD COLUMN "spot" integer"#) }, "\(sql)")
+        #expect(sql.contains { $0.contains(#"ALTER COLUMN "n" TYPE text USING "n"::text"#) }, "\(sql)")
+        let blocked = Integration.error {
+            _ = try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false)
+        }
+        #expect(blocked?.reason == .destructiveChangeBlocked)
+        #expect(try engine.apply(url: database.connectionString, desired: desired, allowDestructive: true) != nil)
+        #expect(try engine.plan(url: database.connectionString, desired: desired).isEmpty)
+        #expect(try Integration.rows("select id::text, spot::text, n from t", on: database) == [["1", nil, "5"]])
+    }
+
     /// What the current database holds, and the declared change one of its rows violates.
     struct Violation: Sendable, CustomTestStringConvertible {
         var name: String
