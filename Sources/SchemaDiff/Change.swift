@@ -92,6 +92,10 @@ public enum Change: Sendable, Hashable {
     /// The index of partition `QualifiedName` attached to `parentIndex` is called `name`
     /// (renamed when PostgreSQL named it otherwise).
     case namePartitionIndex(QualifiedName, parentIndex: QualifiedName, name: String)
+    /// A view that is part of a dependency cycle (a function returning its rows that it
+    /// calls): created first with its columns' types only (`SELECT NULL::type AS column`),
+    /// as pg_dump does, and replaced by its definition once what it uses exists.
+    case createPlaceholderView(View)
     /// `ALTER VIEW … ALTER COLUMN … SET DEFAULT` (nil: `DROP DEFAULT`).
     case setViewColumnDefault(QualifiedName, column: String, String?)
     /// `ALTER SEQUENCE … SET LOGGED / SET UNLOGGED`.

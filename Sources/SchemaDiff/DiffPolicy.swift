@@ -95,7 +95,7 @@ extension Change {
         case .dropIndex: [.dropIndex]
         case .setComment: [.modifyComment]
         case .dropDefault: [.modifyColumn]
-        case .createView: [.addView]
+        case .createView, .createPlaceholderView: [.addView]
         case .replaceView: [.modifyView]
         case .dropView: [.dropView]
         case .createRoutine: [.addFunction]

@@ -72,7 +72,8 @@ struct DependencyOrder {
         for dependency in desired {
             let producers = providing(dependency.referenced)
             guard !producers.isEmpty else { continue }
-            for consumer in providing(dependency.dependent) {
+            // A placeholder view uses nothing: it is what breaks the cycle.
+            for consumer in providing(dependency.dependent) where !changes[consumer].isPlaceholder {
                 for producer in producers where producer != consumer { edges.append((producer, consumer)) }
             }
         }
@@ -139,13 +140,14 @@ struct DependencyOrder {
         case .dropDomainChecks(let domain): [ObjectKey(.type, domain.name.schema, domain.name.name)]
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
-             .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .setSequencePersistence, .createTable,
-             .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity,
-             .addColumn, .setInheritance, .alterColumn, .addConstraint, .createIndex, .setIndexStatistics, .setComment,
-             .createView, .replaceView, .createRoutine, .replaceRoutine, .createTrigger, .setTriggerState,
-             .createStatistics, .dropStatistics, .setStatisticsTarget, .createRule, .dropRule, .setRuleFiring,
-             .createPolicy, .setRowSecurity, .setForceRowSecurity, .createDomain, .alterDomain, .createCompositeType,
-             .alterCompositeType, .createRangeType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: []
+             .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView,
+             .setSequencePersistence, .createTable, .setOwner, .detachPartition, .attachPartition, .setPersistence,
+             .setTableOptions, .setReplicaIdentity, .addColumn, .setInheritance, .alterColumn, .addConstraint,
+             .createIndex, .setIndexStatistics, .setComment, .createView, .replaceView, .createRoutine,
+             .replaceRoutine, .createTrigger, .setTriggerState, .createStatistics, .dropStatistics,
+             .setStatisticsTarget, .createRule, .dropRule, .setRuleFiring, .createPolicy, .setRowSecurity,
+             .setForceRowSecurity, .createDomain, .alterDomain, .createCompositeType, .alterCompositeType,
+             .createRangeType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: []
         }
     }
 
@@ -153,7 +155,7 @@ struct DependencyOrder {
     private func providedKeys(_ change: Change) -> [ObjectKey] {
         switch change {
         case .createTable(let table): [relation(table.name)]
-        case .createView(let view), .replaceView(let view): [relation(view.name)]
+        case .createView(let view), .replaceView(let view), .createPlaceholderView(let view): [relation(view.name)]
         case .createSequence(let sequence): [relation(sequence.name)]
         case .addColumn(let table, let column): [ObjectKey(.column, table.schema, table.name, column.name),
                                                  ObjectKey(.columnDefault, table.schema, table.name, column.name)]
@@ -171,13 +173,13 @@ struct DependencyOrder {
         case .createCompositeType(let type), .alterCompositeType(let type, _): [ObjectKey(.type, type.name.schema, type.name.name)]
         case .createRangeType(let type): [ObjectKey(.type, type.name.schema, type.name.name)]
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
-             .replaceCollation, .dropEnum, .alterSequence, .dropSequence, .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex,
-             .setSequencePersistence, .dropTable, .setOwner, .detachPartition, .attachPartition, .setPersistence,
-             .setTableOptions, .setReplicaIdentity, .dropColumn, .dropColumnKeepingChildren, .setInheritance,
-             .dropConstraint, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .dropView, .dropRoutine,
-             .dropTrigger, .setTriggerState, .createStatistics, .dropStatistics, .setStatisticsTarget, .createRule,
-             .dropRule, .setRuleFiring, .dropPolicy, .setRowSecurity, .setForceRowSecurity, .dropDomainChecks,
-             .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: []
+             .replaceCollation, .dropEnum, .alterSequence, .dropSequence, .setSequenceOwner, .setViewColumnDefault,
+             .namePartitionIndex, .setSequencePersistence, .dropTable, .setOwner, .detachPartition, .attachPartition,
+             .setPersistence, .setTableOptions, .setReplicaIdentity, .dropColumn, .dropColumnKeepingChildren,
+             .setInheritance, .dropConstraint, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .dropView,
+             .dropRoutine, .dropTrigger, .setTriggerState, .createStatistics, .dropStatistics, .setStatisticsTarget,
+             .createRule, .dropRule, .setRuleFiring, .dropPolicy, .setRowSecurity, .setForceRowSecurity,
+             .dropDomainChecks, .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: []
         }
     }
 
@@ -196,19 +198,27 @@ struct DependencyOrder {
         case .setComment(.view(let name, _), _), .setComment(.column(let name, _), _): relation(name)
         case .setViewColumnDefault(let view, _, _): relation(view)
         case .namePartitionIndex(let partition, _, _): relation(partition)
+        case .createPlaceholderView: nil
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .dropEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
              .dropSequence, .setSequenceOwner, .setSequencePersistence, .createTable, .dropTable, .setOwner,
-             .detachPartition, .attachPartition, .setPersistence, .addColumn, .dropColumn,
-             .dropColumnKeepingChildren, .setInheritance, .alterColumn, .dropConstraint, .dropIndex, .setComment,
-             .dropDefault, .createView, .replaceView, .dropView, .createRoutine, .replaceRoutine, .dropRoutine,
-             .dropTrigger, .dropStatistics, .dropRule, .dropPolicy, .setRowSecurity, .setForceRowSecurity,
-             .createDomain, .alterDomain, .dropDomainChecks, .createCompositeType, .alterCompositeType,
-             .createRangeType, .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: nil
+             .detachPartition, .attachPartition, .setPersistence, .addColumn, .dropColumn, .dropColumnKeepingChildren,
+             .setInheritance, .alterColumn, .dropConstraint, .dropIndex, .setComment, .dropDefault, .createView,
+             .replaceView, .dropView, .createRoutine, .replaceRoutine, .dropRoutine, .dropTrigger, .dropStatistics,
+             .dropRule, .dropPolicy, .setRowSecurity, .setForceRowSecurity, .createDomain, .alterDomain,
+             .dropDomainChecks, .createCompositeType, .alterCompositeType, .createRangeType, .dropType,
+             .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: nil
         }
     }
 
     private func relation(_ name: QualifiedName) -> ObjectKey { ObjectKey(.relation, name.schema, name.name) }
+}
+
+private extension Change {
+    var isPlaceholder: Bool {
+        if case .createPlaceholderView = self { return true }
+        return false
+    }
 }
 
 /// A binary min-heap of change positions ordered by rank, then position.

@@ -19,6 +19,7 @@ public enum Planner {
     /// creations and alterations, and of late drops, a change waits for those it depends
     /// on (`DependencyOrder`) and otherwise keeps rank and then the diff's order.
     public static func plan(_ changes: [Change], current: [Dependency] = [], desired: [Dependency] = []) -> Plan {
+        let changes = placeholdersForViewCycles(changes, desired: desired)
         let order = DependencyOrder(changes: changes, ranks: changes.map(rank), current: current, desired: desired).order()
         return Plan(steps: order.flatMap { steps(for: changes[$0]) })
     }
@@ -46,6 +47,7 @@ public enum Planner {
         case .createDomain, .createCompositeType, .createRangeType: 125
         case .alterDomain, .alterCompositeType: 126
         case .createSequence, .alterSequence, .setSequencePersistence: 130
+        case .createPlaceholderView: 133
         case .createRoutine, .replaceRoutine: 135
         case .createTable: 140
         case .setPersistence, .addColumn, .alterColumn, .setOwner, .setTableOptions: 150
@@ -170,6 +172,11 @@ public enum Planner {
             let unlogged = sequence.unlogged ? "UNLOGGED " : ""
             return [PlanStep(sql: "CREATE \(unlogged)SEQUENCE \(sequence.name.sql)\(sequenceOptions(sequence))",
                              summary: "create \(unlogged.lowercased())sequence \(sequence.name)")]
+
+        case .createPlaceholderView(let view):
+            let columns = view.columns.map { "NULL::\($0.type) AS \(quoteIdentifier($0.name))" }.joined(separator: ", ")
+            return [PlanStep(sql: "CREATE VIEW \(view.name.sql) AS SELECT \(columns)",
+                             summary: "create view \(view.name) with its columns only, to be replaced by its definition")]
 
         case .namePartitionIndex(let partition, let parentIndex, let name):
             return [namePartitionIndexStep(partition, parentIndex: parentIndex, name: name)]
@@ -416,6 +423,40 @@ public enum Planner {
     private static func optionList(_ sequence: Sequence) -> String {
         "INCREMENT BY \(sequence.increment) MINVALUE \(sequence.minValue) MAXVALUE \(sequence.maxValue)"
             + " START WITH \(sequence.start) CACHE \(sequence.cache)\(sequence.cycle ? " CYCLE" : " NO CYCLE")"
+    }
+
+    /// The views created by `changes` that depend on themselves through what they use (the
+    /// desired schema's dependencies): each is created first as a placeholder and replaced by
+    /// its definition once the rest exists.
+    static func placeholdersForViewCycles(_ changes: [Change], desired: [Dependency]) -> [Change] {
+        let created = changes.compactMap { change -> View? in
+            if case .createView(let view) = change, !view.materialized { return view }
+            return nil
+        }
+        guard !created.isEmpty, !desired.isEmpty else { return changes }
+        func whole(_ key: ObjectKey) -> ObjectKey {
+            [.column, .columnDefault, .constraint, .trigger, .policy].contains(key.kind) ? key.relation : key
+        }
+        var uses: [ObjectKey: Set<ObjectKey>] = [:]
+        for dependency in desired where whole(dependency.dependent) != whole(dependency.referenced) {
+            uses[whole(dependency.dependent), default: []].insert(whole(dependency.referenced))
+        }
+        func inCycle(_ start: ObjectKey) -> Bool {
+            var seen = Set<ObjectKey>(), stack = Array(uses[start] ?? [])
+            while let key = stack.popLast() {
+                if key == start { return true }
+                if seen.insert(key).inserted { stack += uses[key] ?? [] }
+            }
+            return false
+        }
+        let cyclic = Set(created.filter { inCycle(ObjectKey(.relation, $0.name.schema, $0.name.name)) }.map(\.name))
+        guard !cyclic.isEmpty else { return changes }
+        return changes.flatMap { change -> [Change] in
+            if case .createView(let view) = change, cyclic.contains(view.name) {
+                return [.createPlaceholderView(view), .replaceView(view)]
+            }
+            return [change]
+        }
     }
 
     /// Renames the index of `partition` attached to `parentIndex` to `name` unless it is

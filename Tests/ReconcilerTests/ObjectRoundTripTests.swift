@@ -394,9 +394,21 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         where relkind in ('i', 'I') and relnamespace = 'public'::regnamespace
         """, expected: [["m_2024_at_custom,m_2024_id_idx,m_2024_pkey,m_2025_by_at,m_2025_id_idx,m_2025_pkey,m_at,m_id,m_pkey"]])
 
+    static let viewCycles = ObjectScenario(name: "a view that uses a function returning its own rows", before: """
+        create table public.items (id integer primary key, price integer not null);
+        """, after: """
+        create table public.items (id integer primary key, price integer not null);
+        create view public.priced as select null::integer as id, null::integer as price;
+        create function public.priced_items() returns setof public.priced language sql stable
+            as 'select id, price from public.items';
+        create or replace view public.priced as
+            select p.id, p.price from public.priced_items() p where p.price > 0;
+        """, data: "insert into public.items values (1, 5), (2, 0);",
+        check: "select string_agg(id::text, ',') from public.priced", expected: [["1"]])
+
     static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations, storage,
                       rules, statistics, owners, sequenceFacts, viewDefaults,
-                      partitionIndexNames]
+                      partitionIndexNames, viewCycles]
 }
 
 @Suite(.serialized) struct ObjectRoundTripTests {
