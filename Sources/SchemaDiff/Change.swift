@@ -6,6 +6,8 @@ public enum CommentTarget: Sendable, Hashable {
     case schema(String)
     /// An extension.
     case installedExtension(String)
+    /// A cast, by its `(source AS target)`.
+    case cast(String)
     /// A table.
     case table(QualifiedName)
     /// A column of a table.
@@ -92,6 +94,10 @@ public enum Change: Sendable, Hashable {
     /// The index of partition `QualifiedName` attached to `parentIndex` is called `name`
     /// (renamed when PostgreSQL named it otherwise).
     case namePartitionIndex(QualifiedName, parentIndex: QualifiedName, name: String)
+    /// `CREATE CAST`.
+    case createCast(Cast)
+    /// `DROP CAST`.
+    case dropCast(Cast)
     /// A view that is part of a dependency cycle (a function returning its rows that it
     /// calls): created first with its columns' types only (`SELECT NULL::type AS column`),
     /// as pg_dump does, and replaced by its definition once what it uses exists.

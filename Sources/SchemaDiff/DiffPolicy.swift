@@ -70,6 +70,8 @@ extension Change {
         case .alterSequence, .setSequenceOwner, .setSequencePersistence: [.modifySequence]
         case .setViewColumnDefault: [.modifyView]
         case .namePartitionIndex: [.modifyIndex]
+        case .createCast: [.addCast]
+        case .dropCast: [.dropCast]
         case .createTable: [.addTable]
         case .dropTable: [.dropTable]
         case .setOwner, .setPersistence, .detachPartition, .attachPartition: [.modifyTable]

@@ -22,6 +22,7 @@ public enum SchemaDiffer {
         state.diffTables()
         state.diffOtherObjects()
         state.diffObjects()
+        state.diffCasts()
         state.reassertReplicaIdentities()
         return SchemaDifference(changes: state.changes.filter { !policy.skips($0) }, unsupported: state.unsupported,
                                 currentDependencies: state.current.dependencies, desiredDependencies: state.desired.dependencies)

@@ -407,6 +407,20 @@ public struct SchemaInspector {
             return Collation(name: name, provider: provider, deterministic: row.isTrue(3), collate: row[4], ctype: row[5], locale: row[6], rules: row[7],
                       comment: row[8], owner: row[9])
         }
+        objects.model.casts = try all(CatalogQueries.casts) { row in
+            objectOids.others.insert(CatalogObject(catalog: "pg_cast", oid: row.unsigned(6)!))
+            let method: Cast.Method
+            switch row[2] {
+            case "f": method = .function(row[3] ?? "")
+            case "i": method = .throughText
+            case "b": method = .binary
+            default: throw UnknownCatalogValue(what: "method of cast (\(row[0]!) AS \(row[1]!))", value: row[2] ?? "")
+            }
+            guard let context = Cast.Context(rawValue: row[4] ?? "") else {
+                throw UnknownCatalogValue(what: "context of cast (\(row[0]!) AS \(row[1]!))", value: row[4] ?? "")
+            }
+            return Cast(source: row[0]!, target: row[1]!, method: method, context: context, comment: row[5])
+        }
         let census = try census(accounted: objectOids.accounted, version: version, each: each)
         objects.model.dependencies = try readDependencies(each: each, oids: objectOids, columns: spelling.columns)
         var model = objects.model

@@ -35,6 +35,8 @@ public struct SchemaModel: Sendable, Hashable, Codable {
     public var rules: [Rule] = []
     /// Extended statistics (`CREATE STATISTICS`).
     public var statistics: [StatisticsObject] = []
+    /// User-defined casts (of the database, not of a schema).
+    public var casts: [Cast] = []
     /// `ALTER DEFAULT PRIVILEGES` entries.
     public var defaultPrivileges: [DefaultPrivilege] = []
     /// The privileges a new object of each kind starts with on this server, by
@@ -69,7 +71,7 @@ public struct SchemaModel: Sendable, Hashable, Codable {
         tables.isEmpty && sequences.isEmpty && enums.isEmpty && extensions.isEmpty && otherObjects.isEmpty
             && views.isEmpty && routines.isEmpty && domains.isEmpty && compositeTypes.isEmpty && rangeTypes.isEmpty
             && defaultPrivileges.isEmpty && collations.isEmpty && rules.isEmpty
-            && statistics.isEmpty
+            && statistics.isEmpty && casts.isEmpty
     }
 
     /// The table named `name`.

@@ -1,6 +1,7 @@
 /// A kind of change, as `spec.policy.diff.skip` names it (Atlas's names where it has them).
 /// A closed set: a manifest that names another is refused at that line, never ignored.
 public enum SkipKey: String, Sendable, Hashable, CaseIterable, Comparable {
+    case addCast = "add_cast"
     case addCheck = "add_check"
     case addCollation = "add_collation"
     case addColumn = "add_column"
@@ -18,6 +19,7 @@ public enum SkipKey: String, Sendable, Hashable, CaseIterable, Comparable {
     case addTrigger = "add_trigger"
     case addType = "add_type"
     case addView = "add_view"
+    case dropCast = "drop_cast"
     case dropCheck = "drop_check"
     case dropCollation = "drop_collation"
     case dropColumn = "drop_column"
@@ -35,6 +37,7 @@ public enum SkipKey: String, Sendable, Hashable, CaseIterable, Comparable {
     case dropTrigger = "drop_trigger"
     case dropType = "drop_type"
     case dropView = "drop_view"
+    case modifyCast = "modify_cast"
     case modifyCollation = "modify_collation"
     case modifyColumn = "modify_column"
     case modifyComment = "modify_comment"

@@ -141,7 +141,8 @@ struct DependencyOrder {
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
              .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView,
-             .setSequencePersistence, .createTable, .setOwner, .detachPartition, .attachPartition, .setPersistence,
+             .createCast, .dropCast, .setSequencePersistence, .createTable, .setOwner, .detachPartition,
+             .attachPartition, .setPersistence,
              .setTableOptions, .setReplicaIdentity, .addColumn, .setInheritance, .alterColumn, .addConstraint,
              .createIndex, .setIndexStatistics, .setComment, .createView, .replaceView, .createRoutine,
              .replaceRoutine, .createTrigger, .setTriggerState, .createStatistics, .dropStatistics,
@@ -179,7 +180,8 @@ struct DependencyOrder {
              .setInheritance, .dropConstraint, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .dropView,
              .dropRoutine, .dropTrigger, .setTriggerState, .createStatistics, .dropStatistics, .setStatisticsTarget,
              .createRule, .dropRule, .setRuleFiring, .dropPolicy, .setRowSecurity, .setForceRowSecurity,
-             .dropDomainChecks, .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: []
+             .dropDomainChecks, .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges,
+             .createCast, .dropCast: []
         }
     }
 
@@ -198,7 +200,7 @@ struct DependencyOrder {
         case .setComment(.view(let name, _), _), .setComment(.column(let name, _), _): relation(name)
         case .setViewColumnDefault(let view, _, _): relation(view)
         case .namePartitionIndex(let partition, _, _): relation(partition)
-        case .createPlaceholderView: nil
+        case .createPlaceholderView, .createCast, .dropCast: nil
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .dropEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
              .dropSequence, .setSequenceOwner, .setSequencePersistence, .createTable, .dropTable, .setOwner,

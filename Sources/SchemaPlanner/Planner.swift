@@ -29,6 +29,8 @@ public enum Planner {
     static func rank(_ change: Change) -> Int {
         switch change {
         case .dropTrigger, .dropPolicy, .dropRule, .dropStatistics: -30
+        // Before the functions and types it uses.
+        case .dropCast: -25
         case .dropView: -20
         case .dropConstraint(_, let constraint): constraint.kind == .foreignKey ? 0 : 20
         case .dropIndex: 10
@@ -49,6 +51,7 @@ public enum Planner {
         case .createSequence, .alterSequence, .setSequencePersistence: 130
         case .createPlaceholderView: 133
         case .createRoutine, .replaceRoutine: 135
+        case .createCast: 137
         case .createTable: 140
         case .setPersistence, .addColumn, .alterColumn, .setOwner, .setTableOptions: 150
         // After the indexes, one of which it may name.
@@ -172,6 +175,12 @@ public enum Planner {
             let unlogged = sequence.unlogged ? "UNLOGGED " : ""
             return [PlanStep(sql: "CREATE \(unlogged)SEQUENCE \(sequence.name.sql)\(sequenceOptions(sequence))",
                              summary: "create \(unlogged.lowercased())sequence \(sequence.name)")]
+
+        case .createCast(let cast):
+            return [createCastStep(cast)]
+
+        case .dropCast(let cast):
+            return [dropCastStep(cast)]
 
         case .createPlaceholderView(let view):
             let columns = view.columns.map { "NULL::\($0.type) AS \(quoteIdentifier($0.name))" }.joined(separator: ", ")
@@ -485,6 +494,7 @@ public enum Planner {
         let object: String
         switch target {
         case .schema(let name): object = "SCHEMA \(quoteIdentifier(name))"
+        case .cast(let signature): object = "CAST \(signature)"
         case .installedExtension(let name): object = "EXTENSION \(quoteIdentifier(name))"
         case .table(let name): object = "TABLE \(name.sql)"
         case .column(let table, let column): object = "COLUMN \(table.sql).\(quoteIdentifier(column))"

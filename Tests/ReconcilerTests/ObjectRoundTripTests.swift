@@ -406,9 +406,31 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         """, data: "insert into public.items values (1, 5), (2, 0);",
         check: "select string_agg(id::text, ',') from public.priced", expected: [["1"]])
 
+    static let casts = ObjectScenario(name: "casts", before: """
+        create type public.money2 as (cents bigint);
+        create type public.label as (text text);
+        create function public.money2_text(public.money2) returns text language sql immutable
+            as 'select ($1).cents::text';
+        create cast (public.money2 as text) with function public.money2_text(public.money2);
+        create cast (public.label as text) with inout;
+        create cast (public.money2 as public.label) with inout;
+        """, after: """
+        create type public.money2 as (cents bigint);
+        create type public.label as (text text);
+        create function public.money2_text(public.money2) returns text language sql immutable
+            as 'select ($1).cents::text';
+        create cast (public.money2 as text) with function public.money2_text(public.money2) as assignment;
+        comment on cast (public.money2 as text) is 'cents as text';
+        create cast (public.label as text) with inout as implicit;
+        """, check: """
+        select string_agg(format_type(castsource, null) || '>' || format_type(casttarget, null) || ':'
+                          || castcontext::text || castmethod::text, ',' order by 1)
+        from pg_cast where oid >= 16384
+        """, expected: [["label>text:ii,money2>text:af"]])
+
     static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations, storage,
                       rules, statistics, owners, sequenceFacts, viewDefaults,
-                      partitionIndexNames, viewCycles]
+                      partitionIndexNames, viewCycles, casts]
 }
 
 @Suite(.serialized) struct ObjectRoundTripTests {
