@@ -84,6 +84,30 @@ struct DiffState {
         Set(current.tables.map(\.name)).subtracting(desired.tables.map(\.name))
     }
 
+    /// Tables whose partitioning changes shape: dropped and created again.
+    var recreatedTables: Set<QualifiedName> {
+        Set(desired.tables.compactMap { table -> QualifiedName? in
+            guard let existing = currentTables[table.name] else { return nil }
+            let sameShape = existing.partitionKey == table.partitionKey
+                && existing.partitionOf?.parent == table.partitionOf?.parent
+            return sameShape ? nil : table.name
+        })
+    }
+
+    /// A kept sequence owned by a column that is dropped and created again would go with
+    /// it: it is freed first and owned again after.
+    mutating func keepOwnedSequences(where goes: (ColumnRef) -> Bool) {
+        let wanted = Dictionary(desired.sequences.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for sequence in current.sequences {
+            guard let owner = sequence.ownedBy, goes(owner), let kept = wanted[sequence.name],
+                  let newOwner = kept.ownedBy else { continue }
+            changes.append(.setSequenceOwner(sequence.name, nil))
+            if !changes.contains(.setSequenceOwner(sequence.name, newOwner)) {
+                changes.append(.setSequenceOwner(sequence.name, newOwner))
+            }
+        }
+    }
+
     mutating func comment(_ target: CommentTarget, desired: String?, current: String?) {
         if desired != current { changes.append(.setComment(target, desired)) }
     }
@@ -210,12 +234,8 @@ struct DiffState {
         }
 
         // A table whose partitioning changes shape is dropped and created again.
-        let recreated = Set(desired.tables.compactMap { table -> QualifiedName? in
-            guard let existing = now[table.name] else { return nil }
-            let sameShape = existing.partitionKey == table.partitionKey
-                && existing.partitionOf?.parent == table.partitionOf?.parent
-            return sameShape ? nil : table.name
-        })
+        let recreated = recreatedTables
+        keepOwnedSequences { recreated.contains($0.table) }
 
         for table in partitionOrder(desired.tables) {
             guard let existing = now[table.name], !recreated.contains(table.name) else {
@@ -354,6 +374,7 @@ struct DiffState {
                 // A generated expression cannot be changed in place: drop and add the column
                 // (its value is derived, so nothing is lost). Nor can a type with no cast from
                 // the old one: the column's values are lost (the drop is a data-loss step).
+                keepOwnedSequences { $0 == ColumnRef(table: name, column: column.name) }
                 changes.append(.dropColumn(name, column.name))
                 changes.append(.addColumn(name, column))
                 recreatedColumns.insert(column.name)

@@ -112,6 +112,7 @@ enum CatalogCensus {
                            and d.deptype = 'P')
                    or exists (select 1 from pg_constraint con where p.classid = 'pg_constraint'::regclass
                               and con.oid = p.objid and (con.conparentid <> 0 or not con.conislocal))
+                   or exists (\(partitionDefault))
                    \(serverVersion >= 130000 ? clonedTrigger : "")
             from placed p
             where p.scope is null or p.scope in (select oid from ns)
@@ -128,6 +129,19 @@ enum CatalogCensus {
             "pg_catalog.\(catalog)"
         }
     }
+
+    /// A partition's column default that is its parent's (copied when the partition was
+    /// made); one of its own differs and is not derived.
+    private static let partitionDefault = """
+        select 1 from pg_attrdef ad
+        join pg_class c on c.oid = ad.adrelid and c.relispartition
+        join pg_attribute a on a.attrelid = ad.adrelid and a.attnum = ad.adnum
+        join pg_inherits i on i.inhrelid = ad.adrelid
+        join pg_attribute pa on pa.attrelid = i.inhparent and pa.attname = a.attname
+        join pg_attrdef pd on pd.adrelid = pa.attrelid and pd.adnum = pa.attnum
+        where p.classid = 'pg_attrdef'::regclass and ad.oid = p.objid
+          and pg_get_expr(ad.adbin, ad.adrelid) = pg_get_expr(pd.adbin, pd.adrelid)
+        """
 
     /// A trigger a partitioned table's trigger made on a partition (PostgreSQL 13 on).
     private static let clonedTrigger = """

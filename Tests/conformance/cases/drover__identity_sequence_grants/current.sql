@@ -1,0 +1,1 @@
+create table t (id int generated always as identity, n serial);

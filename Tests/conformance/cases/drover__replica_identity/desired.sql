@@ -1,0 +1,7 @@
+create table t (id int primary key, k int not null);
+create unique index t_k on t (k);
+alter table t replica identity using index t_k;
+create table p (id int, at date not null) partition by range (at);
+create table p1 partition of p for values from ('2024-01-01') to ('2025-01-01');
+alter table p replica identity full;
+alter table p1 replica identity nothing;

@@ -1,0 +1,2 @@
+create sequence a;
+create unlogged sequence b;
