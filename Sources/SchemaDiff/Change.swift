@@ -8,6 +8,8 @@ public enum CommentTarget: Sendable, Hashable {
     case installedExtension(String)
     /// A cast, by its `(source AS target)`.
     case cast(String)
+    /// An operator, by its signature (`"s".op (integer, integer)`).
+    case `operator`(String)
     /// A table.
     case table(QualifiedName)
     /// A column of a table.
@@ -94,6 +96,12 @@ public enum Change: Sendable, Hashable {
     /// The index of partition `QualifiedName` attached to `parentIndex` is called `name`
     /// (renamed when PostgreSQL named it otherwise).
     case namePartitionIndex(QualifiedName, parentIndex: QualifiedName, name: String)
+    /// `CREATE OPERATOR`.
+    case createOperator(Operator)
+    /// `ALTER OPERATOR … SET (RESTRICT, JOIN)`.
+    case alterOperator(Operator)
+    /// `DROP OPERATOR`.
+    case dropOperator(Operator)
     /// `CREATE CAST`.
     case createCast(Cast)
     /// `DROP CAST`.

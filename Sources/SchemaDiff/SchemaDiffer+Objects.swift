@@ -50,7 +50,7 @@ extension DiffState {
                 }
             case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
                  .createEnum, .addEnumValue, .createSequence, .alterSequence, .dropSequence, .setSequenceOwner,
-                 .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView, .createCast, .dropCast, .setSequencePersistence, .createTable, .setOwner, .detachPartition,
+                 .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView, .createCast, .dropCast, .createOperator, .alterOperator, .dropOperator, .setSequencePersistence, .createTable, .setOwner, .detachPartition,
                  .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity, .addColumn,
                  .setInheritance, .alterColumn, .addConstraint, .dropConstraint, .createIndex, .dropIndex,
                  .setIndexStatistics, .setComment, .dropDefault, .createView, .replaceView, .dropView,

@@ -23,6 +23,7 @@ public enum SchemaDiffer {
         state.diffOtherObjects()
         state.diffObjects()
         state.diffCasts()
+        state.diffOperators()
         state.reassertReplicaIdentities()
         return SchemaDifference(changes: state.changes.filter { !policy.skips($0) }, unsupported: state.unsupported,
                                 currentDependencies: state.current.dependencies, desiredDependencies: state.desired.dependencies)

@@ -421,6 +421,12 @@ public struct SchemaInspector {
             }
             return Cast(source: row[0]!, target: row[1]!, method: method, context: context, comment: row[5])
         }
+        objects.model.operators = try all(CatalogQueries.operators) { row in
+            objectOids.others.insert(CatalogObject(catalog: "pg_operator", oid: row.unsigned(13)!))
+            return Operator(name: QualifiedName(row[0]!, row[1]!), left: row[2], right: row[3]!, function: row[4],
+                            commutator: row[5], negator: row[6], restrict: row[7], join: row[8],
+                            hashes: row.isTrue(9), merges: row.isTrue(10), comment: row[11], owner: row[12])
+        }
         let census = try census(accounted: objectOids.accounted, version: version, each: each)
         objects.model.dependencies = try readDependencies(each: each, oids: objectOids, columns: spelling.columns)
         var model = objects.model

@@ -37,6 +37,8 @@ public struct SchemaModel: Sendable, Hashable, Codable {
     public var statistics: [StatisticsObject] = []
     /// User-defined casts (of the database, not of a schema).
     public var casts: [Cast] = []
+    /// User-defined operators.
+    public var operators: [Operator] = []
     /// `ALTER DEFAULT PRIVILEGES` entries.
     public var defaultPrivileges: [DefaultPrivilege] = []
     /// The privileges a new object of each kind starts with on this server, by
@@ -71,7 +73,7 @@ public struct SchemaModel: Sendable, Hashable, Codable {
         tables.isEmpty && sequences.isEmpty && enums.isEmpty && extensions.isEmpty && otherObjects.isEmpty
             && views.isEmpty && routines.isEmpty && domains.isEmpty && compositeTypes.isEmpty && rangeTypes.isEmpty
             && defaultPrivileges.isEmpty && collations.isEmpty && rules.isEmpty
-            && statistics.isEmpty && casts.isEmpty
+            && statistics.isEmpty && casts.isEmpty && operators.isEmpty
     }
 
     /// The table named `name`.

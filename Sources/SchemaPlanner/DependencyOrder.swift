@@ -141,7 +141,7 @@ struct DependencyOrder {
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
              .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView,
-             .createCast, .dropCast, .setSequencePersistence, .createTable, .setOwner, .detachPartition,
+             .createCast, .dropCast, .createOperator, .alterOperator, .dropOperator, .setSequencePersistence, .createTable, .setOwner, .detachPartition,
              .attachPartition, .setPersistence,
              .setTableOptions, .setReplicaIdentity, .addColumn, .setInheritance, .alterColumn, .addConstraint,
              .createIndex, .setIndexStatistics, .setComment, .createView, .replaceView, .createRoutine,
@@ -181,7 +181,7 @@ struct DependencyOrder {
              .dropRoutine, .dropTrigger, .setTriggerState, .createStatistics, .dropStatistics, .setStatisticsTarget,
              .createRule, .dropRule, .setRuleFiring, .dropPolicy, .setRowSecurity, .setForceRowSecurity,
              .dropDomainChecks, .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges,
-             .createCast, .dropCast: []
+             .createCast, .dropCast, .createOperator, .alterOperator, .dropOperator: []
         }
     }
 
@@ -200,7 +200,7 @@ struct DependencyOrder {
         case .setComment(.view(let name, _), _), .setComment(.column(let name, _), _): relation(name)
         case .setViewColumnDefault(let view, _, _): relation(view)
         case .namePartitionIndex(let partition, _, _): relation(partition)
-        case .createPlaceholderView, .createCast, .dropCast: nil
+        case .createPlaceholderView, .createCast, .dropCast, .createOperator, .alterOperator, .dropOperator: nil
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .dropEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
              .dropSequence, .setSequenceOwner, .setSequencePersistence, .createTable, .dropTable, .setOwner,

@@ -29,8 +29,8 @@ public enum Planner {
     static func rank(_ change: Change) -> Int {
         switch change {
         case .dropTrigger, .dropPolicy, .dropRule, .dropStatistics: -30
-        // Before the functions and types it uses.
-        case .dropCast: -25
+        // After the views and columns that use them, before the functions and types they use.
+        case .dropCast, .dropOperator: 57
         case .dropView: -20
         case .dropConstraint(_, let constraint): constraint.kind == .foreignKey ? 0 : 20
         case .dropIndex: 10
@@ -51,6 +51,7 @@ public enum Planner {
         case .createSequence, .alterSequence, .setSequencePersistence: 130
         case .createPlaceholderView: 133
         case .createRoutine, .replaceRoutine: 135
+        case .createOperator, .alterOperator: 136
         case .createCast: 137
         case .createTable: 140
         case .setPersistence, .addColumn, .alterColumn, .setOwner, .setTableOptions: 150
@@ -175,6 +176,15 @@ public enum Planner {
             let unlogged = sequence.unlogged ? "UNLOGGED " : ""
             return [PlanStep(sql: "CREATE \(unlogged)SEQUENCE \(sequence.name.sql)\(sequenceOptions(sequence))",
                              summary: "create \(unlogged.lowercased())sequence \(sequence.name)")]
+
+        case .createOperator(let op):
+            return [createOperatorStep(op)]
+
+        case .alterOperator(let op):
+            return [alterOperatorStep(op)]
+
+        case .dropOperator(let op):
+            return [dropOperatorStep(op)]
 
         case .createCast(let cast):
             return [createCastStep(cast)]
@@ -495,6 +505,7 @@ public enum Planner {
         switch target {
         case .schema(let name): object = "SCHEMA \(quoteIdentifier(name))"
         case .cast(let signature): object = "CAST \(signature)"
+        case .operator(let signature): object = "OPERATOR \(signature)"
         case .installedExtension(let name): object = "EXTENSION \(quoteIdentifier(name))"
         case .table(let name): object = "TABLE \(name.sql)"
         case .column(let table, let column): object = "COLUMN \(table.sql).\(quoteIdentifier(column))"

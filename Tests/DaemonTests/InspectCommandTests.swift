@@ -11,7 +11,7 @@ import TestSupport
         defer { connection.close() }
         try connection.execute("""
             create table public.t (id int primary key);
-            create operator public.=== (leftarg = int, rightarg = int, function = int4eq);
+            create text search dictionary public.tsd (template = simple);
             create foreign data wrapper w;
             create server "s
             DROP TABLE t; --" foreign data wrapper w;
@@ -21,7 +21,7 @@ import TestSupport
         let result = try DroverBinary.run(["inspect", "--url", database.connectionString, "--unmanaged"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
-        #expect(lines.contains("-- operator public.===(integer,integer)"), "\(result.stdout)")
+        #expect(lines.contains("-- text search dictionary public.tsd"), "\(result.stdout)")
         #expect(lines.contains("-- foreign-data wrapper w"), "\(result.stdout)")
         #expect(!result.stdout.contains("hunter2"))
         // Every line is a comment: a name with a newline cannot end one.

@@ -64,7 +64,7 @@ import TestSupport
     /// not manage yet.
     static let unmanaged: Set<String> = [
         "access method am2", "conversion app.conv", "event trigger et",
-        "foreign table app.ft", "foreign-data wrapper fdw", "operator app.===(integer,integer)",
+        "foreign table app.ft", "foreign-data wrapper fdw",
         "operator class app.oc USING btree", "operator family app.oc USING btree", "operator family app.ofam USING hash",
         "publication pub", "publication relation app.t in publication pub",
         "publication relation app.child in publication pub", "server srv",
@@ -129,15 +129,15 @@ import TestSupport
         let desired = try Integration.desired(declared, engine: engine)
         #expect(try engine.apply(url: database.connectionString, desired: desired, allowDestructive: true) != nil)
         #expect(try engine.plan(url: database.connectionString, desired: desired).isEmpty)
-        // By hand: an operator nobody declared, and the table clustered on its index.
+        // By hand: a dictionary nobody declared, and the table clustered on its index.
         try Integration.run("""
-            create operator public.=== (leftarg = int, rightarg = int, function = int4eq);
+            create text search dictionary public.tsd (template = simple);
             cluster public.t using t_n;
             """, on: database)
         let planned = Integration.error { _ = try engine.plan(url: database.connectionString, desired: desired) }
         #expect(planned?.reason == .unsupportedChange, "\(String(describing: planned))")
         let refused = planned?.pending ?? []
-        #expect(refused.contains { $0.contains("operator public.===(integer,integer) exists but is not declared") },
+        #expect(refused.contains { $0.contains("text search dictionary public.tsd exists but is not declared") },
                 "\(refused)")
         #expect(refused.contains { $0.contains("table public.t: clustered on differs (database: t_n, declared: default)") },
                 "\(refused)")
@@ -145,6 +145,6 @@ import TestSupport
             _ = try engine.apply(url: database.connectionString, desired: desired, allowDestructive: true)
         }
         #expect(applied?.reason == .unsupportedChange, "\(String(describing: applied))")
-        #expect(try Integration.rows("select count(*) from pg_operator where oprname = '==='", on: database) == [["1"]])
+        #expect(try Integration.rows("select count(*) from pg_ts_dict where dictname = 'tsd'", on: database) == [["1"]])
     }
 }

@@ -428,9 +428,30 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         from pg_cast where oid >= 16384
         """, expected: [["label>text:ii,money2>text:af"]])
 
+    static let operators = ObjectScenario(name: "operators", before: """
+        create function public.near(integer, integer) returns boolean language sql immutable as 'select abs($1 - $2) < 2';
+        create function public.far(integer, integer) returns boolean language sql immutable as 'select abs($1 - $2) >= 2';
+        create operator public.~~~ (leftarg = integer, rightarg = integer, function = public.near);
+        create operator public.!~~ (leftarg = integer, rightarg = integer, function = public.far);
+        create operator public.## (rightarg = integer, function = abs);
+        create table public.t (a integer, b integer);
+        """, after: """
+        create function public.near(integer, integer) returns boolean language sql immutable as 'select abs($1 - $2) < 2';
+        create function public.far(integer, integer) returns boolean language sql immutable as 'select abs($1 - $2) >= 2';
+        create operator public.~~~ (leftarg = integer, rightarg = integer, function = public.near,
+                                    commutator = operator(public.~~~), negator = operator(public.!~~),
+                                    restrict = eqsel, join = eqjoinsel);
+        create operator public.!~~ (leftarg = integer, rightarg = integer, function = public.far,
+                                    commutator = operator(public.!~~), negator = operator(public.~~~));
+        comment on operator public.~~~ (integer, integer) is 'within one';
+        create table public.t (a integer, b integer);
+        create view public.close as select a, b from public.t where a ~~~ b;
+        """, data: "insert into public.t values (1, 2), (1, 5);",
+        check: "select string_agg(a || '/' || b, ',') from public.close", expected: [["1/2"]])
+
     static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations, storage,
                       rules, statistics, owners, sequenceFacts, viewDefaults,
-                      partitionIndexNames, viewCycles, casts]
+                      partitionIndexNames, viewCycles, casts, operators]
 }
 
 @Suite(.serialized) struct ObjectRoundTripTests {
