@@ -6,7 +6,9 @@ import SchemaModel
 /// operator that names it.
 extension DiffState {
     mutating func diffOperators() {
-        func key(_ op: Operator) -> String { "\(op.name.schema)\u{0}\(op.name.name)\u{0}\(op.left ?? "")\u{0}\(op.right)" }
+        func key(_ op: Operator) -> String {
+            [op.name.schema, op.name.name, op.left ?? "", op.right].joined(separator: "\u{0}")
+        }
         let now = Dictionary(current.operators.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
         let wanted = Set(desired.operators.map(key))
         for op in desired.operators {
@@ -26,7 +28,8 @@ extension DiffState {
 
     private static func sameButEstimators(_ a: Operator, _ b: Operator) -> Bool {
         var a = a, b = b
-        (a.restrict, a.join, a.comment, a.owner, b.restrict, b.join, b.comment, b.owner) = (nil, nil, nil, nil, nil, nil, nil, nil)
+        (a.restrict, a.join, a.comment, a.owner) = (nil, nil, nil, nil)
+        (b.restrict, b.join, b.comment, b.owner) = (nil, nil, nil, nil)
         return a == b
     }
 }

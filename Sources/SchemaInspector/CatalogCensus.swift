@@ -50,7 +50,8 @@ enum CatalogCensus {
         "pg_proc": .objects(namespace: "pronamespace"), "pg_publication": .objects(namespace: nil),
         "pg_publication_namespace": .objects(namespace: "pnnspid"), "pg_publication_rel": .objects(namespace: nil),
         "pg_range": .partOf("pg_type"), "pg_rewrite": .objects(namespace: nil), "pg_seclabel": .bookkeeping,
-        "pg_sequence": .partOf("pg_class"), "pg_statistic": .data, "pg_statistic_ext": .objects(namespace: "stxnamespace"),
+        "pg_sequence": .partOf("pg_class"), "pg_statistic": .data,
+        "pg_statistic_ext": .objects(namespace: "stxnamespace"),
         "pg_statistic_ext_data": .data, "pg_subscription_rel": .data, "pg_transform": .objects(namespace: nil),
         "pg_trigger": .objects(namespace: nil), "pg_ts_config": .objects(namespace: "cfgnamespace"),
         "pg_ts_config_map": .partOf("pg_ts_config"), "pg_ts_dict": .objects(namespace: "dictnamespace"),
@@ -249,20 +250,24 @@ extension CatalogCensus {
     /// What belongs to an object of a catalog but is kept in another one.
     static let satellites: [String: [String]] = [
         "pg_ts_config": ["""
-            'mappings: ' || (select string_agg(m.maptokentype || '/' || m.mapseqno || ' ' || m.mapdict::regdictionary::text,
+            'mappings: ' || (select string_agg(m.maptokentype || '/' || m.mapseqno || ' '
+                                               || m.mapdict::regdictionary::text,
                                                ',' order by m.maptokentype, m.mapseqno)
                              from pg_ts_config_map m where m.mapcfg = x.oid)
             """],
         "pg_opfamily": ["""
-            'operators: ' || (select string_agg(o.amopstrategy || ' ' || o.amopopr::regoperator::text || ' ' || o.amoppurpose::text
-                                                || coalesce(' order by ' || (pg_identify_object('pg_opfamily'::regclass,
-                                                                             nullif(o.amopsortfamily, 0), 0)).identity, ''),
+            'operators: ' || (select string_agg(o.amopstrategy || ' ' || o.amopopr::regoperator::text
+                                                || ' ' || o.amoppurpose::text
+                                                || coalesce(' order by ' || (pg_identify_object(
+                                                       'pg_opfamily'::regclass, nullif(o.amopsortfamily, 0), 0)).identity,
+                                                       ''),
                                                 ',' order by o.amopstrategy, o.amoplefttype::regtype::text,
                                                              o.amoprighttype::regtype::text)
                               from pg_amop o where o.amopfamily = x.oid)
             """, """
             'functions: ' || (select string_agg(p.amprocnum || ' (' || p.amproclefttype::regtype::text || ', '
-                                                || p.amprocrighttype::regtype::text || ') ' || p.amproc::regprocedure::text,
+                                                || p.amprocrighttype::regtype::text || ') '
+                                                || p.amproc::regprocedure::text,
                                                 ',' order by p.amprocnum, p.amproclefttype::regtype::text,
                                                              p.amprocrighttype::regtype::text)
                               from pg_amproc p where p.amprocfamily = x.oid)
@@ -301,7 +306,8 @@ extension CatalogCensus {
         "pg_class": [
             ("tablespace", "(select t.spcname::text from pg_tablespace t where t.oid = x.reltablespace)"),
             ("access method", """
-                case when x.relkind in ('r', 'm') then nullif((select am.amname::text from pg_am am where am.oid = x.relam), 'heap') end
+                case when x.relkind in ('r', 'm')
+                     then nullif((select am.amname::text from pg_am am where am.oid = x.relam), 'heap') end
                 """),
             ("typed table of", "case when x.reloftype <> 0 then format_type(x.reloftype, null) end"),
             ("clustered on", """
@@ -360,12 +366,14 @@ extension SchemaInspector {
         var unmanaged: [ObjectRef] = []
         if !missing.isEmpty {
             var columns: [String: [CatalogCensus.CatalogColumn]] = [:]
-            try each(CatalogCensus.catalogColumns(serverVersion: version), [textArrayLiteral(Array(missing.keys))]) { row in
+            let names = [textArrayLiteral(Array(missing.keys))]
+            try each(CatalogCensus.catalogColumns(serverVersion: version), names) { row in
                 columns[row[0]!, default: []].append(.init(name: row[1]!, type: row[2]!, references: row[3],
                                                            isArray: row.isTrue(4)))
             }
             for (catalog, oids) in missing {
-                try each(CatalogCensus.describe(catalog, columns: columns[catalog] ?? []), [arrayLiteral(oids)]) { row in
+                let sql = CatalogCensus.describe(catalog, columns: columns[catalog] ?? [])
+                try each(sql, [arrayLiteral(oids)]) { row in
                     unmanaged.append(ObjectRef(kind: row[1]!, identity: row[2]!, definition: row[3] ?? ""))
                 }
             }
@@ -404,65 +412,108 @@ extension CatalogCensus {
         let table: [String: [Attribute: String]] = [
             "pg_class": [
                 .identity: "oid relname relnamespace",
-                .modelled: "relowner relpersistence relkind relrowsecurity relforcerowsecurity relreplident relispartition relacl reloptions relpartbound",
-                .derived: "reltype relnatts relchecks relhasrules relhastriggers relhassubclass relhasindex relisshared reltoastrelid",
+                .modelled: """
+                    relowner relpersistence relkind relrowsecurity relforcerowsecurity relreplident relispartition \
+                    relacl reloptions relpartbound
+                    """,
+                .derived: """
+                    reltype relnatts relchecks relhasrules relhastriggers relhassubclass relhasindex relisshared \
+                    reltoastrelid
+                    """,
                 .compared: "relam reltablespace reloftype",
-                .state: "relfilenode relpages reltuples relallvisible relfrozenxid relminmxid relrewrite relispopulated",
+                .state: """
+                    relfilenode relpages reltuples relallvisible relfrozenxid relminmxid relrewrite relispopulated
+                    """,
             ],
             "pg_attribute": [
                 .identity: "attrelid attname attnum",
-                .modelled: "atttypid atttypmod attnotnull attidentity attgenerated attstattarget attstorage attcompression attislocal attcollation attacl attoptions attfdwoptions",
+                .modelled: """
+                    atttypid atttypmod attnotnull attidentity attgenerated attstattarget attstorage attcompression \
+                    attislocal attcollation attacl attoptions attfdwoptions
+                    """,
                 .derived: "attlen attndims attcacheoff attbyval attalign atthasdef attinhcount attisdropped",
                 .state: "atthasmissing attmissingval",
             ],
             "pg_index": [
                 .identity: "indexrelid indrelid",
-                .modelled: "indnatts indnkeyatts indisunique indnullsnotdistinct indisprimary indisexclusion indimmediate indkey indcollation indclass indoption indexprs indpred indisreplident",
+                .modelled: """
+                    indnatts indnkeyatts indisunique indnullsnotdistinct indisprimary indisexclusion indimmediate \
+                    indkey indcollation indclass indoption indexprs indpred indisreplident
+                    """,
                 .compared: "indisclustered indisvalid indisready",
                 .state: "indcheckxmin indislive",
             ],
             "pg_constraint": [
                 .identity: "oid conname connamespace conrelid contypid",
-                .modelled: "contype condeferrable condeferred convalidated confrelid confupdtype confdeltype confmatchtype connoinherit conkey confkey conexclop conbin confdelsetcols conperiod conenforced",
+                .modelled: """
+                    contype condeferrable condeferred convalidated confrelid confupdtype confdeltype confmatchtype \
+                    connoinherit conkey confkey conexclop conbin confdelsetcols conperiod conenforced
+                    """,
                 .derived: "conindid conparentid conislocal coninhcount conpfeqop conppeqop conffeqop",
             ],
             "pg_proc": [
                 .identity: "oid proname pronamespace proargtypes",
-                .modelled: "proowner prolang procost prorows provariadic prosupport prokind prosecdef proleakproof proisstrict proretset provolatile proparallel prorettype proallargtypes proargmodes proargnames proargdefaults protrftypes prosrc probin prosqlbody proconfig proacl",
+                .modelled: """
+                    proowner prolang procost prorows provariadic prosupport prokind prosecdef proleakproof \
+                    proisstrict proretset provolatile proparallel prorettype proallargtypes proargmodes proargnames \
+                    proargdefaults protrftypes prosrc probin prosqlbody proconfig proacl
+                    """,
                 .derived: "pronargs pronargdefaults",
             ],
             "pg_type": [
                 .identity: "oid typname typnamespace",
-                .modelled: "typowner typtype typnotnull typbasetype typtypmod typcollation typdefaultbin typdefault typacl typrelid",
-                .derived: "typlen typbyval typcategory typispreferred typisdefined typdelim typsubscript typelem typarray typinput typoutput typreceive typsend typmodin typmodout typanalyze typalign typstorage typndims",
+                .modelled: """
+                    typowner typtype typnotnull typbasetype typtypmod typcollation typdefaultbin typdefault typacl \
+                    typrelid
+                    """,
+                .derived: """
+                    typlen typbyval typcategory typispreferred typisdefined typdelim typsubscript typelem typarray \
+                    typinput typoutput typreceive typsend typmodin typmodout typanalyze typalign typstorage typndims
+                    """,
             ],
             "pg_trigger": [
                 .identity: "oid tgrelid tgname",
-                .modelled: "tgfoid tgtype tgenabled tgconstrrelid tgdeferrable tginitdeferred tgnargs tgattr tgargs tgqual tgoldtable tgnewtable",
+                .modelled: """
+                    tgfoid tgtype tgenabled tgconstrrelid tgdeferrable tginitdeferred tgnargs tgattr tgargs tgqual \
+                    tgoldtable tgnewtable
+                    """,
                 .derived: "tgparentid tgisinternal tgconstrindid tgconstraint",
             ],
-            "pg_policy": [.identity: "oid polname polrelid", .modelled: "polcmd polpermissive polroles polqual polwithcheck"],
-            "pg_rewrite": [.identity: "oid rulename ev_class", .modelled: "ev_type ev_enabled is_instead ev_qual ev_action"],
+            "pg_policy": [.identity: "oid polname polrelid", .modelled: """
+                polcmd polpermissive polroles polqual polwithcheck
+                """],
+            "pg_rewrite": [.identity: "oid rulename ev_class", .modelled: """
+                ev_type ev_enabled is_instead ev_qual ev_action
+                """],
             "pg_namespace": [.identity: "oid nspname", .modelled: "nspacl nspowner"],
             "pg_collation": [
                 .identity: "oid collname collnamespace",
-                .modelled: "collowner collprovider collisdeterministic collcollate collctype colliculocale collicurules colllocale",
+                .modelled: """
+                    collowner collprovider collisdeterministic collcollate collctype colliculocale collicurules \
+                    colllocale
+                    """,
                 .derived: "collencoding", .state: "collversion",
             ],
             "pg_statistic_ext": [.identity: "oid stxname stxnamespace stxrelid",
                                  .modelled: "stxowner stxstattarget stxkeys stxkind stxexprs"],
-            "pg_sequence": [.identity: "seqrelid", .modelled: "seqtypid seqstart seqincrement seqmax seqmin seqcache seqcycle"],
+            "pg_sequence": [.identity: "seqrelid", .modelled: """
+                seqtypid seqstart seqincrement seqmax seqmin seqcache seqcycle
+                """],
             // An extension's owner is whoever created it and its version what was installed:
             // the declaring statement names neither.
             "pg_extension": [.identity: "oid extname", .modelled: "extnamespace",
                              .derived: "extowner extrelocatable extconfig extcondition", .state: "extversion"],
             "pg_default_acl": [.identity: "oid defaclrole defaclnamespace defaclobjtype", .modelled: "defaclacl"],
             "pg_attrdef": [.identity: "oid adrelid adnum", .modelled: "adbin"],
-            "pg_partitioned_table": [.identity: "partrelid", .modelled: "partstrat partnatts partattrs partclass partcollation partexprs",
+            "pg_partitioned_table": [.identity: "partrelid", .modelled: """
+                partstrat partnatts partattrs partclass partcollation partexprs
+                """,
                                      .derived: "partdefid"],
             "pg_inherits": [.identity: "inhrelid inhparent", .modelled: "inhseqno", .state: "inhdetachpending"],
             "pg_enum": [.identity: "oid enumtypid", .modelled: "enumlabel enumsortorder"],
-            "pg_range": [.identity: "rngtypid", .modelled: "rngsubtype rngmultitypid rngcollation rngsubopc rngcanonical rngsubdiff"],
+            "pg_range": [.identity: "rngtypid", .modelled: """
+                rngsubtype rngmultitypid rngcollation rngsubopc rngcanonical rngsubdiff
+                """],
             "pg_aggregate": [.identity: "aggfnoid", .modelled: """
                 aggkind aggnumdirectargs aggtransfn aggfinalfn aggcombinefn aggserialfn aggdeserialfn aggmtransfn \
                 aggminvtransfn aggmfinalfn aggfinalextra aggmfinalextra aggfinalmodify aggmfinalmodify aggsortop \

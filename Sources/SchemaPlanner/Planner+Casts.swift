@@ -14,7 +14,8 @@ extension Planner {
         case .assignment: " AS ASSIGNMENT"
         case .implicit: " AS IMPLICIT"
         }
-        return PlanStep(sql: "CREATE CAST \(cast.signature) \(method)\(context)", summary: "create cast \(cast.signature)")
+        return PlanStep(sql: "CREATE CAST \(cast.signature) \(method)\(context)",
+                        summary: "create cast \(cast.signature)")
     }
 
     static func dropCastStep(_ cast: Cast) -> PlanStep {

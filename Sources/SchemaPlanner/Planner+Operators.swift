@@ -20,8 +20,9 @@ extension Planner {
     }
 
     static func alterOperatorStep(_ op: Operator) -> PlanStep {
-        PlanStep(sql: "ALTER OPERATOR \(op.signature) SET (RESTRICT = \(op.restrict ?? "NONE"), JOIN = \(op.join ?? "NONE"))",
-                 summary: "set the estimators of operator \(op.signature)")
+        let estimators = "RESTRICT = \(op.restrict ?? "NONE"), JOIN = \(op.join ?? "NONE")"
+        return PlanStep(sql: "ALTER OPERATOR \(op.signature) SET (\(estimators))",
+                        summary: "set the estimators of operator \(op.signature)")
     }
 
     static func dropOperatorStep(_ op: Operator) -> PlanStep {
