@@ -10,6 +10,10 @@ public enum CommentTarget: Sendable, Hashable {
     case cast(String)
     /// An operator, by its signature (`"s".op (integer, integer)`).
     case `operator`(String)
+    /// A text search dictionary.
+    case textSearchDictionary(QualifiedName)
+    /// A text search configuration.
+    case textSearchConfiguration(QualifiedName)
     /// A table.
     case table(QualifiedName)
     /// A column of a table.
@@ -96,6 +100,19 @@ public enum Change: Sendable, Hashable {
     /// The index of partition `QualifiedName` attached to `parentIndex` is called `name`
     /// (renamed when PostgreSQL named it otherwise).
     case namePartitionIndex(QualifiedName, parentIndex: QualifiedName, name: String)
+    /// `CREATE TEXT SEARCH DICTIONARY`.
+    case createTextSearchDictionary(TextSearchDictionary)
+    /// `ALTER TEXT SEARCH DICTIONARY … (options)`.
+    case alterTextSearchDictionary(TextSearchDictionary, from: TextSearchDictionary)
+    /// `DROP TEXT SEARCH DICTIONARY`.
+    case dropTextSearchDictionary(QualifiedName)
+    /// `CREATE TEXT SEARCH CONFIGURATION` (its mappings are changes of their own).
+    case createTextSearchConfiguration(TextSearchConfiguration)
+    /// `ALTER TEXT SEARCH CONFIGURATION … ADD / ALTER MAPPING FOR token WITH dictionaries`,
+    /// or `DROP MAPPING` when `dictionaries` is nil.
+    case setTextSearchMapping(QualifiedName, token: String, [String]?, replacing: Bool)
+    /// `DROP TEXT SEARCH CONFIGURATION`.
+    case dropTextSearchConfiguration(QualifiedName)
     /// `CREATE OPERATOR`.
     case createOperator(Operator)
     /// `ALTER OPERATOR … SET (RESTRICT, JOIN)`.

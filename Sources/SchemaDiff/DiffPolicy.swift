@@ -34,6 +34,9 @@ public struct DiffPolicy: Sendable, Hashable {
         out.compositeTypes.removeAll { excludes($0.name.description) }
         out.rangeTypes.removeAll { excludes($0.name.description) }
         out.collations.removeAll { excludes($0.name.description) }
+        out.operators.removeAll { excludes($0.name.description) }
+        out.textSearchDictionaries.removeAll { excludes($0.name.description) }
+        out.textSearchConfigurations.removeAll { excludes($0.name.description) }
         out.triggers.removeAll { excludes($0.relation.description) || excludes("\($0.relation).\($0.name)") }
         out.policies.removeAll { excludes($0.table.description) || excludes("\($0.table).\($0.name)") }
         out.statistics.removeAll { excludes($0.name.description) || excludes($0.table.description) }
@@ -71,6 +74,9 @@ extension Change {
         case .setViewColumnDefault: [.modifyView]
         case .namePartitionIndex: [.modifyIndex]
         case .createCast: [.addCast]
+        case .createTextSearchDictionary, .createTextSearchConfiguration: [.addTextSearch]
+        case .alterTextSearchDictionary, .setTextSearchMapping: [.modifyTextSearch]
+        case .dropTextSearchDictionary, .dropTextSearchConfiguration: [.dropTextSearch]
         case .createOperator: [.addOperator]
         case .alterOperator: [.modifyOperator]
         case .dropOperator: [.dropOperator]

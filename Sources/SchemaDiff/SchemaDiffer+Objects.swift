@@ -50,7 +50,9 @@ extension DiffState {
                 }
             case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
                  .createEnum, .addEnumValue, .createSequence, .alterSequence, .dropSequence, .setSequenceOwner,
-                 .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView, .createCast, .dropCast, .createOperator, .alterOperator, .dropOperator, .setSequencePersistence, .createTable, .setOwner, .detachPartition,
+                 .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView, .createCast, .dropCast, .createOperator, .alterOperator, .dropOperator,
+             .createTextSearchDictionary, .alterTextSearchDictionary, .dropTextSearchDictionary,
+             .createTextSearchConfiguration, .setTextSearchMapping, .dropTextSearchConfiguration, .setSequencePersistence, .createTable, .setOwner, .detachPartition,
                  .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity, .addColumn,
                  .setInheritance, .alterColumn, .addConstraint, .dropConstraint, .createIndex, .dropIndex,
                  .setIndexStatistics, .setComment, .dropDefault, .createView, .replaceView, .dropView,

@@ -24,6 +24,7 @@ public enum SchemaDiffer {
         state.diffObjects()
         state.diffCasts()
         state.diffOperators()
+        state.diffTextSearch()
         state.reassertReplicaIdentities()
         return SchemaDifference(changes: state.changes.filter { !policy.skips($0) }, unsupported: state.unsupported,
                                 currentDependencies: state.current.dependencies, desiredDependencies: state.desired.dependencies)

@@ -511,6 +511,9 @@ extension CatalogCensus {
                                      .derived: "partdefid"],
             "pg_inherits": [.identity: "inhrelid inhparent", .modelled: "inhseqno", .state: "inhdetachpending"],
             "pg_enum": [.identity: "oid enumtypid", .modelled: "enumlabel enumsortorder"],
+            "pg_ts_dict": [.identity: "oid dictname dictnamespace", .modelled: "dictowner dicttemplate dictinitoption"],
+            "pg_ts_config": [.identity: "oid cfgname cfgnamespace", .modelled: "cfgowner cfgparser"],
+            "pg_ts_config_map": [.identity: "mapcfg maptokentype mapseqno", .modelled: "mapdict"],
             "pg_range": [.identity: "rngtypid", .modelled: """
                 rngsubtype rngmultitypid rngcollation rngsubopc rngcanonical rngsubdiff
                 """],

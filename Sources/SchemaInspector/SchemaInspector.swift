@@ -427,6 +427,7 @@ public struct SchemaInspector {
                             commutator: row[5], negator: row[6], restrict: row[7], join: row[8],
                             hashes: row.isTrue(9), merges: row.isTrue(10), comment: row[11], owner: row[12])
         }
+        try readTextSearch(into: &objects.model, oids: &objectOids, each: each)
         let census = try census(accounted: objectOids.accounted, version: version, each: each)
         objects.model.dependencies = try readDependencies(each: each, oids: objectOids, columns: spelling.columns)
         var model = objects.model

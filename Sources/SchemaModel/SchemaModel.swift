@@ -39,6 +39,9 @@ public struct SchemaModel: Sendable, Hashable, Codable {
     public var casts: [Cast] = []
     /// User-defined operators.
     public var operators: [Operator] = []
+    /// Text search dictionaries and configurations.
+    public var textSearchDictionaries: [TextSearchDictionary] = []
+    public var textSearchConfigurations: [TextSearchConfiguration] = []
     /// `ALTER DEFAULT PRIVILEGES` entries.
     public var defaultPrivileges: [DefaultPrivilege] = []
     /// The privileges a new object of each kind starts with on this server, by
@@ -74,6 +77,7 @@ public struct SchemaModel: Sendable, Hashable, Codable {
             && views.isEmpty && routines.isEmpty && domains.isEmpty && compositeTypes.isEmpty && rangeTypes.isEmpty
             && defaultPrivileges.isEmpty && collations.isEmpty && rules.isEmpty
             && statistics.isEmpty && casts.isEmpty && operators.isEmpty
+            && textSearchDictionaries.isEmpty && textSearchConfigurations.isEmpty
     }
 
     /// The table named `name`.

@@ -141,7 +141,9 @@ struct DependencyOrder {
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
              .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView,
-             .createCast, .dropCast, .createOperator, .alterOperator, .dropOperator, .setSequencePersistence, .createTable, .setOwner, .detachPartition,
+             .createCast, .dropCast, .createOperator, .alterOperator, .dropOperator,
+             .createTextSearchDictionary, .alterTextSearchDictionary, .dropTextSearchDictionary,
+             .createTextSearchConfiguration, .setTextSearchMapping, .dropTextSearchConfiguration, .setSequencePersistence, .createTable, .setOwner, .detachPartition,
              .attachPartition, .setPersistence,
              .setTableOptions, .setReplicaIdentity, .addColumn, .setInheritance, .alterColumn, .addConstraint,
              .createIndex, .setIndexStatistics, .setComment, .createView, .replaceView, .createRoutine,
@@ -181,7 +183,9 @@ struct DependencyOrder {
              .dropRoutine, .dropTrigger, .setTriggerState, .createStatistics, .dropStatistics, .setStatisticsTarget,
              .createRule, .dropRule, .setRuleFiring, .dropPolicy, .setRowSecurity, .setForceRowSecurity,
              .dropDomainChecks, .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges,
-             .createCast, .dropCast, .createOperator, .alterOperator, .dropOperator: []
+             .createCast, .dropCast, .createOperator, .alterOperator, .dropOperator,
+             .createTextSearchDictionary, .alterTextSearchDictionary, .dropTextSearchDictionary,
+             .createTextSearchConfiguration, .setTextSearchMapping, .dropTextSearchConfiguration: []
         }
     }
 
@@ -201,6 +205,8 @@ struct DependencyOrder {
         case .setViewColumnDefault(let view, _, _): relation(view)
         case .namePartitionIndex(let partition, _, _): relation(partition)
         case .createPlaceholderView, .createCast, .dropCast, .createOperator, .alterOperator, .dropOperator: nil
+        case .createTextSearchDictionary, .alterTextSearchDictionary, .dropTextSearchDictionary,
+             .createTextSearchConfiguration, .setTextSearchMapping, .dropTextSearchConfiguration: nil
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .dropEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
              .dropSequence, .setSequenceOwner, .setSequencePersistence, .createTable, .dropTable, .setOwner,

@@ -68,7 +68,7 @@ import TestSupport
         "operator class app.oc USING btree", "operator family app.oc USING btree", "operator family app.ofam USING hash",
         "publication pub", "publication relation app.t in publication pub",
         "publication relation app.child in publication pub", "server srv",
-        "text search configuration app.tsc", "text search dictionary app.tsd", "type app.shell",
+        "type app.shell",
         "user mapping public on server srv",
     ]
 
@@ -114,7 +114,7 @@ import TestSupport
         let modelled = ["pg_class", "pg_attribute", "pg_index", "pg_constraint", "pg_proc", "pg_type", "pg_trigger",
                         "pg_policy", "pg_rewrite", "pg_namespace", "pg_collation", "pg_statistic_ext", "pg_sequence",
                         "pg_extension", "pg_default_acl", "pg_attrdef", "pg_partitioned_table", "pg_inherits",
-                        "pg_enum", "pg_range", "pg_aggregate"]
+                        "pg_enum", "pg_range", "pg_aggregate", "pg_ts_dict", "pg_ts_config", "pg_ts_config_map"]
         #expect(Set(modelled) == Set(CatalogCensus.attributes.keys))
     }
 
@@ -129,15 +129,15 @@ import TestSupport
         let desired = try Integration.desired(declared, engine: engine)
         #expect(try engine.apply(url: database.connectionString, desired: desired, allowDestructive: true) != nil)
         #expect(try engine.plan(url: database.connectionString, desired: desired).isEmpty)
-        // By hand: a dictionary nobody declared, and the table clustered on its index.
+        // By hand: a conversion nobody declared, and the table clustered on its index.
         try Integration.run("""
-            create text search dictionary public.tsd (template = simple);
+            create conversion public.conv for 'LATIN1' to 'UTF8' from iso8859_1_to_utf8;
             cluster public.t using t_n;
             """, on: database)
         let planned = Integration.error { _ = try engine.plan(url: database.connectionString, desired: desired) }
         #expect(planned?.reason == .unsupportedChange, "\(String(describing: planned))")
         let refused = planned?.pending ?? []
-        #expect(refused.contains { $0.contains("text search dictionary public.tsd exists but is not declared") },
+        #expect(refused.contains { $0.contains("conversion public.conv exists but is not declared") },
                 "\(refused)")
         #expect(refused.contains { $0.contains("table public.t: clustered on differs (database: t_n, declared: default)") },
                 "\(refused)")
@@ -145,6 +145,6 @@ import TestSupport
             _ = try engine.apply(url: database.connectionString, desired: desired, allowDestructive: true)
         }
         #expect(applied?.reason == .unsupportedChange, "\(String(describing: applied))")
-        #expect(try Integration.rows("select count(*) from pg_ts_dict where dictname = 'tsd'", on: database) == [["1"]])
+        #expect(try Integration.rows("select count(*) from pg_conversion where conname = 'conv'", on: database) == [["1"]])
     }
 }

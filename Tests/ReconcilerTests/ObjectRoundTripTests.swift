@@ -449,9 +449,25 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         """, data: "insert into public.t values (1, 2), (1, 5);",
         check: "select string_agg(a || '/' || b, ',') from public.close", expected: [["1/2"]])
 
+    static let textSearch = ObjectScenario(name: "text search dictionaries and configurations", before: """
+        create text search dictionary public.simple_keep (template = simple, stopwords = english, accept = false);
+        create text search configuration public.docs (copy = english);
+        create text search configuration public.gone (parser = default);
+        create table public.doc (body text);
+        """, after: """
+        create text search dictionary public.simple_keep (template = simple, stopwords = english);
+        comment on text search dictionary public.simple_keep is 'keeps unknown words';
+        create text search configuration public.docs (copy = english);
+        alter text search configuration public.docs alter mapping for asciiword with public.simple_keep, english_stem;
+        alter text search configuration public.docs drop mapping for email;
+        create table public.doc (body text);
+        create index doc_words on public.doc using gin (to_tsvector('public.docs', body));
+        """, data: "insert into public.doc values ('The running dogs');",
+        check: "select to_tsvector('public.docs', body)::text from public.doc", expected: [["'dogs':3 'running':2"]])
+
     static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations, storage,
                       rules, statistics, owners, sequenceFacts, viewDefaults,
-                      partitionIndexNames, viewCycles, casts, operators]
+                      partitionIndexNames, viewCycles, casts, operators, textSearch]
 }
 
 @Suite(.serialized) struct ObjectRoundTripTests {
