@@ -76,16 +76,23 @@ enum CatalogCensus {
     /// name, the oid, and whether PostgreSQL derived the object from another one (an index or
     /// trigger cloned onto a partition, an inherited constraint): such objects follow their
     /// parent and are accounted with it.
+    ///
+    /// What the model holds is left out first, cheaply: the catalogs walked are `walked(_:)`
+    /// of `names`, in that order, and parameter `$2`, `$3` … is the array of the oids the
+    /// model holds of each (the costly dependency checks then run on the few rows left).
     static func walk(_ names: [String], serverVersion: Int) -> String {
-        let rows = names.sorted().compactMap { name -> String? in
+        let rows = walked(names).enumerated().map { index, name -> String in
             let namespace: String
             switch catalogs[name] {
             case .objects(let column)?: namespace = column.map { "(\($0))::oid" } ?? "null::oid"
-            case nil: namespace = "null::oid"
-            case .partOf?, .data?, .bookkeeping?, .cluster?: return nil
+            case nil, .partOf?, .data?, .bookkeeping?, .cluster?: namespace = "null::oid"
             }
-            return "select '\(name)'::regclass::oid as classid, oid as objid, \(namespace) as nsp "
-                + "from \(source(name)) x where oid >= 16384"
+            return "select '\(name)'::regclass::oid as classid, oid as objid, nsp from (select oid, \(namespace) as nsp "
+                // An anti-join with the unnested array: `oid <> all($n)` would have the
+                // planner estimate every element.
+                + "from \(source(name)) x where oid >= 16384\(parts[name] ?? "") and not exists "
+                + "(select 1 from unnest($\(index + 2)::oid[]) h(oid) where h.oid = x.oid)) r"
+                + " where nsp is null or nsp in (select oid from ns)"
         }.joined(separator: "\n        union all ")
         return CatalogQueries.managedNamespaces + """
             , census as (
@@ -118,6 +125,24 @@ enum CatalogCensus {
             from placed p
             where p.scope is null or p.scope in (select oid from ns)
             """
+    }
+
+    /// Rows of a walked catalog that PostgreSQL always makes part of another object (an
+    /// internal dependency the walk would find anyway), left out before it looks: a relation's
+    /// row type and every array type.
+    private static let parts: [String: String] = [
+        "pg_type": " and x.typrelid = 0 and not (x.typcategory = 'A' and x.typelem <> 0)",
+    ]
+
+    /// The catalogs of `names` the census walks, in the order of `walk`'s parameters: those
+    /// whose rows are objects, and any it does not know.
+    static func walked(_ names: [String]) -> [String] {
+        names.sorted().filter { name in
+            switch catalogs[name] {
+            case .objects?, nil: true
+            case .partOf?, .data?, .bookkeeping?, .cluster?: false
+            }
+        }
     }
 
     /// Where the rows of `catalog` are read: the catalog itself, or for one that only
@@ -322,15 +347,27 @@ extension CatalogCensus {
         ],
     ]
 
+    /// For each catalog of `comparedAttributes`, a cheap test that a row has any of them (no
+    /// subquery per row), so that the attributes are worked out for those rows only.
+    static let comparedFilter: [String: String] = [
+        "pg_class": """
+            x.reltablespace <> 0 or x.reloftype <> 0
+            or (x.relkind in ('r', 'm') and x.relam <> (select am.oid from pg_am am where am.amname = 'heap'))
+            or x.oid in (select i.indrelid from pg_index i where i.indisclustered)
+            or x.oid in (select i.indexrelid from pg_index i where not (i.indisvalid and i.indisready))
+            """,
+    ]
+
     /// The compared attributes of the rows `$1` (oids) of `catalog` that have any, with the
     /// rows' identity.
     static func compared(_ catalog: String) -> String? {
         guard let attributes = comparedAttributes[catalog] else { return nil }
         let values = attributes.map { "'\($0.label): ' || (\($0.sql))" }.joined(separator: ",\n    ")
+        let filter = comparedFilter[catalog].map { " and (\($0))" } ?? ""
         return """
             select v.oid, i.type, i.identity, v.attributes
             from (select x.oid, concat_ws(E'\\n', \(values)) as attributes
-                  from pg_catalog.\(catalog) x where x.oid = any($1::oid[])) v,
+                  from pg_catalog.\(catalog) x where x.oid = any($1::oid[])\(filter)) v,
                  pg_identify_object('\(catalog)'::regclass, v.oid, 0) i
             where v.attributes <> ''
             """
@@ -349,13 +386,16 @@ extension SchemaInspector {
     /// The census of the database (see `CatalogCensus`): the objects of the managed schemas
     /// and of the database that are not `accounted` (read into the model), described; and the
     /// attributes the model does not hold of those that are.
-    func census(accounted: Set<CatalogObject>, version: Int,
+    func census(accounted: Set<CatalogObject>, version: Int, schemas: String?,
                 each: Each) throws -> (unmanaged: [ObjectRef], attributes: [ObjectRef]) {
         var catalogs: [String] = []
         try each(CatalogCensus.catalogsWithOids, []) { catalogs.append($0[0]!) }
+        var held: [String: [UInt32]] = [:]
+        for object in accounted { held[object.catalog, default: []].append(object.oid) }
         var missing: [String: [UInt32]] = [:]
-        var present: [String: [UInt32]] = [:]
-        try each(CatalogCensus.walk(catalogs, serverVersion: version), nil) { row in
+        var present = held
+        let parameters = [schemas] + CatalogCensus.walked(catalogs).map { arrayLiteral(held[$0] ?? []) }
+        try each(CatalogCensus.walk(catalogs, serverVersion: version), parameters) { row in
             let object = CatalogObject(catalog: row[0]!, oid: row.unsigned(1)!)
             if accounted.contains(object) || row.isTrue(2) {
                 present[object.catalog, default: []].append(object.oid)

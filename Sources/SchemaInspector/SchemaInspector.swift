@@ -428,7 +428,8 @@ public struct SchemaInspector {
                             hashes: row.isTrue(9), merges: row.isTrue(10), comment: row[11], owner: row[12])
         }
         try readTextSearch(into: &objects.model, oids: &objectOids, each: each)
-        let census = try census(accounted: objectOids.accounted, version: version, each: each)
+        let census = try census(accounted: objectOids.accounted, version: version, schemas: schemaParameter[0],
+                                each: each)
         objects.model.dependencies = try readDependencies(each: each, oids: objectOids, columns: spelling.columns)
         var model = objects.model
         model.unmanagedAttributes = census.attributes
