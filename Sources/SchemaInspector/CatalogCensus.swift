@@ -70,12 +70,10 @@ enum CatalogCensus {
     /// at least 16384) that is not part of another one (an internal dependency: a table's
     /// row type, an array type, a constraint's index), not an extension's member, and in a
     /// managed schema (`$1`, as the other queries) or of the database itself (nor what hangs
-    /// off an extension's member). A row is
-    /// placed in a schema by its catalog's namespace column, else by the table or schema it
-    /// depends on automatically (a trigger, a rule, a policy, a default). Returns the catalog
-    /// name, the oid, and whether PostgreSQL derived the object from another one (an index or
-    /// trigger cloned onto a partition, an inherited constraint): such objects follow their
-    /// parent and are accounted with it.
+    /// off an extension's member). A row is placed in a schema by its catalog's namespace
+    /// column, else by the table or schema it depends on automatically (a trigger, a rule, a
+    /// policy, a default). Returns the catalog name and the oid (see `derived` for the rows
+    /// PostgreSQL made from another object).
     ///
     /// What the model holds is left out first, cheaply: the catalogs walked are `walked(_:)`
     /// of `names`, in that order, and parameter `$2`, `$3` … is the array of the oids the
@@ -115,16 +113,28 @@ enum CatalogCensus {
                                   join extension_member m on m.classid = d.refclassid and m.objid = d.refobjid
                                   where d.classid = r.classid and d.objid = r.objid and d.deptype in ('a', 'i'))
             )
-            select p.classid::regclass::text, p.objid,
-                   exists (select 1 from pg_depend d where d.classid = p.classid and d.objid = p.objid
-                           and d.deptype = 'P')
-                   or exists (select 1 from pg_constraint con where p.classid = 'pg_constraint'::regclass
-                              and con.oid = p.objid and (con.conparentid <> 0 or not con.conislocal))
-                   or exists (\(partitionDefault))
-                   \(serverVersion >= 130000 ? clonedTrigger : "")
+            select p.classid::regclass::text, p.objid
             from placed p
             where p.scope is null or p.scope in (select oid from ns)
             """
+    }
+
+    /// Which of the rows the walk found (`$1` catalog names, `$2` oids) PostgreSQL derived
+    /// from another object: an index or trigger cloned onto a partition, an inherited or
+    /// cloned constraint, a partition's copy of its parent's default. Asked apart from the
+    /// walk, and only when it found any row, because planning these tests costs more than
+    /// running them on the few rows left.
+    static func derived(serverVersion: Int) -> String {
+        """
+        select p.catalog, p.objid
+        from unnest($1::text[], $2::oid[]) p(catalog, objid)
+        where exists (select 1 from pg_depend d where d.classid = p.catalog::regclass and d.objid = p.objid
+                      and d.deptype = 'P')
+           or exists (select 1 from pg_constraint con where p.catalog = 'pg_constraint'
+                      and con.oid = p.objid and (con.conparentid <> 0 or not con.conislocal))
+           or exists (\(partitionDefault))
+           \(serverVersion >= 130000 ? clonedTrigger : "")
+        """
     }
 
     /// Rows of a walked catalog that PostgreSQL always makes part of another object (an
@@ -165,20 +175,27 @@ enum CatalogCensus {
         join pg_inherits i on i.inhrelid = ad.adrelid
         join pg_attribute pa on pa.attrelid = i.inhparent and pa.attname = a.attname
         join pg_attrdef pd on pd.adrelid = pa.attrelid and pd.adnum = pa.attnum
-        where p.classid = 'pg_attrdef'::regclass and ad.oid = p.objid
+        where p.catalog = 'pg_attrdef' and ad.oid = p.objid
           and pg_get_expr(ad.adbin, ad.adrelid) = pg_get_expr(pd.adbin, pd.adrelid)
         """
 
     /// A trigger a partitioned table's trigger made on a partition (PostgreSQL 13 on).
     private static let clonedTrigger = """
-        or exists (select 1 from pg_trigger tg where p.classid = 'pg_trigger'::regclass
+        or exists (select 1 from pg_trigger tg where p.catalog = 'pg_trigger'
                    and tg.oid = p.objid and tg.tgparentid <> 0)
         """
 
     /// The system catalogs of this server that have an `oid` column (the census walks
-    /// those) and are not shared between databases.
+    /// those) and are not shared between databases, with whether any row is a user object
+    /// (the walk skips the others: planning it costs more than the rows).
     static let catalogsWithOids = """
-        select c.relname from pg_class c
+        select c.relname,
+               query_to_xml(format('select 1 as x from %s where oid >= 16384 limit 1',
+                                   case c.relname when 'pg_user_mapping'
+                                        then '(select umid as oid from pg_catalog.pg_user_mappings) u'
+                                        else 'pg_catalog.' || quote_ident(c.relname) end),
+                            false, true, '')::text <> ''
+        from pg_class c
         where c.relnamespace = 'pg_catalog'::regnamespace and c.relkind = 'r' and not c.relisshared
           and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'oid' and a.attnum > 0)
           and (has_table_privilege(c.oid, 'SELECT') or c.relname = 'pg_user_mapping')
@@ -389,15 +406,27 @@ extension SchemaInspector {
     func census(accounted: Set<CatalogObject>, version: Int, schemas: String?,
                 each: Each) throws -> (unmanaged: [ObjectRef], attributes: [ObjectRef]) {
         var catalogs: [String] = []
-        try each(CatalogCensus.catalogsWithOids, []) { catalogs.append($0[0]!) }
+        try each(CatalogCensus.catalogsWithOids, []) { if $0.isTrue(1) { catalogs.append($0[0]!) } }
         var held: [String: [UInt32]] = [:]
         for object in accounted { held[object.catalog, default: []].append(object.oid) }
         var missing: [String: [UInt32]] = [:]
         var present = held
         let parameters = [schemas] + CatalogCensus.walked(catalogs).map { arrayLiteral(held[$0] ?? []) }
-        try each(CatalogCensus.walk(catalogs, serverVersion: version), parameters) { row in
-            let object = CatalogObject(catalog: row[0]!, oid: row.unsigned(1)!)
-            if accounted.contains(object) || row.isTrue(2) {
+        var found: [CatalogObject] = []
+        if !CatalogCensus.walked(catalogs).isEmpty {
+            try each(CatalogCensus.walk(catalogs, serverVersion: version), parameters) { row in
+                found.append(CatalogObject(catalog: row[0]!, oid: row.unsigned(1)!))
+            }
+        }
+        var derived = Set<CatalogObject>()
+        if !found.isEmpty {
+            try each(CatalogCensus.derived(serverVersion: version),
+                     [textArrayLiteral(found.map(\.catalog)), arrayLiteral(found.map(\.oid))]) { row in
+                derived.insert(CatalogObject(catalog: row[0]!, oid: row.unsigned(1)!))
+            }
+        }
+        for object in found {
+            if accounted.contains(object) || derived.contains(object) {
                 present[object.catalog, default: []].append(object.oid)
             } else {
                 missing[object.catalog, default: []].append(object.oid)
