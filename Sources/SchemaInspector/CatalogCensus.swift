@@ -139,9 +139,10 @@ enum CatalogCensus {
 
     /// Rows of a walked catalog that PostgreSQL always makes part of another object (an
     /// internal dependency the walk would find anyway), left out before it looks: a relation's
-    /// row type and every array type.
+    /// row type, every array type, a foreign key's internal triggers.
     private static let parts: [String: String] = [
         "pg_type": " and x.typrelid = 0 and not (x.typcategory = 'A' and x.typelem <> 0)",
+        "pg_trigger": " and not x.tgisinternal",
     ]
 
     /// The catalogs of `names` the census walks, in the order of `walk`'s parameters: those
