@@ -401,13 +401,19 @@ struct CatalogObject: Hashable {
 extension SchemaInspector {
     typealias Each = (String, [String?]?, (ResultRow) throws -> Void) throws -> Void
 
+    /// The catalogs with oids that hold a user object (see `CatalogCensus.catalogsWithOids`):
+    /// the census walks those, and a kind whose catalog holds none is not queried at all.
+    func catalogsWithUserObjects(each: Each) throws -> Set<String> {
+        var catalogs = Set<String>()
+        try each(CatalogCensus.catalogsWithOids, []) { if $0.isTrue(1) { catalogs.insert($0[0]!) } }
+        return catalogs
+    }
+
     /// The census of the database (see `CatalogCensus`): the objects of the managed schemas
     /// and of the database that are not `accounted` (read into the model), described; and the
     /// attributes the model does not hold of those that are.
-    func census(accounted: Set<CatalogObject>, version: Int, schemas: String?,
+    func census(accounted: Set<CatalogObject>, catalogs: [String], version: Int, schemas: String?,
                 each: Each) throws -> (unmanaged: [ObjectRef], attributes: [ObjectRef]) {
-        var catalogs: [String] = []
-        try each(CatalogCensus.catalogsWithOids, []) { if $0.isTrue(1) { catalogs.append($0[0]!) } }
         var held: [String: [UInt32]] = [:]
         for object in accounted { held[object.catalog, default: []].append(object.oid) }
         var missing: [String: [UInt32]] = [:]

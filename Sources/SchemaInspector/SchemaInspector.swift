@@ -95,6 +95,11 @@ public struct SchemaInspector {
         }
 
         var privileges = PrivilegeReader()
+        let userCatalogs = try catalogsWithUserObjects(each: { try each($0, $1, $2) })
+        /// Rows of `sql`, or none without a query when catalog `catalog` holds no user object.
+        func all<T>(_ sql: String, in catalog: String, _ transform: (ResultRow) throws -> T) throws -> [T] {
+            userCatalogs.contains(catalog) ? try all(sql, transform) : []
+        }
         var objectOids = ObjectOids()
         let schemaList = try all(CatalogQueries.schemas) {
             objectOids.others.insert(CatalogObject(catalog: "pg_namespace", oid: $0.unsigned(4)!))
@@ -381,16 +386,16 @@ public struct SchemaInspector {
             if let oid = row.unsigned(6) { objectOids.types[oid] = ObjectKey(.type, type.name.schema, type.name.name) }
             return type
         }
-        let extensions = try all(CatalogQueries.extensions) {
+        let extensions = try all(CatalogQueries.extensions, in: "pg_extension") {
             objectOids.others.insert(CatalogObject(catalog: "pg_extension", oid: $0.unsigned(2)!))
             return Extension(name: $0[0]!, schema: $0[1]!, comment: $0[3])
         }
-        objects.model.statistics = try all(CatalogQueries.statistics(serverVersion: version)) { row in
+        objects.model.statistics = try all(CatalogQueries.statistics(serverVersion: version), in: "pg_statistic_ext") { row in
             objectOids.others.insert(CatalogObject(catalog: "pg_statistic_ext", oid: row.unsigned(8)!))
             return StatisticsObject(name: QualifiedName(row[0]!, row[1]!), table: QualifiedName(row[2]!, row[3]!),
                              definition: row[4] ?? "", target: row.signed(5), comment: row[6], owner: row[7])
         }
-        objects.model.rules = try all(CatalogQueries.rules) { row in
+        objects.model.rules = try all(CatalogQueries.rules, in: "pg_rewrite") { row in
             let table = QualifiedName(row[0]!, row[1]!)
             objectOids.others.insert(CatalogObject(catalog: "pg_rewrite", oid: row.unsigned(6)!))
             guard let firing = Rule.Firing(rawValue: row[4]!) else {
@@ -398,7 +403,7 @@ public struct SchemaInspector {
             }
             return Rule(relation: table, name: row[2]!, definition: row[3] ?? "", firing: firing, comment: row[5])
         }
-        objects.model.collations = try all(CatalogQueries.collations(serverVersion: version)) { row in
+        objects.model.collations = try all(CatalogQueries.collations(serverVersion: version), in: "pg_collation") { row in
             let name = QualifiedName(row[0]!, row[1]!)
             objectOids.others.insert(CatalogObject(catalog: "pg_collation", oid: row.unsigned(10)!))
             guard let provider = Collation.Provider(rawValue: row[2]!) else {
@@ -407,7 +412,7 @@ public struct SchemaInspector {
             return Collation(name: name, provider: provider, deterministic: row.isTrue(3), collate: row[4], ctype: row[5], locale: row[6], rules: row[7],
                       comment: row[8], owner: row[9])
         }
-        objects.model.casts = try all(CatalogQueries.casts) { row in
+        objects.model.casts = try all(CatalogQueries.casts, in: "pg_cast") { row in
             objectOids.others.insert(CatalogObject(catalog: "pg_cast", oid: row.unsigned(6)!))
             let method: Cast.Method
             switch row[2] {
@@ -421,14 +426,17 @@ public struct SchemaInspector {
             }
             return Cast(source: row[0]!, target: row[1]!, method: method, context: context, comment: row[5])
         }
-        objects.model.operators = try all(CatalogQueries.operators) { row in
+        objects.model.operators = try all(CatalogQueries.operators, in: "pg_operator") { row in
             objectOids.others.insert(CatalogObject(catalog: "pg_operator", oid: row.unsigned(13)!))
             return Operator(name: QualifiedName(row[0]!, row[1]!), left: row[2], right: row[3]!, function: row[4],
                             commutator: row[5], negator: row[6], restrict: row[7], join: row[8],
                             hashes: row.isTrue(9), merges: row.isTrue(10), comment: row[11], owner: row[12])
         }
-        try readTextSearch(into: &objects.model, oids: &objectOids, each: each)
-        let census = try census(accounted: objectOids.accounted, version: version, schemas: schemaParameter[0],
+        if !userCatalogs.isDisjoint(with: ["pg_ts_dict", "pg_ts_config"]) {
+            try readTextSearch(into: &objects.model, oids: &objectOids, each: each)
+        }
+        let census = try census(accounted: objectOids.accounted, catalogs: userCatalogs.sorted(), version: version,
+                                schemas: schemaParameter[0],
                                 each: each)
         objects.model.dependencies = try readDependencies(each: each, oids: objectOids, columns: spelling.columns)
         var model = objects.model
