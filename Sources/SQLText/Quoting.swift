@@ -36,6 +36,21 @@ public func quoteLiteral(_ value: String) -> String {
     return quoted
 }
 
+/// `body` as a dollar-quoted constant (`$drover$…$drover$`, for a `DO` block), with a tag
+/// that does not occur in it: a name in the body that held the tag would end the constant
+/// early and let the rest run as SQL.
+public func dollarQuote(_ body: String) -> String {
+    var tag = "$drover$"
+    var number = 0
+    // The closing tag must be the first occurrence also where the body's end and the tag
+    // overlap (a body ending in `$drover`).
+    while (body + tag.dropLast()).contains(tag) {
+        number += 1
+        tag = "$drover\(number)$"
+    }
+    return tag + body + tag
+}
+
 /// `text` on one line: line breaks, other control characters and the Unicode line and
 /// paragraph separators written as escapes (`\n`, `\u{2028}`), backslashes doubled. For
 /// names and messages put into SQL comments, logs, reports and tables, where a line break

@@ -505,8 +505,8 @@ public enum Planner {
     /// called that already: PostgreSQL names the index itself when the parent's is created
     /// or the partition attached, so its name is known only when the step runs.
     static func namePartitionIndexStep(_ partition: QualifiedName, parentIndex: QualifiedName, name: String) -> PlanStep {
-        let sql = """
-            DO $drover$
+        let body = """
+
             DECLARE found text;
             BEGIN
                 SELECT c.relname INTO found FROM pg_catalog.pg_inherits h
@@ -518,9 +518,10 @@ public enum Planner {
                     EXECUTE format('ALTER INDEX %I.%I RENAME TO %I', \(quoteLiteral(partition.schema)), found, \(quoteLiteral(name)));
                 END IF;
             END
-            $drover$
+
             """
-        return PlanStep(sql: sql, summary: "name the index of \(partition) for \(parentIndex.name) \(name)")
+        return PlanStep(sql: "DO " + dollarQuote(body),
+                        summary: "name the index of \(partition) for \(parentIndex.name) \(name)")
     }
 
     static func commentStep(_ target: CommentTarget, _ text: String?) -> PlanStep {

@@ -36,6 +36,19 @@ import TestSupport
             #expect(echoed.string(0, "v") == text)
         }
     }
+
+    @Test func dollarQuotingPicksATagTheBodyCannotEnd() throws {
+        #expect(dollarQuote("select 1") == "$drover$select 1$drover$")
+        #expect(dollarQuote("x$drover$y") == "$drover1$x$drover$y$drover1$")
+        #expect(dollarQuote("x$drover") == "$drover1$x$drover$drover1$")
+        #expect(dollarQuote("$drover$ $drover1$") == "$drover2$$drover$ $drover1$$drover2$")
+        let connection = try Connection(try TestPostgres.shared.adminConnectionString)
+        defer { connection.close() }
+        for body in ["plain", "x$drover$'); select 1; --", "ends in $drover", "$drover1$ and $drover$"] {
+            let echoed = try connection.query("select \(dollarQuote(body)) as v")
+            #expect(echoed.string(0, "v") == body)
+        }
+    }
 }
 
 /// Names and messages printed where a line break would end a comment, a log event or a

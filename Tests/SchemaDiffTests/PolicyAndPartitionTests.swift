@@ -1,3 +1,4 @@
+import Foundation
 import SchemaDiff
 import SchemaModel
 import SchemaPlanner
@@ -86,6 +87,12 @@ import Testing
         #expect(SchemaDiffer.diff(desired: model(["m_at": "m_2024_custom"]), current: model([:])).changes.count == 1)
         #expect(SchemaDiffer.diff(desired: model(["m_at": "m_2024_at_idx"]), current: model(["m_at": "m_2024_at_idx"]))
                     .changes.isEmpty)
+        // A declared name holding the block's quote tag cannot end the block.
+        let hostile = Planner.plan(SchemaDiffer.diff(desired: model(["m_at": "x$drover$; DROP TABLE t; --"]),
+                                                     current: model(["m_at": "m_2024_at_idx"])).changes)
+        let block = hostile.steps.map(\.sql).joined()
+        #expect(block.hasPrefix("DO $drover1$") && block.hasSuffix("$drover1$"), "\(block)")
+        #expect(block.components(separatedBy: "$drover1$").count == 3, "\(block)")
     }
 
     @Test func ownerIsManagedOnlyWhenDeclared() {
