@@ -77,7 +77,7 @@ struct DeclaredSQLRun {
     /// nothing drover may do.
     private func helpFor(_ error: PostgresError, statement: SQLStatement) throws(ReconcileError) -> Help? {
         if ["58P01", "0A000"].contains(error.sqlState), let intent = ExtensionIntent(statement.text),
-           (try? admin.query("select 1 from pg_available_extensions where name = $1", [intent.name]).rows.isEmpty) == true {
+           (try? isAvailable(intent.name)) == false {
             let major = admin.serverVersionNumber / 10000
             throw ReconcileError(.invalidSchema, "\(describe(error, statement)); extension \(intent.name) is not installed "
                                  + "on the dev server (PostgreSQL \(major)): install \(ExtensionIntent.package(intent.name, major: major)) "
@@ -122,6 +122,11 @@ struct DeclaredSQLRun {
         }
     }
 
+    /// Whether the dev server has extension `name` installed (its control file).
+    private func isAvailable(_ name: String) throws -> Bool {
+        try !admin.query("select 1 from pg_available_extensions where name = $1", [name]).rows.isEmpty
+    }
+
     /// `CREATE EXTENSION` of an extension the sandbox role may not create, run by the dev
     /// server's superuser in the scratch database: only an extension the server has, and
     /// only into a schema with no functions or operators yet (its script runs as superuser
@@ -129,8 +134,7 @@ struct DeclaredSQLRun {
     private func createExtension(_ intent: ExtensionIntent, statement: SQLStatement,
                                  error: PostgresError) throws(ReconcileError) {
         do {
-            let available = try admin.query("select 1 from pg_available_extensions where name = $1", [intent.name])
-            guard !available.rows.isEmpty else { throw ReconcileError(.invalidSchema, describe(error, statement)) }
+            guard try isAvailable(intent.name) else { throw ReconcileError(.invalidSchema, describe(error, statement)) }
             let schema = try intent.schema ?? session.query("select current_schema()").rows.first?.first ?? nil
             let used = try session.query("""
                 select (select count(*) from pg_proc where pronamespace = n.oid)

@@ -50,17 +50,18 @@ extension DiffState {
                 }
             case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
                  .createEnum, .addEnumValue, .createSequence, .alterSequence, .dropSequence, .setSequenceOwner,
-                 .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView, .createCast, .dropCast, .createOperator, .alterOperator, .dropOperator,
-             .createTextSearchDictionary, .alterTextSearchDictionary, .dropTextSearchDictionary,
-             .createTextSearchConfiguration, .setTextSearchMapping, .dropTextSearchConfiguration, .setSequencePersistence, .createTable, .setOwner, .detachPartition,
-                 .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity, .addColumn,
-                 .setInheritance, .alterColumn, .addConstraint, .dropConstraint, .createIndex, .dropIndex,
-                 .setIndexStatistics, .setComment, .dropDefault, .createView, .replaceView, .dropView,
-                 .createRoutine, .replaceRoutine, .dropRoutine, .createTrigger, .dropTrigger, .setTriggerState,
-                 .createStatistics, .dropStatistics, .setStatisticsTarget, .createRule, .dropRule, .setRuleFiring,
-                 .createPolicy, .dropPolicy, .setRowSecurity, .setForceRowSecurity, .createDomain, .alterDomain,
-                 .dropDomainChecks, .createCompositeType, .alterCompositeType, .createRangeType, .dropType,
-                 .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: break
+                 .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView, .createCast, .dropCast,
+                 .createOperator, .alterOperator, .dropOperator, .createTextSearchDictionary,
+                 .alterTextSearchDictionary, .dropTextSearchDictionary, .createTextSearchConfiguration,
+                 .setTextSearchMapping, .dropTextSearchConfiguration, .setSequencePersistence, .createTable,
+                 .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions,
+                 .setReplicaIdentity, .addColumn, .setInheritance, .alterColumn, .addConstraint, .dropConstraint,
+                 .createIndex, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .createView, .replaceView,
+                 .dropView, .createRoutine, .replaceRoutine, .dropRoutine, .createTrigger, .dropTrigger,
+                 .setTriggerState, .createStatistics, .dropStatistics, .setStatisticsTarget, .createRule, .dropRule,
+                 .setRuleFiring, .createPolicy, .dropPolicy, .setRowSecurity, .setForceRowSecurity, .createDomain,
+                 .alterDomain, .dropDomainChecks, .createCompositeType, .alterCompositeType, .createRangeType,
+                 .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: break
             }
         }
         disturbed += droppedColumns.sorted() + retypedColumns.sorted()

@@ -21,6 +21,7 @@ public enum SchemaDiffer {
         state.diffSequences()
         state.diffTables()
         state.diffOtherObjects()
+        state.diffUnmanagedAttributes()
         state.diffObjects()
         state.diffCasts()
         state.diffOperators()
@@ -78,7 +79,7 @@ struct DiffState {
     }
 
     /// Every way an enum of either side may be spelled as a column type.
-    private var enumSpellings: Set<String> {
+    var enumSpellings: Set<String> {
         Set((desired.enums + current.enums).flatMap { typeSpellings($0.name) })
     }
 
@@ -461,7 +462,6 @@ struct DiffState {
         for key in now.keys.sorted() where wanted[key] == nil {
             unsupported.append(.init("\(now[key]!) exists but is not declared (managing \(now[key]!.kind) objects is not supported yet)"))
         }
-        diffUnmanagedAttributes()
     }
 
     /// Attributes the model does not hold (`SchemaModel.unmanagedAttributes`): any
@@ -504,13 +504,17 @@ extension SchemaDiffer {
     /// The type changes of columns that both models have, other than those to or from an
     /// enum (converted through text): the ones whose cast the caller checks on the target.
     public static func typeChanges(desired: SchemaModel, current: SchemaModel) -> Set<TypeChange> {
-        let enums = Set(desired.enums.map(\.name) + current.enums.map(\.name)).reduce(into: Set<String>()) {
-            $0.formUnion(typeSpellings($1))
-        }
-        let now = Dictionary(current.tables.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        DiffState(desired: desired, current: current).typeChanges
+    }
+}
+
+extension DiffState {
+    /// See `SchemaDiffer.typeChanges(desired:current:)`.
+    var typeChanges: Set<TypeChange> {
+        let enums = enumSpellings
         var found = Set<TypeChange>()
         for table in desired.tables {
-            guard let existing = now[table.name] else { continue }
+            guard let existing = currentTables[table.name] else { continue }
             for column in table.columns {
                 guard let old = existing.column(column.name), old.type != column.type,
                       !enums.contains(old.type), !enums.contains(column.type) else { continue }

@@ -418,9 +418,10 @@ extension SchemaInspector {
         for object in accounted { held[object.catalog, default: []].append(object.oid) }
         var missing: [String: [UInt32]] = [:]
         var present = held
-        let parameters = [schemas] + CatalogCensus.walked(catalogs).map { arrayLiteral(held[$0] ?? []) }
+        let walked = CatalogCensus.walked(catalogs)
+        let parameters = [schemas] + walked.map { arrayLiteral(held[$0] ?? []) }
         var found: [CatalogObject] = []
-        if !CatalogCensus.walked(catalogs).isEmpty {
+        if !walked.isEmpty {
             try each(CatalogCensus.walk(catalogs, serverVersion: version), parameters) { row in
                 found.append(CatalogObject(catalog: row[0]!, oid: row.unsigned(1)!))
             }
@@ -432,8 +433,9 @@ extension SchemaInspector {
                 derived.insert(CatalogObject(catalog: row[0]!, oid: row.unsigned(1)!))
             }
         }
+        // The walk leaves out what the model holds: a row it finds is derived or unmanaged.
         for object in found {
-            if accounted.contains(object) || derived.contains(object) {
+            if derived.contains(object) {
                 present[object.catalog, default: []].append(object.oid)
             } else {
                 missing[object.catalog, default: []].append(object.oid)

@@ -95,7 +95,7 @@ public struct SchemaInspector {
         }
 
         var privileges = PrivilegeReader()
-        let userCatalogs = try catalogsWithUserObjects(each: { try each($0, $1, $2) })
+        let userCatalogs = try catalogsWithUserObjects(each: each)
         /// Rows of `sql`, or none without a query when catalog `catalog` holds no user object.
         func all<T>(_ sql: String, in catalog: String, _ transform: (ResultRow) throws -> T) throws -> [T] {
             userCatalogs.contains(catalog) ? try all(sql, transform) : []

@@ -28,7 +28,7 @@ struct DependencyOrder {
     }
 
     /// Kinds a dropped or created relation takes with it or brings along.
-    private static let memberKinds: Set<ObjectKey.Kind> = [.column, .columnDefault, .constraint, .trigger, .policy]
+    static let memberKinds: Set<ObjectKey.Kind> = [.column, .columnDefault, .constraint, .trigger, .policy]
 
     /// `first` before `then` for drops in `members`.
     private func dropEdges(_ members: [Int]) -> [(first: Int, then: Int)] {
@@ -140,17 +140,16 @@ struct DependencyOrder {
         case .dropDomainChecks(let domain): [ObjectKey(.type, domain.name.schema, domain.name.name)]
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
-             .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView,
-             .createCast, .dropCast, .createOperator, .alterOperator, .dropOperator,
-             .createTextSearchDictionary, .alterTextSearchDictionary, .dropTextSearchDictionary,
-             .createTextSearchConfiguration, .setTextSearchMapping, .dropTextSearchConfiguration, .setSequencePersistence, .createTable, .setOwner, .detachPartition,
-             .attachPartition, .setPersistence,
-             .setTableOptions, .setReplicaIdentity, .addColumn, .setInheritance, .alterColumn, .addConstraint,
-             .createIndex, .setIndexStatistics, .setComment, .createView, .replaceView, .createRoutine,
-             .replaceRoutine, .createTrigger, .setTriggerState, .createStatistics, .dropStatistics,
-             .setStatisticsTarget, .createRule, .dropRule, .setRuleFiring, .createPolicy, .setRowSecurity,
-             .setForceRowSecurity, .createDomain, .alterDomain, .createCompositeType, .alterCompositeType,
-             .createRangeType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: []
+             .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView, .createCast,
+             .dropCast, .createOperator, .alterOperator, .dropOperator, .createTextSearchDictionary,
+             .alterTextSearchDictionary, .dropTextSearchDictionary, .createTextSearchConfiguration,
+             .setTextSearchMapping, .dropTextSearchConfiguration, .setSequencePersistence, .createTable, .setOwner,
+             .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity, .addColumn,
+             .setInheritance, .alterColumn, .addConstraint, .createIndex, .setIndexStatistics, .setComment,
+             .createView, .replaceView, .createRoutine, .replaceRoutine, .createTrigger, .setTriggerState,
+             .createStatistics, .dropStatistics, .setStatisticsTarget, .createRule, .dropRule, .setRuleFiring,
+             .createPolicy, .setRowSecurity, .setForceRowSecurity, .createDomain, .alterDomain, .createCompositeType,
+             .alterCompositeType, .createRangeType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: []
         }
     }
 
@@ -182,10 +181,10 @@ struct DependencyOrder {
              .setInheritance, .dropConstraint, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .dropView,
              .dropRoutine, .dropTrigger, .setTriggerState, .createStatistics, .dropStatistics, .setStatisticsTarget,
              .createRule, .dropRule, .setRuleFiring, .dropPolicy, .setRowSecurity, .setForceRowSecurity,
-             .dropDomainChecks, .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges,
-             .createCast, .dropCast, .createOperator, .alterOperator, .dropOperator,
-             .createTextSearchDictionary, .alterTextSearchDictionary, .dropTextSearchDictionary,
-             .createTextSearchConfiguration, .setTextSearchMapping, .dropTextSearchConfiguration: []
+             .dropDomainChecks, .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges, .createCast,
+             .dropCast, .createOperator, .alterOperator, .dropOperator, .createTextSearchDictionary,
+             .alterTextSearchDictionary, .dropTextSearchDictionary, .createTextSearchConfiguration,
+             .setTextSearchMapping, .dropTextSearchConfiguration: []
         }
     }
 

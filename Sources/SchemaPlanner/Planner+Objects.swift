@@ -167,13 +167,14 @@ extension Planner {
         // Planned by `steps(for:)` itself, which hands this function only the cases above.
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .dropEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
-             .dropSequence, .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView, .createCast, .dropCast, .createOperator, .alterOperator, .dropOperator,
-             .createTextSearchDictionary, .alterTextSearchDictionary, .dropTextSearchDictionary,
-             .createTextSearchConfiguration, .setTextSearchMapping, .dropTextSearchConfiguration, .setSequencePersistence, .createTable,
-             .dropTable, .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions,
-             .setReplicaIdentity, .addColumn, .dropColumn, .dropColumnKeepingChildren, .setInheritance, .alterColumn,
-             .addConstraint, .dropConstraint, .createIndex, .dropIndex, .setIndexStatistics, .setComment,
-             .createStatistics, .dropStatistics, .setStatisticsTarget, .createRule, .dropRule, .setRuleFiring:
+             .dropSequence, .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView,
+             .createCast, .dropCast, .createOperator, .alterOperator, .dropOperator, .createTextSearchDictionary,
+             .alterTextSearchDictionary, .dropTextSearchDictionary, .createTextSearchConfiguration,
+             .setTextSearchMapping, .dropTextSearchConfiguration, .setSequencePersistence, .createTable, .dropTable,
+             .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity,
+             .addColumn, .dropColumn, .dropColumnKeepingChildren, .setInheritance, .alterColumn, .addConstraint,
+             .dropConstraint, .createIndex, .dropIndex, .setIndexStatistics, .setComment, .createStatistics,
+             .dropStatistics, .setStatisticsTarget, .createRule, .dropRule, .setRuleFiring:
             return steps(for: change)
         }
     }

@@ -477,7 +477,7 @@ public enum Planner {
         }
         guard !created.isEmpty, !desired.isEmpty else { return changes }
         func whole(_ key: ObjectKey) -> ObjectKey {
-            [.column, .columnDefault, .constraint, .trigger, .policy].contains(key.kind) ? key.relation : key
+            DependencyOrder.memberKinds.contains(key.kind) ? key.relation : key
         }
         var uses: [ObjectKey: Set<ObjectKey>] = [:]
         for dependency in desired where whole(dependency.dependent) != whole(dependency.referenced) {
