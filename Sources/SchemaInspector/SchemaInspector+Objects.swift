@@ -118,12 +118,8 @@ extension SchemaInspector {
         model.triggers.sort { ($0.relation, $0.name) < ($1.relation, $1.name) }
 
         try each(CatalogQueries.policies, nil) { row in
-            let command = switch row[5] {
-            case "r": "SELECT"
-            case "a": "INSERT"
-            case "w": "UPDATE"
-            case "d": "DELETE"
-            default: "ALL"
+            guard let command = Policy.Command(rawValue: row[5] ?? "*") else {
+                throw UnknownCatalogValue(what: "command of policy \(row[3]!) on \(row[1]!).\(row[2]!)", value: row[5]!)
             }
             oids.policies[row.unsigned(0)!] = ObjectKey(.policy, row[1]!, row[2]!, row[3]!)
             model.policies.append(Policy(table: QualifiedName(row[1]!, row[2]!), name: row[3]!, permissive: row.isTrue(4),

@@ -176,7 +176,7 @@ public struct Policy: Sendable, Hashable, Codable {
     /// `AS PERMISSIVE` (true) or `AS RESTRICTIVE`.
     public var permissive: Bool
     /// `FOR ALL|SELECT|INSERT|UPDATE|DELETE`.
-    public var command: String
+    public var command: Command
     /// `TO …` roles, sorted; `public` for PUBLIC.
     public var roles: [String]
     /// `USING (…)`, as `pg_get_expr` prints it.
@@ -187,7 +187,7 @@ public struct Policy: Sendable, Hashable, Codable {
     public var comment: String?
 
     /// A policy.
-    public init(table: QualifiedName, name: String, permissive: Bool = true, command: String = "ALL", roles: [String] = ["public"],
+    public init(table: QualifiedName, name: String, permissive: Bool = true, command: Command = .all, roles: [String] = ["public"],
                 using: String? = nil, check: String? = nil, comment: String? = nil) {
         self.table = table
         self.name = name
@@ -201,6 +201,27 @@ public struct Policy: Sendable, Hashable, Codable {
 
     /// The key dependencies refer to it by.
     public var key: ObjectKey { ObjectKey(.policy, table.schema, table.name, name) }
+
+    /// The commands a policy applies to, by their `pg_policy.polcmd` code; the raw value is
+    /// the catalog code, `sql` the keyword.
+    public enum Command: String, Sendable, Hashable, Codable, CaseIterable {
+        case all = "*"
+        case select = "r"
+        case insert = "a"
+        case update = "w"
+        case delete = "d"
+
+        /// The keyword after `FOR`.
+        public var sql: String {
+            switch self {
+            case .all: "ALL"
+            case .select: "SELECT"
+            case .insert: "INSERT"
+            case .update: "UPDATE"
+            case .delete: "DELETE"
+            }
+        }
+    }
 }
 
 /// A domain.

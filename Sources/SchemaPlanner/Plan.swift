@@ -8,7 +8,7 @@ public enum Hazard: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Rewrites a whole table.
     case tableRewrite
     /// Takes this lock on an existing table.
-    case lock(String)
+    case lock(LockLevel)
     /// Builds an index over existing rows.
     case indexBuild
     /// Cannot run inside a transaction.
@@ -22,12 +22,24 @@ public enum Hazard: Sendable, Hashable, Codable, CustomStringConvertible {
         switch self {
         case .dataLoss: "data-loss"
         case .tableRewrite: "table-rewrite"
-        case .lock(let level): "lock:\(level)"
+        case .lock(let level): "lock:\(level.rawValue)"
         case .indexBuild: "index-build"
         case .nonTransactional: "non-transactional"
         case .commitsFirst: "commits-first"
         }
     }
+}
+
+/// A table-level lock mode of PostgreSQL, spelt as `LOCK TABLE … IN … MODE` takes it.
+public enum LockLevel: String, Sendable, Hashable, Codable, CaseIterable {
+    case accessShare = "ACCESS SHARE"
+    case rowShare = "ROW SHARE"
+    case rowExclusive = "ROW EXCLUSIVE"
+    case shareUpdateExclusive = "SHARE UPDATE EXCLUSIVE"
+    case share = "SHARE"
+    case shareRowExclusive = "SHARE ROW EXCLUSIVE"
+    case exclusive = "EXCLUSIVE"
+    case accessExclusive = "ACCESS EXCLUSIVE"
 }
 
 /// One SQL statement of a plan, with what it is for and what it risks.

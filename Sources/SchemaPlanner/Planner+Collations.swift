@@ -19,7 +19,7 @@ extension Planner {
             steps.append(PlanStep(
                 sql: "ALTER TABLE \(column.ref.table.sql) ALTER COLUMN \(name) TYPE \(column.type) COLLATE \(collation.name.sql)",
                 summary: "re-collate \(column.ref) onto the new collation \(collation.name)",
-                hazards: [.tableRewrite, .lock("ACCESS EXCLUSIVE")]))
+                hazards: [.tableRewrite, .lock(.accessExclusive)]))
         }
         steps.append(PlanStep(sql: "DROP COLLATION \(old.sql)", summary: "drop the old collation \(collation.name)"))
         return steps

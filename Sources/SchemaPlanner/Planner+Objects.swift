@@ -23,7 +23,7 @@ extension Planner {
 
         case .dropView(let view):
             return [PlanStep(sql: "DROP \(view.keyword) \(view.name.sql)", summary: "drop \(view.keyword.lowercased()) \(view.name)",
-                             hazards: [.lock("ACCESS EXCLUSIVE")])]
+                             hazards: [.lock(.accessExclusive)])]
 
         case .createRoutine(let routine):
             return [PlanStep(sql: routineDefinition(routine), summary: "create \(routine.keyword.lowercased()) \(routine.name)(\(routine.identityArguments))")]
@@ -37,11 +37,11 @@ extension Planner {
 
         case .createTrigger(let trigger):
             return [PlanStep(sql: trigger.definition, summary: "create trigger \(trigger.name) on \(trigger.relation)",
-                             hazards: [.lock("SHARE ROW EXCLUSIVE")])]
+                             hazards: [.lock(.shareRowExclusive)])]
 
         case .dropTrigger(let trigger):
             return [PlanStep(sql: "DROP TRIGGER \(quoteIdentifier(trigger.name)) ON \(trigger.relation.sql)",
-                             summary: "drop trigger \(trigger.name) on \(trigger.relation)", hazards: [.lock("ACCESS EXCLUSIVE")])]
+                             summary: "drop trigger \(trigger.name) on \(trigger.relation)", hazards: [.lock(.accessExclusive)])]
 
         case .setTriggerState(let trigger):
             let state = switch trigger.enabled {
@@ -52,11 +52,11 @@ extension Planner {
             }
             return [PlanStep(sql: "ALTER TABLE \(trigger.relation.sql) \(state) TRIGGER \(quoteIdentifier(trigger.name))",
                              summary: "\(state.lowercased()) trigger \(trigger.name) on \(trigger.relation)",
-                             hazards: [.lock("SHARE ROW EXCLUSIVE")])]
+                             hazards: [.lock(.shareRowExclusive)])]
 
         case .createPolicy(let policy):
             var sql = "CREATE POLICY \(quoteIdentifier(policy.name)) ON \(policy.table.sql) AS \(policy.permissive ? "PERMISSIVE" : "RESTRICTIVE")"
-                + " FOR \(policy.command) TO \(policy.roles.map(roleName).joined(separator: ", "))"
+                + " FOR \(policy.command.sql) TO \(policy.roles.map(roleName).joined(separator: ", "))"
             if let using = policy.using { sql += " USING (\(using))" }
             if let check = policy.check { sql += " WITH CHECK (\(check))" }
             return [PlanStep(sql: sql, summary: "create policy \(policy.name) on \(policy.table)")]

@@ -9,16 +9,16 @@ extension Planner {
         var sql = rule.definition.hasSuffix(";") ? String(rule.definition.dropLast()) : rule.definition
         if replacing, sql.hasPrefix("CREATE RULE ") { sql = "CREATE OR REPLACE RULE " + sql.dropFirst("CREATE RULE ".count) }
         return PlanStep(sql: sql, summary: "\(replacing ? "replace" : "create") rule \(rule.name) on \(rule.relation)",
-                        hazards: [.lock("ACCESS EXCLUSIVE")])
+                        hazards: [.lock(.accessExclusive)])
     }
 
     static func dropRuleStep(_ rule: Rule) -> PlanStep {
         PlanStep(sql: "DROP RULE \(quoteIdentifier(rule.name)) ON \(rule.relation.sql)",
-                 summary: "drop rule \(rule.name) on \(rule.relation)", hazards: [.lock("ACCESS EXCLUSIVE")])
+                 summary: "drop rule \(rule.name) on \(rule.relation)", hazards: [.lock(.accessExclusive)])
     }
 
     static func ruleFiringStep(_ rule: Rule) -> PlanStep {
         PlanStep(sql: "ALTER TABLE \(rule.relation.sql) \(rule.firing.clause) \(quoteIdentifier(rule.name))",
-                 summary: "set when rule \(rule.name) on \(rule.relation) fires", hazards: [.lock("SHARE ROW EXCLUSIVE")])
+                 summary: "set when rule \(rule.name) on \(rule.relation) fires", hazards: [.lock(.shareRowExclusive)])
     }
 }

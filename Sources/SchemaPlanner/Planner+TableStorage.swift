@@ -13,7 +13,7 @@ extension Planner {
         // Some parameters (fillfactor among them) take ACCESS EXCLUSIVE, others less; the
         // strongest is said.
         return PlanStep(sql: "ALTER TABLE \(table.sql) \(actions.joined(separator: ", "))",
-                        summary: "set storage parameters of \(table)", hazards: [.lock("ACCESS EXCLUSIVE")])
+                        summary: "set storage parameters of \(table)", hazards: [.lock(.accessExclusive)])
     }
 
     /// `ALTER TABLE … REPLICA IDENTITY …`.
@@ -26,7 +26,7 @@ extension Planner {
         case .index(let index): clause = "USING INDEX \(quoteIdentifier(index))"
         }
         return PlanStep(sql: "ALTER TABLE \(table.sql) REPLICA IDENTITY \(clause)",
-                        summary: "set the replica identity of \(table)", hazards: [.lock("ACCESS EXCLUSIVE")])
+                        summary: "set the replica identity of \(table)", hazards: [.lock(.accessExclusive)])
     }
 }
 
@@ -40,11 +40,11 @@ extension Planner {
         var steps: [PlanStep] = []
         if column.statistics != from?.statistics {
             steps.append(PlanStep(sql: "\(prefix) SET STATISTICS \(column.statistics ?? -1)",
-                                  summary: "set the statistics target of \(at)", hazards: [.lock("SHARE UPDATE EXCLUSIVE")]))
+                                  summary: "set the statistics target of \(at)", hazards: [.lock(.shareUpdateExclusive)]))
         }
         if column.compression != from?.compression {
             steps.append(PlanStep(sql: "\(prefix) SET COMPRESSION \(column.compression ?? "default")",
-                                  summary: "set the compression of \(at)", hazards: [.lock("ACCESS EXCLUSIVE")]))
+                                  summary: "set the compression of \(at)", hazards: [.lock(.accessExclusive)]))
         }
         let now = from?.options ?? []
         let set = column.options.filter { !now.contains($0) }
@@ -52,11 +52,11 @@ extension Planner {
         let reset = now.map(optionName).filter { !wanted.contains($0) }
         if !reset.isEmpty {
             steps.append(PlanStep(sql: "\(prefix) RESET (\(reset.joined(separator: ", ")))",
-                                  summary: "reset options of \(at)", hazards: [.lock("SHARE UPDATE EXCLUSIVE")]))
+                                  summary: "reset options of \(at)", hazards: [.lock(.shareUpdateExclusive)]))
         }
         if !set.isEmpty {
             steps.append(PlanStep(sql: "\(prefix) SET (\(literalPairs(set).joined(separator: ", ")))",
-                                  summary: "set options of \(at)", hazards: [.lock("SHARE UPDATE EXCLUSIVE")]))
+                                  summary: "set options of \(at)", hazards: [.lock(.shareUpdateExclusive)]))
         }
         return steps
     }
@@ -87,7 +87,7 @@ extension Planner {
             let column = optionName(target), value = target.dropFirst(column.count + 1)
             return PlanStep(sql: "ALTER INDEX \(name.sql) ALTER COLUMN \(column) SET STATISTICS \(value)",
                             summary: "set the statistics target of column \(column) of index \(name)",
-                            hazards: [.lock("SHARE UPDATE EXCLUSIVE")])
+                            hazards: [.lock(.shareUpdateExclusive)])
         }
     }
 }

@@ -164,7 +164,7 @@ public enum Planner {
                 }
                 steps.append(PlanStep(sql: "ALTER TABLE \(table) ALTER COLUMN \(name) TYPE \(column.type) USING \(name)::\(viaText)::\(column.type)",
                                       summary: "convert \(column.ref) to the rebuilt enum",
-                                      hazards: [.dataLoss, .tableRewrite, .lock("ACCESS EXCLUSIVE")]))
+                                      hazards: [.dataLoss, .tableRewrite, .lock(.accessExclusive)]))
                 if let expression = column.defaultExpression {
                     steps.append(PlanStep(sql: "ALTER TABLE \(table) ALTER COLUMN \(name) SET DEFAULT \(expression)",
                                           summary: "restore default of \(column.ref)"))
@@ -265,22 +265,22 @@ public enum Planner {
 
         case .detachPartition(let name, let parent):
             return [PlanStep(sql: "ALTER TABLE \(parent.sql) DETACH PARTITION \(name.sql)", summary: "detach partition \(name) to change its bound",
-                             hazards: [.lock("ACCESS EXCLUSIVE")])]
+                             hazards: [.lock(.accessExclusive)])]
 
         case .attachPartition(let name, let partition):
             return [PlanStep(sql: "ALTER TABLE \(partition.parent.sql) ATTACH PARTITION \(name.sql) \(partition.bound)",
-                             summary: "attach partition \(name)", hazards: [.lock("SHARE UPDATE EXCLUSIVE")])]
+                             summary: "attach partition \(name)", hazards: [.lock(.shareUpdateExclusive)])]
 
         case .dropTable(let name):
-            return [PlanStep(sql: "DROP TABLE \(name.sql)", summary: "drop table \(name)", hazards: [.dataLoss, .lock("ACCESS EXCLUSIVE")])]
+            return [PlanStep(sql: "DROP TABLE \(name.sql)", summary: "drop table \(name)", hazards: [.dataLoss, .lock(.accessExclusive)])]
 
         case .setPersistence(let name, let persistence):
             return [PlanStep(sql: "ALTER TABLE \(name.sql) SET \(persistence == .unlogged ? "UNLOGGED" : "LOGGED")",
                              summary: "make table \(name) \(persistence.rawValue)",
-                             hazards: [.tableRewrite, .lock("ACCESS EXCLUSIVE")])]
+                             hazards: [.tableRewrite, .lock(.accessExclusive)])]
 
         case .addColumn(let table, let column):
-            var hazards: [Hazard] = [.lock("ACCESS EXCLUSIVE")]
+            var hazards: [Hazard] = [.lock(.accessExclusive)]
             if column.generatedExpression != nil || column.identity != nil { hazards.append(.tableRewrite) }
             return [PlanStep(sql: "ALTER TABLE \(table.sql) ADD COLUMN \(columnDefinition(column))",
                              summary: "add column \(column.name) to \(table)", hazards: hazards)]
@@ -289,37 +289,37 @@ public enum Planner {
 
         case .dropColumn(let table, let column):
             return [PlanStep(sql: "ALTER TABLE \(table.sql) DROP COLUMN \(quoteIdentifier(column))",
-                             summary: "drop column \(column) of \(table)", hazards: [.dataLoss, .lock("ACCESS EXCLUSIVE")])]
+                             summary: "drop column \(column) of \(table)", hazards: [.dataLoss, .lock(.accessExclusive)])]
 
         case .dropColumnKeepingChildren(let table, let column):
             return [PlanStep(sql: "ALTER TABLE ONLY \(table.sql) DROP COLUMN \(quoteIdentifier(column))",
                              summary: "drop column \(column) of \(table), not of the tables inheriting from it",
-                             hazards: [.dataLoss, .lock("ACCESS EXCLUSIVE")])]
+                             hazards: [.dataLoss, .lock(.accessExclusive)])]
 
         case .setInheritance(let table, let parent, let inherits):
             return [PlanStep(sql: "ALTER TABLE \(table.sql) \(inherits ? "INHERIT" : "NO INHERIT") \(parent.sql)",
                              summary: "make \(table) \(inherits ? "inherit from" : "stop inheriting from") \(parent)",
-                             hazards: [.lock("ACCESS EXCLUSIVE")])]
+                             hazards: [.lock(.accessExclusive)])]
 
         case .alterColumn(let table, let from, let to, let viaText):
             return alterColumn(table, from: from, to: to, castViaText: viaText)
 
         case .addConstraint(let table, let constraint):
-            var hazards: [Hazard] = [.lock(constraint.kind == .foreignKey ? "SHARE ROW EXCLUSIVE" : "ACCESS EXCLUSIVE")]
+            var hazards: [Hazard] = [.lock(constraint.kind == .foreignKey ? .shareRowExclusive : .accessExclusive)]
             if [.primaryKey, .unique, .exclusion].contains(constraint.kind) { hazards.append(.indexBuild) }
             return [PlanStep(sql: "ALTER TABLE \(table.sql) ADD CONSTRAINT \(quoteIdentifier(constraint.name)) \(constraint.definition)",
                              summary: "add constraint \(constraint.name) to \(table)", hazards: hazards)]
 
         case .dropConstraint(let table, let constraint):
             return [PlanStep(sql: "ALTER TABLE \(table.sql) DROP CONSTRAINT \(quoteIdentifier(constraint.name))",
-                             summary: "drop constraint \(constraint.name) of \(table)", hazards: [.lock("ACCESS EXCLUSIVE")])]
+                             summary: "drop constraint \(constraint.name) of \(table)", hazards: [.lock(.accessExclusive)])]
 
         case .createIndex(let table, let index):
             // `pg_get_indexdef` says ON ONLY for a partitioned table's own index; created that
             // way the index stays invalid and the partitions unindexed, so create it through.
             let sql = index.definition.replacingFirst(" ON ONLY ", with: " ON ")
             return [PlanStep(sql: sql, summary: "create index \(index.name) on \(table)",
-                             hazards: [.lock("SHARE"), .indexBuild])]
+                             hazards: [.lock(.share), .indexBuild])]
                 + indexStatisticsSteps(table, index, from: [])
 
         case .setIndexStatistics(let table, let index, let from):
@@ -327,7 +327,7 @@ public enum Planner {
 
         case .dropIndex(let table, let index):
             return [PlanStep(sql: "DROP INDEX \(QualifiedName(table.schema, index.name).sql)", summary: "drop index \(index.name) of \(table)",
-                             hazards: [.lock("ACCESS EXCLUSIVE")])]
+                             hazards: [.lock(.accessExclusive)])]
 
         case .setComment(let target, let text):
             return [commentStep(target, text)]
@@ -355,7 +355,7 @@ public enum Planner {
         }
         if typeChanged {
             let collate = to.collation.map { " COLLATE \($0.sql)" } ?? ""
-            var hazards: [Hazard] = [.tableRewrite, .lock("ACCESS EXCLUSIVE")]
+            var hazards: [Hazard] = [.tableRewrite, .lock(.accessExclusive)]
             if !isLossless(from: from.type, to: to.type) { hazards.insert(.dataLoss, at: 0) }
             let via = castViaText ? (to.type.hasSuffix("[]") ? "::text[]" : "::text") : ""
             steps.append(PlanStep(sql: "\(prefix) TYPE \(to.type)\(collate) USING \(quoteIdentifier(to.name))\(via)::\(to.type)",
@@ -373,7 +373,7 @@ public enum Planner {
         if from.notNull != to.notNull {
             steps.append(PlanStep(sql: "\(prefix) \(to.notNull ? "SET" : "DROP") NOT NULL",
                                   summary: "make \(table).\(to.name) \(to.notNull ? "NOT NULL" : "nullable")",
-                                  hazards: to.notNull ? [.lock("ACCESS EXCLUSIVE")] : []))
+                                  hazards: to.notNull ? [.lock(.accessExclusive)] : []))
         }
         if let identity = to.identity, identity != from.identity {
             let kind = identity == .always ? "ALWAYS" : "BY DEFAULT"
@@ -410,7 +410,7 @@ public enum Planner {
     /// `SET STORAGE` of a column (no rewrite: it applies to values stored from then on).
     static func setStorage(_ table: QualifiedName, _ column: String, _ storage: String) -> PlanStep {
         PlanStep(sql: "ALTER TABLE \(table.sql) ALTER COLUMN \(quoteIdentifier(column)) SET STORAGE \(storage.uppercased())",
-                 summary: "store \(table).\(column) \(storage)", hazards: [.lock("ACCESS EXCLUSIVE")])
+                 summary: "store \(table).\(column) \(storage)", hazards: [.lock(.accessExclusive)])
     }
 
     /// True when every value of `from` fits `to` unchanged (a widening).

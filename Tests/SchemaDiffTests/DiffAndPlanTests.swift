@@ -64,7 +64,7 @@ import Testing
         current.tables[0].columns.removeLast()
         let plan = Planner.plan(SchemaDiffer.diff(desired: Self.desired, current: current).changes)
         #expect(plan.steps.first?.sql == "ALTER TABLE \"public\".\"t1\" ADD COLUMN \"name\" text DEFAULT ''::text NOT NULL")
-        #expect(plan.steps.first?.hazards == [.lock("ACCESS EXCLUSIVE")])
+        #expect(plan.steps.first?.hazards == [.lock(.accessExclusive)])
     }
 
     @Test func dropsAndTypeChangesArePlannedWithTheirHazards() {
@@ -80,7 +80,7 @@ import Testing
             "ALTER TABLE \"app\".\"t2\" ALTER COLUMN \"t1\" TYPE integer USING \"t1\"::integer",
         ])
         #expect(plan.steps[0].hazards.contains(.dataLoss))
-        #expect(plan.steps[1].hazards == [.dataLoss, .tableRewrite, .lock("ACCESS EXCLUSIVE")])
+        #expect(plan.steps[1].hazards == [.dataLoss, .tableRewrite, .lock(.accessExclusive)])
     }
 
     @Test func wideningIsNotDataLoss() {
