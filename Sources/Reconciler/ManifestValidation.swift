@@ -321,7 +321,9 @@ public enum ManifestValidation {
         return findings
     }
 
-    /// The declared SQL must be found (resolved as the daemon resolves it) and not be empty.
+    /// The declared SQL must be found (resolved as the daemon resolves it), not be empty, and
+    /// its `-- drover:` directives must be well formed (whether a directive names a declared
+    /// column needs the SQL run: `--sql`).
     private static func schemaSourceFindings(_ schema: AtlasSchema, node: YAMLNode?,
                                              configMaps: [String: ConfigMap]) -> [ManifestDiagnostic] {
         let sql: String
@@ -330,6 +332,11 @@ public enum ManifestValidation {
             (sql, origin) = try Reconciler.desiredSQL(schema, configMaps: configMaps)
         } catch {
             return [located(error.message, in: [schema.file], default: schema.location, severity: .error)]
+        }
+        do {
+            _ = try ConversionDirectives.parse(sql, origin: origin)
+        } catch {
+            return [located(error.message, in: [origin.file], default: origin, severity: .error)]
         }
         guard SQLScript.statements(sql).isEmpty else { return [] }
         var at = origin

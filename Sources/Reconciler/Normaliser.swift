@@ -68,6 +68,8 @@ public final class Normaliser: @unchecked Sendable {
     /// produced it.
     public struct Normalised: Sendable {
         public var model: SchemaModel
+        /// Declared conversions (`-- drover:convert`) by column, each a column of `model`.
+        public var conversions: [ColumnRef: String] = [:]
         public var devMajorVersion: Int
         /// What the user should know about how the SQL was run (a superuser dev.url).
         public var sandboxWarning: String?
@@ -122,7 +124,7 @@ public final class Normaliser: @unchecked Sendable {
 
     private func run(_ sql: String, origin: SourceLocation, schemas: [String],
                      targetMajorVersion: Int?) throws(ReconcileError) -> Normalised {
-
+        let directives = try ConversionDirectives.parse(sql, origin: origin)
         let endpoint: DevEndpoint
         let admin: Connection
         do {
@@ -143,7 +145,8 @@ public final class Normaliser: @unchecked Sendable {
                                      admin: admin, scratch: scratch, limits: limits)
             try run.execute()
             let model = try SchemaInspector(schemas: schemas).inspect(session)
-            normalised = Normalised(model: model, devMajorVersion: admin.serverVersionNumber / 10000,
+            normalised = Normalised(model: model, conversions: try ConversionDirectives.conversions(directives, in: model),
+                                    devMajorVersion: admin.serverVersionNumber / 10000,
                                     sandboxWarning: try Self.superuserWarning(endpoint, session: session))
         } catch let error as ReconcileError {
             throw error

@@ -100,7 +100,7 @@ public final class Reconciler: @unchecked Sendable {
             if drift == .report && sameDeclaration {
                 // Only looked at: an empty plan needs no apply transaction (and no second
                 // inspection) either.
-                let found = try plan(desired: desired.model, connection: connection, manifest: manifest)
+                let found = try plan(desired: desired, connection: connection, manifest: manifest)
                 if !found.isEmpty {
                     report.reason = .drifted
                     report.ready = false
@@ -111,7 +111,7 @@ public final class Reconciler: @unchecked Sendable {
                 }
                 outcome = nil
             } else {
-                outcome = try apply(desired: desired.model, connection: connection, manifest: manifest)
+                outcome = try apply(desired: desired, connection: connection, manifest: manifest)
             }
             if let applied = outcome {
                 report.reason = .applied
@@ -223,17 +223,18 @@ public final class Reconciler: @unchecked Sendable {
     }
 
     /// The plan for the target as it is, applying nothing.
-    private func plan(desired: SchemaModel, connection opened: Result<Connection, any Error>,
+    private func plan(desired: Normaliser.Normalised, connection opened: Result<Connection, any Error>,
                       manifest: AtlasSchema) throws(ReconcileError) -> Plan {
-        let (connection, applier) = try prepared(opened, manifest)
-        return try applier.plan(desired: desired, schemas: manifest.schemas, on: connection)
+        let (connection, applier) = try prepared(opened, manifest, desired)
+        return try applier.plan(desired: desired.model, schemas: manifest.schemas, on: connection)
     }
 
-    /// The target connection (or `TargetUnreachable`) and an applier with the manifest's policy.
-    private func prepared(_ opened: Result<Connection, any Error>,
-                          _ manifest: AtlasSchema) throws(ReconcileError) -> (Connection, Applier) {
+    /// The target connection (or `TargetUnreachable`) and an applier with the manifest's policy
+    /// and the declared conversions.
+    private func prepared(_ opened: Result<Connection, any Error>, _ manifest: AtlasSchema,
+                          _ desired: Normaliser.Normalised) throws(ReconcileError) -> (Connection, Applier) {
         do {
-            let policy = DiffPolicy(exclude: manifest.exclude, skip: manifest.policy.skip)
+            let policy = DiffPolicy(exclude: manifest.exclude, skip: manifest.policy.skip, conversions: desired.conversions)
             return (try opened.get(), Applier(settings: settings, policy: policy))
         } catch {
             throw ReconcileError(.targetUnreachable, "\(error)")
@@ -263,10 +264,10 @@ public final class Reconciler: @unchecked Sendable {
 
     /// Plans and applies in one transaction under the advisory lock, verifying before commit.
     /// Returns the applied plan, or nil when there was nothing to do.
-    private func apply(desired: SchemaModel, connection opened: Result<Connection, any Error>,
+    private func apply(desired: Normaliser.Normalised, connection opened: Result<Connection, any Error>,
                        manifest: AtlasSchema) throws(ReconcileError) -> Plan? {
-        let (connection, applier) = try prepared(opened, manifest)
-        return try applier.apply(desired: desired, schemas: manifest.schemas,
+        let (connection, applier) = try prepared(opened, manifest, desired)
+        return try applier.apply(desired: desired.model, schemas: manifest.schemas,
                                  allowDestructive: !manifest.policy.destructiveIsError, on: connection)
     }
 

@@ -6,6 +6,15 @@ public struct SQLStatement: Sendable, Hashable {
     public var line: Int
 }
 
+/// One `--` comment of an SQL script, outside quotes, and where it starts.
+public struct SQLComment: Sendable, Hashable {
+    /// The comment's text after `--`, to the end of its line.
+    public var text: String
+    /// 1-based line and column of the comment's `--` within the script.
+    public var line: Int
+    public var column: Int
+}
+
 /// Splits an SQL script into statements the way psql does: at semicolons outside quotes,
 /// dollar quotes, comments and parentheses.
 ///
@@ -14,7 +23,18 @@ public struct SQLStatement: Sendable, Hashable {
 public enum SQLScript {
     /// The non-empty statements of `script`, in order.
     public static func statements(_ script: String) -> [SQLStatement] {
+        scan(script).statements
+    }
+
+    /// The `--` comments of `script` (not those inside quotes, dollar quotes or block comments).
+    public static func lineComments(_ script: String) -> [SQLComment] {
+        scan(script).comments
+    }
+
+    private static func scan(_ script: String) -> (statements: [SQLStatement], comments: [SQLComment]) {
         let chars = Array(script.unicodeScalars)
+        var comments: [SQLComment] = []
+        var lineStart = 0
         var statements: [SQLStatement] = []
         var start = 0
         var line = 1
@@ -30,7 +50,7 @@ public enum SQLScript {
             sawCode = false
         }
         func advance() {
-            if chars[i] == "\n" { line += 1 }
+            if chars[i] == "\n" { line += 1; lineStart = i + 1 }
             i += 1
         }
 
@@ -44,7 +64,10 @@ public enum SQLScript {
             }
             switch c {
             case "-" where next == "-":
+                let (from, column) = (i, i - lineStart + 1)
                 while i < chars.count && chars[i] != "\n" { advance() }
+                let text = String(String.UnicodeScalarView(chars[(from + 2)..<i]))
+                comments.append(SQLComment(text: text, line: line, column: column))
             case "/" where next == "*":
                 // Block comments nest in PostgreSQL.
                 var nesting = 0
@@ -95,7 +118,48 @@ public enum SQLScript {
             }
         }
         if sawCode { flush(upTo: chars.count) }
-        return statements
+        return (statements, comments)
+    }
+
+    /// Why `text` is not one self-contained SQL expression (nil when it is): a semicolon or a
+    /// comment outside quotes, parentheses that do not balance, a quote left open, or a
+    /// backslash in a quoted string. Such a
+    /// fragment, placed inside generated SQL, could end it early or run more statements.
+    public static func problem(inExpression text: String) -> String? {
+        let chars = Array(text.unicodeScalars)
+        var depth = 0
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            let next: Unicode.Scalar? = i + 1 < chars.count ? chars[i + 1] : nil
+            switch c {
+            case ";": return "a semicolon outside quotes"
+            case "-" where next == "-", "/" where next == "*": return "a comment"
+            case "(": depth += 1
+            case ")":
+                depth -= 1
+                if depth < 0 { return "a closing parenthesis with no opening one" }
+            case "'", "\"":
+                i += 1
+                while i < chars.count, chars[i] != c || (i + 1 < chars.count && chars[i + 1] == c) {
+                    // Whether a backslash escapes the quote depends on E'' and on the target's
+                    // standard_conforming_strings: refused, so both readings cannot differ.
+                    if c == "'" && chars[i] == "\\" { return "a backslash in a quoted string" }
+                    if chars[i] == c { i += 1 }
+                    i += 1
+                }
+                if i >= chars.count { return "a quote left open" }
+            case "$":
+                guard let tag = dollarTag(chars, at: i) else { break }
+                i += tag.count
+                while i < chars.count, !matches(chars, at: i, tag) { i += 1 }
+                if i >= chars.count { return "a dollar quote left open" }
+                i += tag.count - 1
+            default: break
+            }
+            i += 1
+        }
+        return depth == 0 ? nil : "a parenthesis left open"
     }
 
     /// The `BEGIN ATOMIC … END` body of an SQL-standard function or procedure, whose inner

@@ -59,7 +59,8 @@ public final class SchemaEngine {
         guard path.hasSuffix(".yaml") || path.hasSuffix(".yml") else {
             let normalised = try normaliser.normalise(text, origin: SourceLocation(file: path, line: 1, column: 1), schemas: [],
                                                       targetMajorVersion: targetMajorVersion)
-            return (Desired(model: normalised.model, schemas: [], allowDestructive: false), normalised)
+            return (Desired(model: normalised.model, schemas: [], allowDestructive: false,
+                            policy: DiffPolicy(conversions: normalised.conversions)), normalised)
         }
         let documents: [ParsedDocument]
         do {
@@ -82,7 +83,8 @@ public final class SchemaEngine {
         let normalised = try normaliser.normalise(sql, origin: origin, schemas: schema.schemas,
                                                   targetMajorVersion: targetMajorVersion)
         return (Desired(model: normalised.model, schemas: schema.schemas, allowDestructive: !schema.policy.destructiveIsError,
-                        policy: DiffPolicy(exclude: schema.exclude, skip: schema.policy.skip)), normalised)
+                        policy: DiffPolicy(exclude: schema.exclude, skip: schema.policy.skip,
+                                           conversions: normalised.conversions)), normalised)
     }
 
     /// The plan that makes the database at `url` match `desired`.

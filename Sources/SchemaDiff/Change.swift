@@ -157,10 +157,9 @@ public enum Change: Sendable, Hashable {
     case dropColumnKeepingChildren(QualifiedName, String)
     /// `ALTER TABLE … INHERIT parent` (true) or `NO INHERIT parent` (false).
     case setInheritance(QualifiedName, parent: QualifiedName, inherits: Bool)
-    /// In-place column changes (type, default, NOT NULL, identity, collation). With
-    /// `castViaText` the type change converts through text (to or from an enum, where no
-    /// direct cast exists).
-    case alterColumn(QualifiedName, from: Column, to: Column, castViaText: Bool)
+    /// In-place column changes (type, default, NOT NULL, identity, collation); a type
+    /// change converts the values as `conversion` says.
+    case alterColumn(QualifiedName, from: Column, to: Column, conversion: ColumnConversion)
     /// `ALTER TABLE … ADD CONSTRAINT`.
     case addConstraint(QualifiedName, Constraint)
     /// `ALTER TABLE … DROP CONSTRAINT`.
@@ -250,13 +249,16 @@ public struct TypedColumn: Sendable, Hashable {
     public var defaultExpression: String?
     /// Whether it has a default now (dropped before the conversion, which could not cast it).
     public var hadDefault: Bool
+    /// The declared conversion (`-- drover:convert`) of its values, instead of through text.
+    public var conversion: String?
 
     /// A column of `type` that `hadDefault` and should end with `defaultExpression`.
-    public init(ref: ColumnRef, type: String, defaultExpression: String?, hadDefault: Bool) {
+    public init(ref: ColumnRef, type: String, defaultExpression: String?, hadDefault: Bool, conversion: String? = nil) {
         self.ref = ref
         self.type = type
         self.defaultExpression = defaultExpression
         self.hadDefault = hadDefault
+        self.conversion = conversion
     }
 }
 
@@ -291,4 +293,15 @@ public struct SchemaDifference: Sendable, Hashable {
 
     /// True when the databases match.
     public var isEmpty: Bool { changes.isEmpty && unsupported.isEmpty }
+}
+
+/// How a column's values reach its new type in `ALTER COLUMN … TYPE … USING`.
+public enum ColumnConversion: Sendable, Hashable {
+    /// `USING column::type`: PostgreSQL's own cast.
+    case cast
+    /// `USING column::text::type`: through text, to or from an enum (no direct cast exists).
+    case viaText
+    /// `USING (expression)`: the conversion the declared SQL gives in a
+    /// `-- drover:convert` comment.
+    case declared(String)
 }

@@ -8,11 +8,15 @@ public struct DiffPolicy: Sendable, Hashable {
     public var exclude: [String]
     /// Change kinds left out of plans (`drop_table`, `add_column`, `modify_column` …).
     public var skip: Set<SkipKey>
+    /// Declared conversions (`-- drover:convert`): the `USING` expression for a column whose
+    /// type changes, instead of a cast (or, with no cast, a drop and re-add losing its values).
+    public var conversions: [ColumnRef: String]
 
-    /// A policy excluding `exclude` and skipping `skip`.
-    public init(exclude: [String] = [], skip: Set<SkipKey> = []) {
+    /// A policy excluding `exclude`, skipping `skip` and converting columns by `conversions`.
+    public init(exclude: [String] = [], skip: Set<SkipKey> = [], conversions: [ColumnRef: String] = [:]) {
         self.exclude = exclude
         self.skip = skip
+        self.conversions = conversions
     }
 
     /// True when `name` matches an exclude glob.

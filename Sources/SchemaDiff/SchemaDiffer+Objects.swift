@@ -243,9 +243,9 @@ extension DiffState {
             if let position = changes.firstIndex(where: {
                 if case .alterColumn(let name, _, let to, _) = $0 { return name == table && to.name == key.member }
                 return false
-            }), case .alterColumn(let name, var from, let to, let viaText) = changes[position] {
+            }), case .alterColumn(let name, var from, let to, let conversion) = changes[position] {
                 from.defaultExpression = nil
-                changes[position] = .alterColumn(name, from: from, to: to, castViaText: viaText)
+                changes[position] = .alterColumn(name, from: from, to: to, conversion: conversion)
             } else if wanted.defaultExpression != nil, !changes.contains(where: {
                 if case .dropColumn(let name, let column) = $0 { return name == table && column == key.member }
                 return false
@@ -254,7 +254,7 @@ extension DiffState {
                 from.defaultExpression = nil
                 var to = old
                 to.defaultExpression = wanted.defaultExpression
-                changes.append(.alterColumn(table, from: from, to: to, castViaText: false))
+                changes.append(.alterColumn(table, from: from, to: to, conversion: .cast))
             }
         }
         for key in constraints.sorted() {

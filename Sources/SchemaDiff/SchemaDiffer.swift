@@ -14,6 +14,7 @@ public enum SchemaDiffer {
                             uncastable: Set<TypeChange> = []) -> SchemaDifference {
         var state = DiffState(desired: policy.apply(to: desired), current: policy.apply(to: current))
         state.uncastable = uncastable
+        state.conversions = policy.conversions
         state.diffSchemas()
         state.diffExtensions()
         state.diffCollations()
@@ -65,6 +66,16 @@ struct DiffState {
     let inheritanceChildren: [QualifiedName: [QualifiedName]]
     /// Type changes PostgreSQL has no cast for (found on the target by the caller).
     var uncastable: Set<TypeChange> = []
+    /// Conversions the declaration gives for columns whose type changes.
+    var conversions: [ColumnRef: String] = [:]
+
+    /// How `old`'s values become `new`'s type: as declared, through text to or from an enum
+    /// (no direct cast exists), else by PostgreSQL's cast.
+    func conversion(_ old: Column, _ new: Column, _ declared: String?) -> ColumnConversion {
+        guard old.type != new.type else { return .cast }
+        if let declared { return .declared(declared) }
+        return enumSpellings.contains(old.type) || enumSpellings.contains(new.type) ? .viaText : .cast
+    }
 
     init(desired: SchemaModel, current: SchemaModel) {
         self.desired = desired
@@ -175,15 +186,17 @@ struct DiffState {
     }
 
     /// Columns of the current database whose type is `type` or an array of it and that the
-    /// desired schema keeps with that type, with the default they should end up with.
+    /// desired schema keeps with that type, with the default they should end up with and
+    /// their declared conversion (a removed label's rows can be mapped to another).
     private func columns(using type: QualifiedName) -> [TypedColumn] {
         let names = typeSpellings(type)
         return current.tables.flatMap { table in
             table.columns.compactMap { column -> TypedColumn? in
                 guard names.contains(column.type), let wanted = desiredTables[table.name]?.column(column.name),
                       wanted.type == column.type else { return nil }
-                return TypedColumn(ref: ColumnRef(table: table.name, column: column.name), type: column.type,
-                                   defaultExpression: wanted.defaultExpression, hadDefault: column.defaultExpression != nil)
+                let ref = ColumnRef(table: table.name, column: column.name)
+                return TypedColumn(ref: ref, type: column.type, defaultExpression: wanted.defaultExpression,
+                                   hadDefault: column.defaultExpression != nil, conversion: conversions[ref])
             }
         }
     }
@@ -333,7 +346,7 @@ struct DiffState {
             var from = parentColumn, to = column
             (from.comment, to.comment, from.privileges, to.privileges, from.inherited, to.inherited) = (nil, nil, [], [], true, true)
             (from.identity, from.identitySequence) = (nil, nil)
-            if from != to { changes.append(.alterColumn(table.name, from: from, to: column, castViaText: false)) }
+            if from != to { changes.append(.alterColumn(table.name, from: from, to: column, conversion: .cast)) }
         }
         if let owner = table.owner { changes.append(.setOwner(table.name, owner)) }
         diffStorage(desired: table, current: nil)
@@ -372,7 +385,9 @@ struct DiffState {
                 comment(.column(name, column.name), desired: column.comment, current: nil)
                 continue
             }
-            let noCast = old.type != column.type && uncastable.contains(TypeChange(from: old.type, to: column.type))
+            let declared = conversions[ColumnRef(table: name, column: column.name)]
+            let noCast = old.type != column.type && declared == nil
+                && uncastable.contains(TypeChange(from: old.type, to: column.type))
             if old.generatedExpression != column.generatedExpression || noCast {
                 // A generated expression cannot be changed in place: drop and add the column
                 // (its value is derived, so nothing is lost). Nor can a type with no cast from
@@ -391,8 +406,7 @@ struct DiffState {
             a.identitySequence?.privileges = []
             b.identitySequence?.privileges = []
             if a != b {
-                let viaText = old.type != column.type && (enumSpellings.contains(old.type) || enumSpellings.contains(column.type))
-                changes.append(.alterColumn(name, from: old, to: column, castViaText: viaText))
+                changes.append(.alterColumn(name, from: old, to: column, conversion: conversion(old, column, declared)))
             }
             comment(.column(name, column.name), desired: column.comment, current: old.comment)
         }

@@ -162,7 +162,8 @@ public enum Planner {
                     steps.append(PlanStep(sql: "ALTER TABLE \(table) ALTER COLUMN \(name) DROP DEFAULT",
                                           summary: "drop default of \(column.ref) while its enum is rebuilt"))
                 }
-                steps.append(PlanStep(sql: "ALTER TABLE \(table) ALTER COLUMN \(name) TYPE \(column.type) USING \(name)::\(viaText)::\(column.type)",
+                let using = column.conversion.map { "(\($0))" } ?? "\(name)::\(viaText)::\(column.type)"
+                steps.append(PlanStep(sql: "ALTER TABLE \(table) ALTER COLUMN \(name) TYPE \(column.type) USING \(using)",
                                       summary: "convert \(column.ref) to the rebuilt enum",
                                       hazards: [.dataLoss, .tableRewrite, .lock(.accessExclusive)]))
                 if let expression = column.defaultExpression {
@@ -301,8 +302,8 @@ public enum Planner {
                              summary: "make \(table) \(inherits ? "inherit from" : "stop inheriting from") \(parent)",
                              hazards: [.lock(.accessExclusive)])]
 
-        case .alterColumn(let table, let from, let to, let viaText):
-            return alterColumn(table, from: from, to: to, castViaText: viaText)
+        case .alterColumn(let table, let from, let to, let conversion):
+            return alterColumn(table, from: from, to: to, conversion: conversion)
 
         case .addConstraint(let table, let constraint):
             var hazards: [Hazard] = [.lock(constraint.kind == .foreignKey ? .shareRowExclusive : .accessExclusive)]
@@ -342,7 +343,7 @@ public enum Planner {
 
     /// The steps that change one column in place, in an order PostgreSQL accepts: identity
     /// and default off before a type change, back on after it.
-    static func alterColumn(_ table: QualifiedName, from: Column, to: Column, castViaText: Bool = false) -> [PlanStep] {
+    static func alterColumn(_ table: QualifiedName, from: Column, to: Column, conversion: ColumnConversion = .cast) -> [PlanStep] {
         let prefix = "ALTER TABLE \(table.sql) ALTER COLUMN \(quoteIdentifier(to.name))"
         let typeChanged = from.type != to.type || from.collation != to.collation
         let defaultChanged = from.defaultExpression != to.defaultExpression
@@ -357,9 +358,9 @@ public enum Planner {
             let collate = to.collation.map { " COLLATE \($0.sql)" } ?? ""
             var hazards: [Hazard] = [.tableRewrite, .lock(.accessExclusive)]
             if !isLossless(from: from.type, to: to.type) { hazards.insert(.dataLoss, at: 0) }
-            let via = castViaText ? (to.type.hasSuffix("[]") ? "::text[]" : "::text") : ""
-            steps.append(PlanStep(sql: "\(prefix) TYPE \(to.type)\(collate) USING \(quoteIdentifier(to.name))\(via)::\(to.type)",
-                                  summary: "change type of \(table).\(to.name) from \(from.type) to \(to.type)", hazards: hazards))
+            steps.append(PlanStep(sql: "\(prefix) TYPE \(to.type)\(collate) USING \(using(to, conversion))",
+                                  summary: "change type of \(table).\(to.name) from \(from.type) to \(to.type)",
+                                  hazards: hazards))
         }
         // A type change also sets the storage back to the new type's default.
         if typeChanged, let storage = to.storage {
@@ -392,6 +393,16 @@ public enum Planner {
                                   summary: "change identity options of \(table).\(to.name)"))
         }
         return steps + columnTuning(table, from: from, to: to)
+    }
+
+    /// The `USING` expression turning the column's old values into `column.type`.
+    private static func using(_ column: Column, _ conversion: ColumnConversion) -> String {
+        let name = quoteIdentifier(column.name)
+        switch conversion {
+        case .cast: return "\(name)::\(column.type)"
+        case .viaText: return "\(name)::\(column.type.hasSuffix("[]") ? "text[]" : "text")::\(column.type)"
+        case .declared(let expression): return "(\(expression))"
+        }
     }
 
     /// When a sequence's bounds narrow, its current value may fall outside them, and

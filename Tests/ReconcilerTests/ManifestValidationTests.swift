@@ -44,6 +44,15 @@ import TestSupport
         #expect(result.manifestCount == hosts.count + 1)
     }
 
+    @Test func aMalformedDirectiveIsAnErrorAtItsLineWithoutADevServer() {
+        let schema = "    sql: |\n      create table t (id int, at bigint);\n      -- drover:convert public.t.at USING at; drop table t"
+        let result = Self.check(["m.yaml": Self.manifest(name: "m", schema: schema)])
+        #expect(Self.lines(result) == [
+            "m.yaml:10:7: error: the USING expression must be one expression, but it has a semicolon outside quotes; "
+                + "the form is -- drover:convert schema.table.column USING expression",
+        ])
+    }
+
     @Test func noTargetIsAnErrorAtTheHostOrAnnotation() {
         let result = Self.check([
             "host.yaml": Self.manifest(name: "host", connection: "  credentials:\n    host: cluster-other-rw.default"),

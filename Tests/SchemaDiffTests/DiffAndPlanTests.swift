@@ -85,26 +85,26 @@ import Testing
 
     @Test func wideningIsNotDataLoss() {
         #expect(Planner.plan([.alterColumn(Self.t1, from: Column(name: "c", type: "character varying(10)"),
-                                           to: Column(name: "c", type: "character varying(20)"), castViaText: false)]).steps.allSatisfy { !$0.isDestructive })
+                                           to: Column(name: "c", type: "character varying(20)"), conversion: .cast)]).steps.allSatisfy { !$0.isDestructive })
         #expect(Planner.plan([.alterColumn(Self.t1, from: Column(name: "c", type: "integer"),
-                                           to: Column(name: "c", type: "bigint"), castViaText: false)]).steps.allSatisfy { !$0.isDestructive })
+                                           to: Column(name: "c", type: "bigint"), conversion: .cast)]).steps.allSatisfy { !$0.isDestructive })
         #expect(Planner.plan([.alterColumn(Self.t1, from: Column(name: "c", type: "bigint"),
-                                           to: Column(name: "c", type: "integer"), castViaText: false)]).steps.contains { $0.isDestructive })
+                                           to: Column(name: "c", type: "integer"), conversion: .cast)]).steps.contains { $0.isDestructive })
     }
 
     @Test func storageIsSetOnlyWhereItDiffersFromTheTypeDefault() {
         let plain = Column(name: "body", type: "text")
         let main = Column(name: "body", type: "text", storage: "main", typeStorage: "extended")
         let prefix = "ALTER TABLE \"public\".\"t1\" ALTER COLUMN \"body\""
-        #expect(Planner.plan([.alterColumn(Self.t1, from: plain, to: main, castViaText: false)]).steps.map(\.sql)
+        #expect(Planner.plan([.alterColumn(Self.t1, from: plain, to: main, conversion: .cast)]).steps.map(\.sql)
                 == ["\(prefix) SET STORAGE MAIN"])
         // Back to the type's default, which the current column recorded.
-        #expect(Planner.plan([.alterColumn(Self.t1, from: main, to: plain, castViaText: false)]).steps.map(\.sql)
+        #expect(Planner.plan([.alterColumn(Self.t1, from: main, to: plain, conversion: .cast)]).steps.map(\.sql)
                 == ["\(prefix) SET STORAGE EXTENDED"])
         // A type change resets storage to the new type's default; a wanted one is set after it.
         var varchar = main
         varchar.type = "character varying"
-        #expect(Planner.plan([.alterColumn(Self.t1, from: plain, to: varchar, castViaText: false)]).steps.map(\.sql) == [
+        #expect(Planner.plan([.alterColumn(Self.t1, from: plain, to: varchar, conversion: .cast)]).steps.map(\.sql) == [
             "\(prefix) TYPE character varying USING \"body\"::character varying",
             "\(prefix) SET STORAGE MAIN",
         ])
@@ -136,7 +136,7 @@ import Testing
     @Test func defaultAndIdentityAreMovedAroundATypeChange() {
         let steps = Planner.plan([.alterColumn(Self.t1,
                                                from: Column(name: "id", type: "integer", notNull: false, defaultExpression: "0"),
-                                               to: Column(name: "id", type: "bigint", notNull: true, identity: .byDefault), castViaText: false)]).steps
+                                               to: Column(name: "id", type: "bigint", notNull: true, identity: .byDefault), conversion: .cast)]).steps
         #expect(steps.map(\.sql) == [
             "ALTER TABLE \"public\".\"t1\" ALTER COLUMN \"id\" DROP DEFAULT",
             "ALTER TABLE \"public\".\"t1\" ALTER COLUMN \"id\" TYPE bigint USING \"id\"::bigint",
