@@ -110,6 +110,12 @@ public struct ResultRow {
         }
     }
 
+    /// Number of columns.
+    public var count: Int { Int(PQnfields(result)) }
+
+    /// Every column's value as text, in order.
+    public var values: [String?] { (0..<count).map { self[$0] } }
+
     /// Calls `body` with the bytes of column number `column` in libpq's buffer (valid only
     /// during the call); nil, without calling it, for NULL.
     public func withBytes<T>(_ column: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T? {

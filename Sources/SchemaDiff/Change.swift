@@ -6,8 +6,8 @@ public enum CommentTarget: Sendable, Hashable {
     case schema(String)
     /// An extension.
     case installedExtension(String)
-    /// A cast, by its `(source AS target)`.
-    case cast(String)
+    /// An object of a managed kind (`ManagedKind`): its keyword and name.
+    case managed(keyword: String, name: String)
     /// An operator, by its signature (`"s".op (integer, integer)`).
     case `operator`(String)
     /// A text search dictionary.
@@ -119,10 +119,12 @@ public enum Change: Sendable, Hashable {
     case alterOperator(Operator)
     /// `DROP OPERATOR`.
     case dropOperator(Operator)
-    /// `CREATE CAST`.
-    case createCast(Cast)
-    /// `DROP CAST`.
-    case dropCast(Cast)
+    /// The creation of an object of a managed kind (`ManagedKind.createSQL`).
+    case createObject(ManagedObject)
+    /// Its change in place (`ManagedKind.alterSQL`).
+    case alterObject(ManagedObject, from: ManagedObject)
+    /// Its drop.
+    case dropObject(ManagedObject)
     /// A view that is part of a dependency cycle (a function returning its rows that it
     /// calls): created first with its columns' types only (`SELECT NULL::type AS column`),
     /// as pg_dump does, and replaced by its definition once what it uses exists.

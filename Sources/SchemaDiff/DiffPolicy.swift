@@ -31,6 +31,7 @@ public struct DiffPolicy: Sendable, Hashable {
         out.enums.removeAll { excludes($0.name.description) }
         out.sequences.removeAll { excludes($0.name.description) }
         out.otherObjects.removeAll { excludes($0.identity) }
+        out.managed.removeAll { excludes($0.object.identity) }
         out.unmanagedAttributes.removeAll { excludes($0.identity) }
         out.views.removeAll { excludes($0.name.description) }
         out.routines.removeAll { excludes($0.name.description) }
@@ -77,14 +78,15 @@ extension Change {
         case .alterSequence, .setSequenceOwner, .setSequencePersistence: [.modifySequence]
         case .setViewColumnDefault: [.modifyView]
         case .namePartitionIndex: [.modifyIndex]
-        case .createCast: [.addCast]
+        case .createObject(let object): [type(of: object.object).skipKeys.add]
+        case .alterObject(let object, _): [type(of: object.object).skipKeys.modify]
         case .createTextSearchDictionary, .createTextSearchConfiguration: [.addTextSearch]
         case .alterTextSearchDictionary, .setTextSearchMapping: [.modifyTextSearch]
         case .dropTextSearchDictionary, .dropTextSearchConfiguration: [.dropTextSearch]
         case .createOperator: [.addOperator]
         case .alterOperator: [.modifyOperator]
         case .dropOperator: [.dropOperator]
-        case .dropCast: [.dropCast]
+        case .dropObject(let object): [type(of: object.object).skipKeys.drop]
         case .createTable: [.addTable]
         case .dropTable: [.dropTable]
         case .setOwner, .setPersistence, .detachPartition, .attachPartition: [.modifyTable]

@@ -50,7 +50,8 @@ extension DiffState {
                 }
             case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
                  .createEnum, .addEnumValue, .createSequence, .alterSequence, .dropSequence, .setSequenceOwner,
-                 .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView, .createCast, .dropCast,
+                 .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView, .createObject,
+                 .alterObject, .dropObject,
                  .createOperator, .alterOperator, .dropOperator, .createTextSearchDictionary,
                  .alterTextSearchDictionary, .dropTextSearchDictionary, .createTextSearchConfiguration,
                  .setTextSearchMapping, .dropTextSearchConfiguration, .setSequencePersistence, .createTable,

@@ -24,7 +24,7 @@ public enum SchemaDiffer {
         state.diffOtherObjects()
         state.diffUnmanagedAttributes()
         state.diffObjects()
-        state.diffCasts()
+        state.diffManagedObjects()
         state.diffOperators()
         state.diffTextSearch()
         state.reassertReplicaIdentities()

@@ -35,7 +35,7 @@ enum CatalogCensus {
     static let catalogs: [String: Role] = [
         "pg_aggregate": .partOf("pg_proc"), "pg_am": .objects(namespace: nil), "pg_amop": .partOf("pg_opfamily"),
         "pg_amproc": .partOf("pg_opfamily"), "pg_attrdef": .objects(namespace: nil),
-        "pg_attribute": .partOf("pg_class"), "pg_cast": .objects(namespace: CatalogQueries.castSchema("x")),
+        "pg_attribute": .partOf("pg_class"), "pg_cast": .objects(namespace: Cast.schema(of: "x")),
         "pg_class": .objects(namespace: "relnamespace"), "pg_collation": .objects(namespace: "collnamespace"),
         "pg_constraint": .objects(namespace: "connamespace"), "pg_conversion": .objects(namespace: "connamespace"),
         "pg_default_acl": .objects(namespace: "nullif(defaclnamespace, 0)"), "pg_depend": .bookkeeping,

@@ -332,32 +332,6 @@ extension CatalogQueries {
 }
 
 extension CatalogQueries {
-    /// The schema a cast belongs to: its source type's, else its target type's (when not
-    /// built in), else its function's. A cast between built-in types by a built-in function
-    /// (only a superuser can make one) belongs to no managed schema.
-    static func castSchema(_ cast: String) -> String {
-        """
-        coalesce((select nullif(t.typnamespace, 'pg_catalog'::regnamespace) from pg_type t where t.oid = \(cast).castsource),
-                 (select nullif(t.typnamespace, 'pg_catalog'::regnamespace) from pg_type t where t.oid = \(cast).casttarget),
-                 (select p.pronamespace from pg_proc p where p.oid = \(cast).castfunc), 'pg_catalog'::regnamespace)
-        """
-    }
-
-    /// User-defined casts of the managed schemas (see `castSchema`), not those of extensions
-    /// nor the ones PostgreSQL makes itself (a range's multirange cast).
-    static let casts = managedNamespaces + """
-        select format_type(c.castsource, null), format_type(c.casttarget, null), c.castmethod::text,
-               case when c.castfunc <> 0 then c.castfunc::regprocedure::text end, c.castcontext::text,
-               obj_description(c.oid, 'pg_cast'), c.oid
-        from pg_cast c
-        where c.oid >= 16384 and \(castSchema("c")) in (select oid from ns)
-          and not exists (select 1 from pg_depend d where d.classid = 'pg_cast'::regclass and d.objid = c.oid
-                          and d.deptype in ('e', 'i'))
-        order by 1, 2
-        """
-}
-
-extension CatalogQueries {
     /// Operators in the managed schemas (not those of extensions), shells included.
     static let operators = managedNamespaces + """
         select ns.nspname, o.oprname,

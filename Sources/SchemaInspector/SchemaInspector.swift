@@ -412,19 +412,12 @@ public struct SchemaInspector {
             return Collation(name: name, provider: provider, deterministic: row.isTrue(3), collate: row[4], ctype: row[5], locale: row[6], rules: row[7],
                       comment: row[8], owner: row[9])
         }
-        objects.model.casts = try all(CatalogQueries.casts, in: "pg_cast") { row in
-            objectOids.others.insert(CatalogObject(catalog: "pg_cast", oid: row.unsigned(6)!))
-            let method: Cast.Method
-            switch row[2] {
-            case "f": method = .function(row[3] ?? "")
-            case "i": method = .throughText
-            case "b": method = .binary
-            default: throw UnknownCatalogValue(what: "method of cast (\(row[0]!) AS \(row[1]!))", value: row[2] ?? "")
+        for kind in ManagedObject.kinds {
+            objects.model.managed += try all(CatalogQueries.managedNamespaces + kind.query, in: kind.catalog) { row in
+                let values = row.values
+                objectOids.others.insert(CatalogObject(catalog: kind.catalog, oid: row.unsigned(values.count - 1)!))
+                return try kind.init(row: values).wrapped
             }
-            guard let context = Cast.Context(rawValue: row[4] ?? "") else {
-                throw UnknownCatalogValue(what: "context of cast (\(row[0]!) AS \(row[1]!))", value: row[4] ?? "")
-            }
-            return Cast(source: row[0]!, target: row[1]!, method: method, context: context, comment: row[5])
         }
         objects.model.operators = try all(CatalogQueries.operators, in: "pg_operator") { row in
             objectOids.others.insert(CatalogObject(catalog: "pg_operator", oid: row.unsigned(13)!))
@@ -558,15 +551,6 @@ func parseTextArray(_ literal: String) -> [String] {
     }
     if !current.isEmpty || quoted || !elements.isEmpty { elements.append(current) }
     return elements
-}
-
-/// A catalog value this version of drover does not know (a newer PostgreSQL's), refused
-/// rather than guessed at.
-struct UnknownCatalogValue: Error, CustomStringConvertible {
-    var what: String
-    var value: String
-
-    var description: String { "unknown \(what): \(value) (not supported by this version of drover)" }
 }
 
 /// `relreplident` as a model value; an unknown letter is refused, not guessed at.

@@ -35,8 +35,8 @@ public struct SchemaModel: Sendable, Hashable, Codable {
     public var rules: [Rule] = []
     /// Extended statistics (`CREATE STATISTICS`).
     public var statistics: [StatisticsObject] = []
-    /// User-defined casts (of the database, not of a schema).
-    public var casts: [Cast] = []
+    /// Objects of the kinds the shared machinery manages (`ManagedKind`): casts, conversions.
+    public var managed: [ManagedObject] = []
     /// User-defined operators.
     public var operators: [Operator] = []
     /// Text search dictionaries and configurations.
@@ -76,7 +76,7 @@ public struct SchemaModel: Sendable, Hashable, Codable {
         tables.isEmpty && sequences.isEmpty && enums.isEmpty && extensions.isEmpty && otherObjects.isEmpty
             && views.isEmpty && routines.isEmpty && domains.isEmpty && compositeTypes.isEmpty && rangeTypes.isEmpty
             && defaultPrivileges.isEmpty && collations.isEmpty && rules.isEmpty
-            && statistics.isEmpty && casts.isEmpty && operators.isEmpty
+            && statistics.isEmpty && managed.isEmpty && operators.isEmpty
             && textSearchDictionaries.isEmpty && textSearchConfigurations.isEmpty
     }
 

@@ -140,8 +140,8 @@ struct DependencyOrder {
         case .dropDomainChecks(let domain): [ObjectKey(.type, domain.name.schema, domain.name.name)]
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
-             .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView, .createCast,
-             .dropCast, .createOperator, .alterOperator, .dropOperator, .createTextSearchDictionary,
+             .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView, .createObject,
+             .alterObject, .dropObject, .createOperator, .alterOperator, .dropOperator, .createTextSearchDictionary,
              .alterTextSearchDictionary, .dropTextSearchDictionary, .createTextSearchConfiguration,
              .setTextSearchMapping, .dropTextSearchConfiguration, .setSequencePersistence, .createTable, .setOwner,
              .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity, .addColumn,
@@ -181,8 +181,8 @@ struct DependencyOrder {
              .setInheritance, .dropConstraint, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .dropView,
              .dropRoutine, .dropTrigger, .setTriggerState, .createStatistics, .dropStatistics, .setStatisticsTarget,
              .createRule, .dropRule, .setRuleFiring, .dropPolicy, .setRowSecurity, .setForceRowSecurity,
-             .dropDomainChecks, .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges, .createCast,
-             .dropCast, .createOperator, .alterOperator, .dropOperator, .createTextSearchDictionary,
+             .dropDomainChecks, .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges, .createObject,
+             .alterObject, .dropObject, .createOperator, .alterOperator, .dropOperator, .createTextSearchDictionary,
              .alterTextSearchDictionary, .dropTextSearchDictionary, .createTextSearchConfiguration,
              .setTextSearchMapping, .dropTextSearchConfiguration: []
         }
@@ -203,7 +203,8 @@ struct DependencyOrder {
         case .setComment(.view(let name, _), _), .setComment(.column(let name, _), _): relation(name)
         case .setViewColumnDefault(let view, _, _): relation(view)
         case .namePartitionIndex(let partition, _, _): relation(partition)
-        case .createPlaceholderView, .createCast, .dropCast, .createOperator, .alterOperator, .dropOperator: nil
+        case .createPlaceholderView, .createObject, .alterObject, .dropObject, .createOperator, .alterOperator,
+             .dropOperator: nil
         case .createTextSearchDictionary, .alterTextSearchDictionary, .dropTextSearchDictionary,
              .createTextSearchConfiguration, .setTextSearchMapping, .dropTextSearchConfiguration: nil
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,

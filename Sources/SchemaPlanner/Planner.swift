@@ -30,7 +30,8 @@ public enum Planner {
         switch change {
         case .dropTrigger, .dropPolicy, .dropRule, .dropStatistics: -30
         // After the views and columns that use them, before the functions and types they use.
-        case .dropCast, .dropOperator, .dropTextSearchConfiguration: 57
+        case .dropOperator, .dropTextSearchConfiguration: 57
+        case .dropObject(let object): type(of: object.object).ranks.drop
         case .dropTextSearchDictionary: 58
         case .dropView: -20
         case .dropConstraint(_, let constraint): constraint.kind == .foreignKey ? 0 : 20
@@ -56,7 +57,7 @@ public enum Planner {
         case .createPlaceholderView: 133
         case .createRoutine, .replaceRoutine: 135
         case .createOperator, .alterOperator: 136
-        case .createCast: 137
+        case .createObject(let object), .alterObject(let object, _): type(of: object.object).ranks.create
         case .createTable: 140
         case .setPersistence, .addColumn, .alterColumn, .setOwner, .setTableOptions: 150
         // After the indexes, one of which it may name.
@@ -210,11 +211,14 @@ public enum Planner {
         case .dropOperator(let op):
             return [dropOperatorStep(op)]
 
-        case .createCast(let cast):
-            return [createCastStep(cast)]
+        case .createObject(let managed):
+            return [managedStep("create", managed.object, sql: managed.object.createSQL)]
 
-        case .dropCast(let cast):
-            return [dropCastStep(cast)]
+        case .alterObject(let managed, let old):
+            return (managed.object.alterSQL(fromAny: old.object) ?? []).map { managedStep("alter", managed.object, sql: $0) }
+
+        case .dropObject(let managed):
+            return [managedStep("drop", managed.object, sql: managed.object.dropSQL)]
 
         case .createPlaceholderView(let view):
             let columns = view.columns.map { "NULL::\($0.type) AS \(quoteIdentifier($0.name))" }.joined(separator: ", ")
@@ -395,6 +399,11 @@ public enum Planner {
         return steps + columnTuning(table, from: from, to: to)
     }
 
+    /// A step of a managed kind's own SQL, summarised as `verb kind identity`.
+    private static func managedStep(_ verb: String, _ object: any ManagedKind, sql: String) -> PlanStep {
+        PlanStep(sql: sql, summary: "\(verb) \(type(of: object).keyword.lowercased()) \(object.identity)")
+    }
+
     /// The `USING` expression turning the column's old values into `column.type`.
     private static func using(_ column: Column, _ conversion: ColumnConversion) -> String {
         let name = quoteIdentifier(column.name)
@@ -539,7 +548,7 @@ public enum Planner {
         let object: String
         switch target {
         case .schema(let name): object = "SCHEMA \(quoteIdentifier(name))"
-        case .cast(let signature): object = "CAST \(signature)"
+        case .managed(let keyword, let name): object = "\(keyword) \(name)"
         case .operator(let signature): object = "OPERATOR \(signature)"
         case .textSearchDictionary(let name): object = "TEXT SEARCH DICTIONARY \(name.sql)"
         case .textSearchConfiguration(let name): object = "TEXT SEARCH CONFIGURATION \(name.sql)"

@@ -11,7 +11,7 @@ import TestSupport
         defer { connection.close() }
         try connection.execute("""
             create table public.t (id int primary key);
-            create conversion public.conv for 'LATIN1' to 'UTF8' from iso8859_1_to_utf8;
+            create operator family public.fam using hash;
             create foreign data wrapper w;
             create server "s
             DROP TABLE t; --" foreign data wrapper w;
@@ -21,7 +21,7 @@ import TestSupport
         let result = try DroverBinary.run(["inspect", "--url", database.connectionString, "--unmanaged"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
-        #expect(lines.contains("-- conversion public.conv"), "\(result.stdout)")
+        #expect(lines.contains("-- operator family public.fam USING hash"), "\(result.stdout)")
         #expect(lines.contains("-- foreign-data wrapper w"), "\(result.stdout)")
         #expect(!result.stdout.contains("hunter2"))
         // Every line is a comment: a name with a newline cannot end one.

@@ -465,9 +465,25 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         """, data: "insert into public.doc values ('The running dogs');",
         check: "select to_tsvector('public.docs', body)::text from public.doc", expected: [["'dogs':3 'running':2"]])
 
+    /// A kind managed by the shared machinery only (`ManagedKind`): created, replaced,
+    /// commented, re-owned and dropped with no code of its own outside its file.
+    static let conversions = ObjectScenario(name: "conversions", before: """
+        create conversion public.latin1_utf8 for 'LATIN1' to 'UTF8' from iso8859_1_to_utf8;
+        create conversion public.gone for 'LATIN2' to 'UTF8' from iso8859_to_utf8;
+        """, after: """
+        create default conversion public.latin1_utf8 for 'LATIN1' to 'UTF8' from iso8859_1_to_utf8;
+        comment on conversion public.latin1_utf8 is 'the default here';
+        create conversion public.win_utf8 for 'WIN1252' to 'UTF8' from win_to_utf8;
+        alter conversion public.win_utf8 owner to drover_it_reader;
+        """, check: """
+        select string_agg(conname || ':' || condefault || ':' || (pg_get_userbyid(conowner) = 'drover_it_reader')
+                          || ':' || coalesce(obj_description(oid, 'pg_conversion'), '-'), ',' order by conname)
+        from pg_conversion where connamespace = 'public'::regnamespace
+        """, expected: [["latin1_utf8:true:false:the default here,win_utf8:false:true:-"]])
+
     static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations, storage,
                       rules, statistics, owners, sequenceFacts, viewDefaults,
-                      partitionIndexNames, viewCycles, casts, operators, textSearch]
+                      partitionIndexNames, viewCycles, casts, operators, textSearch, conversions]
 }
 
 @Suite(.serialized) struct ObjectRoundTripTests {

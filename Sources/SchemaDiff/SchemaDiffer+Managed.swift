@@ -1,0 +1,41 @@
+import SchemaModel
+
+/// The diff of every managed kind (`ManagedKind`), one way for all: objects matched by kind
+/// and identity; a changed definition altered in place where the kind can, else dropped and
+/// created; comments and owners compared by themselves.
+extension DiffState {
+    mutating func diffManagedObjects() {
+        let now = Dictionary(current.managed.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        let wanted = Set(desired.managed.map(\.key))
+        for object in desired.managed {
+            let new = object.object
+            let kind = type(of: new)
+            let target = CommentTarget.managed(keyword: kind.keyword, name: new.sqlName)
+            guard let existing = now[object.key] else {
+                create(object)
+                continue
+            }
+            let old = existing.object
+            if !new.sameDefinition(asAny: old) {
+                guard let statements = new.alterSQL(fromAny: old), !statements.isEmpty else {
+                    changes.append(.dropObject(existing))
+                    create(object)
+                    continue
+                }
+                changes.append(.alterObject(object, from: existing))
+            }
+            comment(target, desired: new.comment, current: old.comment)
+            owner(kind.keyword, new.sqlName, desired: new.owner, current: old.owner, created: false)
+        }
+        for object in current.managed where !wanted.contains(object.key) { changes.append(.dropObject(object)) }
+    }
+
+    /// `object` created, with its comment and owner.
+    private mutating func create(_ object: ManagedObject) {
+        let new = object.object
+        let kind = type(of: new)
+        changes.append(.createObject(object))
+        comment(.managed(keyword: kind.keyword, name: new.sqlName), desired: new.comment, current: nil)
+        owner(kind.keyword, new.sqlName, desired: new.owner, current: nil, created: true)
+    }
+}

@@ -1,0 +1,100 @@
+import SQLText
+
+/// A kind of object whose particulars live in one file: its model, the catalog query that
+/// reads it, how it is identified, and the SQL that creates, changes and drops it. The shared
+/// machinery does the rest: the inspector runs `query` and accounts the rows for the census,
+/// the differ matches objects by `identity` and diffs comments and owners, the planner orders
+/// the steps by the kind's ranks, and `spec.policy.diff.skip` and `spec.exclude` apply.
+///
+/// Adding a kind: a type conforming to this protocol, a case in `ManagedObject` and its
+/// entry in `ManagedObject.kinds`; every switch over `ManagedObject` is exhaustive.
+public protocol ManagedKind: Sendable, Hashable, Codable {
+    /// The system catalog its rows are in (the census counts each row read as managed).
+    static var catalog: String { get }
+    /// The query reading every object of the kind in the managed schemas: appended to the
+    /// `ns` common table expression of the managed namespaces (`$1`, the schema names, may
+    /// be null for all). Its last column is the row's oid, which `init(row:)` does not read.
+    static var query: String { get }
+    /// `COMMENT ON` and `ALTER … OWNER TO` spell the kind so (`CONVERSION`).
+    static var keyword: String { get }
+    /// The `spec.policy.diff.skip` keys of its creations, changes and drops.
+    static var skipKeys: (add: SkipKey, modify: SkipKey, drop: SkipKey) { get }
+    /// Plan ranks (see `Planner.rank`) of its creations and changes, and of its drops.
+    static var ranks: (create: Int, drop: Int) { get }
+
+    /// The object from one row of `query`.
+    init(row: [String?]) throws
+    /// What identifies it in both databases (also what `spec.exclude` globs match).
+    var identity: String { get }
+    /// Its name as SQL spells it after `keyword` (`"s"."c"`, `(integer AS text)`).
+    var sqlName: String { get }
+    /// `COMMENT ON`, nil for none.
+    var comment: String? { get set }
+    /// Its owner, nil when the kind has none or it is the role drover connects as.
+    var owner: String? { get set }
+    /// The object as a `ManagedObject`.
+    var wrapped: ManagedObject { get }
+    /// The statement creating it (without its comment and owner, which are shared).
+    var createSQL: String { get }
+    /// The statement dropping it.
+    var dropSQL: String { get }
+    /// The statements turning `old` (same identity) into this object in place, nil when it
+    /// must be dropped and created; comment and owner are compared apart.
+    func alterSQL(from old: Self) -> [String]?
+}
+
+extension ManagedKind {
+    /// Equal apart from comment and owner (which the shared machinery alters by themselves).
+    public func sameDefinition(as other: Self) -> Bool {
+        var (a, b) = (self, other)
+        (a.comment, a.owner, b.comment, b.owner) = (nil, nil, nil, nil)
+        return a == b
+    }
+
+    /// The statements turning `old`, any object of the same identity, into this one in
+    /// place; nil when `old` is of another kind or must be dropped and created.
+    public func alterSQL(fromAny old: any ManagedKind) -> [String]? {
+        guard let old = old as? Self else { return nil }
+        return alterSQL(from: old)
+    }
+
+    /// Whether `other` is of this kind and equal apart from comment and owner.
+    public func sameDefinition(asAny other: any ManagedKind) -> Bool {
+        guard let other = other as? Self else { return false }
+        return sameDefinition(as: other)
+    }
+}
+
+/// A managed object of any kind: the model's list of them, and what changes carry.
+public enum ManagedObject: Sendable, Hashable, Codable {
+    case cast(Cast)
+    case conversion(Conversion)
+
+    /// Every kind, in the order they are read and planned.
+    public static let kinds: [any ManagedKind.Type] = [Cast.self, Conversion.self]
+
+    /// The object itself.
+    public var object: any ManagedKind {
+        switch self {
+        case .cast(let object): object
+        case .conversion(let object): object
+        }
+    }
+
+    /// The kind and identity, unique within a model.
+    public var key: String { "\(type(of: object).keyword) \(object.identity)" }
+}
+
+/// A catalog value this version of drover does not know (a newer PostgreSQL's), refused
+/// rather than guessed at.
+public struct UnknownCatalogValue: Error, CustomStringConvertible {
+    public var what: String
+    public var value: String
+
+    public init(what: String, value: String) {
+        self.what = what
+        self.value = value
+    }
+
+    public var description: String { "unknown \(what): \(value) (not supported by this version of drover)" }
+}

@@ -1,0 +1,66 @@
+import SchemaDiff
+import SchemaModel
+import SchemaPlanner
+import Testing
+
+/// The shared machinery of managed kinds, on conversions and casts: matching, replacing,
+/// comments, owners, skip keys and exclusions, all without code of the kind's own.
+@Suite struct ManagedKindTests {
+    static func conversion(_ name: String, default isDefault: Bool = false, comment: String? = nil,
+                           owner: String? = nil) -> ManagedObject {
+        .conversion(Conversion(name: QualifiedName("app", name), sourceEncoding: "LATIN1", destinationEncoding: "UTF8",
+                               function: "iso8859_1_to_utf8", isDefault: isDefault, comment: comment, owner: owner))
+    }
+
+    static func model(_ objects: ManagedObject...) -> SchemaModel {
+        var model = SchemaModel()
+        model.managed = objects
+        return model
+    }
+
+    static func sql(_ desired: SchemaModel, _ current: SchemaModel, policy: DiffPolicy = DiffPolicy()) -> [String] {
+        Planner.plan(SchemaDiffer.diff(desired: desired, current: current, policy: policy)).steps.map(\.sql)
+    }
+
+    @Test func createdWithCommentAndOwnerDroppedWhenGone() {
+        let desired = Self.model(Self.conversion("c", comment: "x", owner: "r"))
+        #expect(Self.sql(desired, Self.model(Self.conversion("old"))) == [
+            #"DROP CONVERSION "app"."old""#,
+            #"CREATE CONVERSION "app"."c" FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8"#,
+            #"ALTER CONVERSION "app"."c" OWNER TO "r""#,
+            #"COMMENT ON CONVERSION "app"."c" IS 'x'"#,
+        ])
+    }
+
+    @Test func aChangedDefinitionIsReplacedAndCommentAndOwnerAlteredInPlace() {
+        #expect(Self.sql(Self.model(Self.conversion("c", default: true)), Self.model(Self.conversion("c"))) == [
+            #"DROP CONVERSION "app"."c""#,
+            #"CREATE DEFAULT CONVERSION "app"."c" FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8"#,
+        ])
+        #expect(Self.sql(Self.model(Self.conversion("c", comment: "y", owner: "r")),
+                         Self.model(Self.conversion("c", comment: "x"))) == [
+            #"ALTER CONVERSION "app"."c" OWNER TO "r""#, #"COMMENT ON CONVERSION "app"."c" IS 'y'"#,
+        ])
+        #expect(Self.sql(Self.model(Self.conversion("c")), Self.model(Self.conversion("c"))).isEmpty)
+    }
+
+    @Test func skipKeysAndExclusionsApply() {
+        let desired = Self.model(Self.conversion("c")), current = Self.model(Self.conversion("old"))
+        #expect(Self.sql(desired, current, policy: DiffPolicy(skip: [.dropConversion])) == [
+            #"CREATE CONVERSION "app"."c" FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8"#,
+        ])
+        #expect(Self.sql(desired, current, policy: DiffPolicy(exclude: ["app.*"])).isEmpty)
+    }
+
+    @Test func kindsAreMatchedByKindAndIdentity() {
+        let cast = ManagedObject.cast(Cast(source: "app.t", target: "text", method: .throughText, context: .explicit))
+        #expect(Set([cast.key, Self.conversion("c").key]) == ["CAST (app.t AS text)", "CONVERSION app.c"])
+        #expect(Self.sql(Self.model(cast, Self.conversion("c")), Self.model(Self.conversion("c"))) == [
+            "CREATE CAST (app.t AS text) WITH INOUT",
+        ])
+        // Every kind listed is read by the inspector; its skip keys are distinct per change.
+        for kind in ManagedObject.kinds {
+            #expect(Set([kind.skipKeys.add, kind.skipKeys.modify, kind.skipKeys.drop]).count == 3, "\(kind)")
+        }
+    }
+}
