@@ -8,8 +8,6 @@ public enum CommentTarget: Sendable, Hashable {
     case installedExtension(String)
     /// An object of a managed kind (`ManagedKind`): its keyword and name.
     case managed(keyword: String, name: String)
-    /// An operator, by its signature (`"s".op (integer, integer)`).
-    case `operator`(String)
     /// A text search dictionary.
     case textSearchDictionary(QualifiedName)
     /// A text search configuration.
@@ -113,12 +111,6 @@ public enum Change: Sendable, Hashable {
     case setTextSearchMapping(QualifiedName, token: String, [String]?, replacing: Bool)
     /// `DROP TEXT SEARCH CONFIGURATION`.
     case dropTextSearchConfiguration(QualifiedName)
-    /// `CREATE OPERATOR`.
-    case createOperator(Operator)
-    /// `ALTER OPERATOR … SET (RESTRICT, JOIN)`.
-    case alterOperator(Operator)
-    /// `DROP OPERATOR`.
-    case dropOperator(Operator)
     /// The creation of an object of a managed kind (`ManagedKind.createSQL`).
     case createObject(ManagedObject)
     /// Its change in place (`ManagedKind.alterSQL`).

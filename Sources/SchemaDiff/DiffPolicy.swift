@@ -31,7 +31,7 @@ public struct DiffPolicy: Sendable, Hashable {
         out.enums.removeAll { excludes($0.name.description) }
         out.sequences.removeAll { excludes($0.name.description) }
         out.otherObjects.removeAll { excludes($0.identity) }
-        out.managed.removeAll { excludes($0.object.identity) }
+        out.managed.removeAll { excludes($0.object.exclusionName) }
         out.unmanagedAttributes.removeAll { excludes($0.identity) }
         out.views.removeAll { excludes($0.name.description) }
         out.routines.removeAll { excludes($0.name.description) }
@@ -39,7 +39,6 @@ public struct DiffPolicy: Sendable, Hashable {
         out.compositeTypes.removeAll { excludes($0.name.description) }
         out.rangeTypes.removeAll { excludes($0.name.description) }
         out.collations.removeAll { excludes($0.name.description) }
-        out.operators.removeAll { excludes($0.name.description) }
         out.textSearchDictionaries.removeAll { excludes($0.name.description) }
         out.textSearchConfigurations.removeAll { excludes($0.name.description) }
         out.triggers.removeAll { excludes($0.relation.description) || excludes("\($0.relation).\($0.name)") }
@@ -83,9 +82,6 @@ extension Change {
         case .createTextSearchDictionary, .createTextSearchConfiguration: [.addTextSearch]
         case .alterTextSearchDictionary, .setTextSearchMapping: [.modifyTextSearch]
         case .dropTextSearchDictionary, .dropTextSearchConfiguration: [.dropTextSearch]
-        case .createOperator: [.addOperator]
-        case .alterOperator: [.modifyOperator]
-        case .dropOperator: [.dropOperator]
         case .dropObject(let object): [type(of: object.object).skipKeys.drop]
         case .createTable: [.addTable]
         case .dropTable: [.dropTable]

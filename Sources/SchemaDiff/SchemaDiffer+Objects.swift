@@ -52,7 +52,7 @@ extension DiffState {
                  .createEnum, .addEnumValue, .createSequence, .alterSequence, .dropSequence, .setSequenceOwner,
                  .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView, .createObject,
                  .alterObject, .dropObject,
-                 .createOperator, .alterOperator, .dropOperator, .createTextSearchDictionary,
+                 .createTextSearchDictionary,
                  .alterTextSearchDictionary, .dropTextSearchDictionary, .createTextSearchConfiguration,
                  .setTextSearchMapping, .dropTextSearchConfiguration, .setSequencePersistence, .createTable,
                  .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions,

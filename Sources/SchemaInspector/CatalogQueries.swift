@@ -332,23 +332,6 @@ extension CatalogQueries {
 }
 
 extension CatalogQueries {
-    /// Operators in the managed schemas (not those of extensions), shells included.
-    static let operators = managedNamespaces + """
-        select ns.nspname, o.oprname,
-               case when o.oprleft <> 0 then format_type(o.oprleft, null) end, format_type(o.oprright, null),
-               case when o.oprcode <> 0 then o.oprcode::regprocedure::text end,
-               case when o.oprcom <> 0 then o.oprcom::regoperator::text end,
-               case when o.oprnegate <> 0 then o.oprnegate::regoperator::text end,
-               case when o.oprrest <> 0 then o.oprrest::regproc::text end,
-               case when o.oprjoin <> 0 then o.oprjoin::regproc::text end,
-               o.oprcanhash, o.oprcanmerge, obj_description(o.oid, 'pg_operator'), \(owner("o.oprowner")), o.oid
-        from pg_operator o join ns on ns.oid = o.oprnamespace
-        where o.oid not in (select objid from extension_member where classid = 'pg_operator'::regclass)
-        order by 1, 2, 3, 4
-        """
-}
-
-extension CatalogQueries {
     /// Text search dictionaries of the managed schemas, with their template and options.
     static let textSearchDictionaries = managedNamespaces + """
         select ns.nspname, d.dictname, quote_ident(tn.nspname) || '.' || quote_ident(t.tmplname), d.dictinitoption,

@@ -419,12 +419,6 @@ public struct SchemaInspector {
                 return try kind.init(row: values).wrapped
             }
         }
-        objects.model.operators = try all(CatalogQueries.operators, in: "pg_operator") { row in
-            objectOids.others.insert(CatalogObject(catalog: "pg_operator", oid: row.unsigned(13)!))
-            return Operator(name: QualifiedName(row[0]!, row[1]!), left: row[2], right: row[3]!, function: row[4],
-                            commutator: row[5], negator: row[6], restrict: row[7], join: row[8],
-                            hashes: row.isTrue(9), merges: row.isTrue(10), comment: row[11], owner: row[12])
-        }
         if !userCatalogs.isDisjoint(with: ["pg_ts_dict", "pg_ts_config"]) {
             try readTextSearch(into: &objects.model, oids: &objectOids, each: each)
         }

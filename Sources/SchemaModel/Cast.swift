@@ -103,7 +103,7 @@ public struct Cast: ManagedKind {
     }
     public var wrapped: ManagedObject { .cast(self) }
 
-    public var createSQL: String {
+    public var createSQL: [String] {
         let method = switch method {
         case .function(let signature): "WITH FUNCTION \(signature)"
         case .throughText: "WITH INOUT"
@@ -114,7 +114,7 @@ public struct Cast: ManagedKind {
         case .assignment: " AS ASSIGNMENT"
         case .implicit: " AS IMPLICIT"
         }
-        return "CREATE CAST \(signature) \(method)\(context)"
+        return ["CREATE CAST \(signature) \(method)\(context)"]
     }
 
     public var dropSQL: String { "DROP CAST \(signature)" }

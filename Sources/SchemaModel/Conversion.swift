@@ -55,9 +55,9 @@ public struct Conversion: ManagedKind {
     public var sqlName: String { name.sql }
     public var wrapped: ManagedObject { .conversion(self) }
 
-    public var createSQL: String {
-        "CREATE \(isDefault ? "DEFAULT " : "")CONVERSION \(name.sql) FOR \(quoteLiteral(sourceEncoding)) "
-            + "TO \(quoteLiteral(destinationEncoding)) FROM \(function)"
+    public var createSQL: [String] {
+        ["CREATE \(isDefault ? "DEFAULT " : "")CONVERSION \(name.sql) FOR \(quoteLiteral(sourceEncoding)) "
+            + "TO \(quoteLiteral(destinationEncoding)) FROM \(function)"]
     }
 
     public var dropSQL: String { "DROP CONVERSION \(name.sql)" }

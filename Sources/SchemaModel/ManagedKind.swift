@@ -24,8 +24,10 @@ public protocol ManagedKind: Sendable, Hashable, Codable {
 
     /// The object from one row of `query`.
     init(row: [String?]) throws
-    /// What identifies it in both databases (also what `spec.exclude` globs match).
+    /// What identifies it in both databases.
     var identity: String { get }
+    /// What `spec.exclude` globs match (`schema.name`; by default the identity).
+    var exclusionName: String { get }
     /// Its name as SQL spells it after `keyword` (`"s"."c"`, `(integer AS text)`).
     var sqlName: String { get }
     /// `COMMENT ON`, nil for none.
@@ -34,8 +36,9 @@ public protocol ManagedKind: Sendable, Hashable, Codable {
     var owner: String? { get set }
     /// The object as a `ManagedObject`.
     var wrapped: ManagedObject { get }
-    /// The statement creating it (without its comment and owner, which are shared).
-    var createSQL: String { get }
+    /// The statements creating it (without its comment and owner, which are shared); none
+    /// for an object another one's creation makes (an operator's shell).
+    var createSQL: [String] { get }
     /// The statement dropping it.
     var dropSQL: String { get }
     /// The statements turning `old` (same identity) into this object in place, nil when it
@@ -44,6 +47,8 @@ public protocol ManagedKind: Sendable, Hashable, Codable {
 }
 
 extension ManagedKind {
+    public var exclusionName: String { identity }
+
     /// Equal apart from comment and owner (which the shared machinery alters by themselves).
     public func sameDefinition(as other: Self) -> Bool {
         var (a, b) = (self, other)
@@ -69,15 +74,17 @@ extension ManagedKind {
 public enum ManagedObject: Sendable, Hashable, Codable {
     case cast(Cast)
     case conversion(Conversion)
+    case `operator`(Operator)
 
     /// Every kind, in the order they are read and planned.
-    public static let kinds: [any ManagedKind.Type] = [Cast.self, Conversion.self]
+    public static let kinds: [any ManagedKind.Type] = [Cast.self, Conversion.self, Operator.self]
 
     /// The object itself.
     public var object: any ManagedKind {
         switch self {
         case .cast(let object): object
         case .conversion(let object): object
+        case .operator(let object): object
         }
     }
 

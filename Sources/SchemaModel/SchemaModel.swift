@@ -35,10 +35,9 @@ public struct SchemaModel: Sendable, Hashable, Codable {
     public var rules: [Rule] = []
     /// Extended statistics (`CREATE STATISTICS`).
     public var statistics: [StatisticsObject] = []
-    /// Objects of the kinds the shared machinery manages (`ManagedKind`): casts, conversions.
+    /// Objects of the kinds the shared machinery manages (`ManagedKind`): casts, conversions,
+    /// operators.
     public var managed: [ManagedObject] = []
-    /// User-defined operators.
-    public var operators: [Operator] = []
     /// Text search dictionaries and configurations.
     public var textSearchDictionaries: [TextSearchDictionary] = []
     public var textSearchConfigurations: [TextSearchConfiguration] = []
@@ -76,7 +75,7 @@ public struct SchemaModel: Sendable, Hashable, Codable {
         tables.isEmpty && sequences.isEmpty && enums.isEmpty && extensions.isEmpty && otherObjects.isEmpty
             && views.isEmpty && routines.isEmpty && domains.isEmpty && compositeTypes.isEmpty && rangeTypes.isEmpty
             && defaultPrivileges.isEmpty && collations.isEmpty && rules.isEmpty
-            && statistics.isEmpty && managed.isEmpty && operators.isEmpty
+            && statistics.isEmpty && managed.isEmpty
             && textSearchDictionaries.isEmpty && textSearchConfigurations.isEmpty
     }
 

@@ -141,7 +141,7 @@ struct DependencyOrder {
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
              .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView, .createObject,
-             .alterObject, .dropObject, .createOperator, .alterOperator, .dropOperator, .createTextSearchDictionary,
+             .alterObject, .dropObject, .createTextSearchDictionary,
              .alterTextSearchDictionary, .dropTextSearchDictionary, .createTextSearchConfiguration,
              .setTextSearchMapping, .dropTextSearchConfiguration, .setSequencePersistence, .createTable, .setOwner,
              .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity, .addColumn,
@@ -182,7 +182,7 @@ struct DependencyOrder {
              .dropRoutine, .dropTrigger, .setTriggerState, .createStatistics, .dropStatistics, .setStatisticsTarget,
              .createRule, .dropRule, .setRuleFiring, .dropPolicy, .setRowSecurity, .setForceRowSecurity,
              .dropDomainChecks, .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges, .createObject,
-             .alterObject, .dropObject, .createOperator, .alterOperator, .dropOperator, .createTextSearchDictionary,
+             .alterObject, .dropObject, .createTextSearchDictionary,
              .alterTextSearchDictionary, .dropTextSearchDictionary, .createTextSearchConfiguration,
              .setTextSearchMapping, .dropTextSearchConfiguration: []
         }
@@ -203,8 +203,7 @@ struct DependencyOrder {
         case .setComment(.view(let name, _), _), .setComment(.column(let name, _), _): relation(name)
         case .setViewColumnDefault(let view, _, _): relation(view)
         case .namePartitionIndex(let partition, _, _): relation(partition)
-        case .createPlaceholderView, .createObject, .alterObject, .dropObject, .createOperator, .alterOperator,
-             .dropOperator: nil
+        case .createPlaceholderView, .createObject, .alterObject, .dropObject: nil
         case .createTextSearchDictionary, .alterTextSearchDictionary, .dropTextSearchDictionary,
              .createTextSearchConfiguration, .setTextSearchMapping, .dropTextSearchConfiguration: nil
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,

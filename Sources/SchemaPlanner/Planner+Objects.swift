@@ -168,7 +168,7 @@ extension Planner {
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .dropEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
              .dropSequence, .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView,
-             .createObject, .alterObject, .dropObject, .createOperator, .alterOperator, .dropOperator,
+             .createObject, .alterObject, .dropObject,
              .createTextSearchDictionary, .alterTextSearchDictionary, .dropTextSearchDictionary,
              .createTextSearchConfiguration,
              .setTextSearchMapping, .dropTextSearchConfiguration, .setSequencePersistence, .createTable, .dropTable,

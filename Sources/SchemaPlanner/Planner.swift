@@ -30,7 +30,7 @@ public enum Planner {
         switch change {
         case .dropTrigger, .dropPolicy, .dropRule, .dropStatistics: -30
         // After the views and columns that use them, before the functions and types they use.
-        case .dropOperator, .dropTextSearchConfiguration: 57
+        case .dropTextSearchConfiguration: 57
         case .dropObject(let object): type(of: object.object).ranks.drop
         case .dropTextSearchDictionary: 58
         case .dropView: -20
@@ -56,7 +56,6 @@ public enum Planner {
         case .createSequence, .alterSequence, .setSequencePersistence: 130
         case .createPlaceholderView: 133
         case .createRoutine, .replaceRoutine: 135
-        case .createOperator, .alterOperator: 136
         case .createObject(let object), .alterObject(let object, _): type(of: object.object).ranks.create
         case .createTable: 140
         case .setPersistence, .addColumn, .alterColumn, .setOwner, .setTableOptions: 150
@@ -202,17 +201,8 @@ public enum Planner {
             return [PlanStep(sql: "DROP TEXT SEARCH CONFIGURATION \(name.sql)",
                              summary: "drop text search configuration \(name)")]
 
-        case .createOperator(let op):
-            return [createOperatorStep(op)]
-
-        case .alterOperator(let op):
-            return [alterOperatorStep(op)]
-
-        case .dropOperator(let op):
-            return [dropOperatorStep(op)]
-
         case .createObject(let managed):
-            return [managedStep("create", managed.object, sql: managed.object.createSQL)]
+            return managed.object.createSQL.map { managedStep("create", managed.object, sql: $0) }
 
         case .alterObject(let managed, let old):
             return (managed.object.alterSQL(fromAny: old.object) ?? []).map { managedStep("alter", managed.object, sql: $0) }
@@ -549,7 +539,6 @@ public enum Planner {
         switch target {
         case .schema(let name): object = "SCHEMA \(quoteIdentifier(name))"
         case .managed(let keyword, let name): object = "\(keyword) \(name)"
-        case .operator(let signature): object = "OPERATOR \(signature)"
         case .textSearchDictionary(let name): object = "TEXT SEARCH DICTIONARY \(name.sql)"
         case .textSearchConfiguration(let name): object = "TEXT SEARCH CONFIGURATION \(name.sql)"
         case .installedExtension(let name): object = "EXTENSION \(quoteIdentifier(name))"

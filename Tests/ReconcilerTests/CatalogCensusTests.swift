@@ -92,7 +92,8 @@ import TestSupport
         // inherited check) are in the model, not refused.
         #expect(model.tables.map(\.name.name).sorted() == ["child", "idt", "parent", "part1", "t"])
         #expect(model.collations.count == 1 && model.rules.count == 1 && model.statistics.count == 1)
-        #expect(model.managed.map(\.key).sorted() == ["CAST (app.comp AS text)", "CONVERSION app.conv"])
+        #expect(model.managed.map(\.key).sorted()
+                == ["CAST (app.comp AS text)", "CONVERSION app.conv", #"OPERATOR "app".=== (integer, integer)"#])
     }
 
     @Test func everyCatalogAndEveryAttributeHasAUse() throws {
