@@ -98,6 +98,9 @@ public enum Change: Sendable, Hashable {
     /// The index of partition `QualifiedName` attached to `parentIndex` is called `name`
     /// (renamed when PostgreSQL named it otherwise).
     case namePartitionIndex(QualifiedName, parentIndex: QualifiedName, name: String)
+    /// `ALTER INDEX … SET / RESET (…)` and `ALTER COLUMN n SET STATISTICS` on index `name`
+    /// of a partition, attached to its parent's (its comment is a `setComment`).
+    case tuneAttachedIndex(QualifiedName, name: String, to: IndexSettings, from: IndexSettings)
     /// `CREATE TEXT SEARCH DICTIONARY`.
     case createTextSearchDictionary(TextSearchDictionary)
     /// `ALTER TEXT SEARCH DICTIONARY … (options)`.

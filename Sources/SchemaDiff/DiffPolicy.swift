@@ -76,7 +76,7 @@ extension Change {
         case .dropSequence: [.dropSequence]
         case .alterSequence, .setSequenceOwner, .setSequencePersistence: [.modifySequence]
         case .setViewColumnDefault: [.modifyView]
-        case .namePartitionIndex: [.modifyIndex]
+        case .namePartitionIndex, .tuneAttachedIndex: [.modifyIndex]
         case .createObject(let object): [type(of: object.object).skipKeys.add]
         case .alterObject(let object, _): [type(of: object.object).skipKeys.modify]
         case .createTextSearchDictionary, .createTextSearchConfiguration: [.addTextSearch]

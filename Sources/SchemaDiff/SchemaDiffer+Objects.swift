@@ -50,7 +50,7 @@ extension DiffState {
                 }
             case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
                  .createEnum, .addEnumValue, .createSequence, .alterSequence, .dropSequence, .setSequenceOwner,
-                 .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView, .createObject,
+                 .setViewColumnDefault, .namePartitionIndex, .tuneAttachedIndex, .createPlaceholderView, .createObject,
                  .alterObject, .dropObject,
                  .createTextSearchDictionary,
                  .alterTextSearchDictionary, .dropTextSearchDictionary, .createTextSearchConfiguration,

@@ -5,11 +5,9 @@ import SchemaModel
 extension DiffState {
     /// Changes that give `table` the storage of `desired` (`current` nil: a table created now).
     mutating func diffStorage(desired table: Table, current existing: Table?) {
-        let now = existing?.options ?? []
-        let set = table.options.filter { !now.contains($0) }
-        let wanted = Set(table.options.map(storageOptionName))
-        let reset = now.map(storageOptionName).filter { !wanted.contains($0) }
-        if !set.isEmpty || !reset.isEmpty { changes.append(.setTableOptions(table.name, set: set, reset: reset)) }
+        if let change = optionChanges(from: existing?.options ?? [], to: table.options) {
+            changes.append(.setTableOptions(table.name, set: change.set, reset: change.reset))
+        }
         if table.replicaIdentity != (existing?.replicaIdentity ?? .default) {
             changes.append(.setReplicaIdentity(table.name, table.replicaIdentity))
         }
@@ -35,6 +33,17 @@ extension DiffState {
 }
 
 /// `fillfactor` of `fillfactor=70`.
-func storageOptionName(_ option: String) -> String {
+public func storageOptionName(_ option: String) -> String {
     option.firstIndex(of: "=").map { String(option[..<$0]) } ?? option
+}
+
+/// What to `RESET` and then `SET` to turn options (`name=value`, as PostgreSQL stores them:
+/// reloptions, attoptions) `now` into `wanted`, in order, nil when they are the same.
+/// PostgreSQL keeps them in the order set, and `pg_get_*def` shows that order: `SET`
+/// appends what it does not replace. So unless the options now lead the wanted ones, all
+/// are reset and set again in the declared order.
+public func optionChanges(from now: [String], to wanted: [String]) -> (set: [String], reset: [String])? {
+    guard now != wanted else { return nil }
+    if wanted.starts(with: now) { return (Array(wanted.dropFirst(now.count)), []) }
+    return (wanted, now.map(storageOptionName))
 }

@@ -282,7 +282,8 @@ struct DiffState {
         }
     }
 
-    /// Names of partitions' indexes attached to their parent's: renamed where they differ.
+    /// Names of partitions' indexes attached to their parent's: renamed where they differ;
+    /// their settings (`IndexSettings`) altered.
     /// Where the partition or the parent's index is new, PostgreSQL names the partition's
     /// index when it is made; a name that follows its pattern (`<partition>_…_idx`, `_key`,
     /// `_pkey`, `_excl`) is taken to be PostgreSQL's and left to it, any other is set after.
@@ -292,9 +293,17 @@ struct DiffState {
             let existing = recreated.contains(table.name) ? nil : currentTables[table.name]
             for (parentIndex, name) in table.partitionIndexes.sorted(by: { $0.key < $1.key }) {
                 let had = existing?.partitionIndexes[parentIndex]
-                if had == name || (had == nil && Self.looksGenerated(name, partition: table.name.name)) { continue }
-                changes.append(.namePartitionIndex(table.name, parentIndex: QualifiedName(parent.schema, parentIndex),
-                                                   name: name))
+                if had != name && !(had == nil && Self.looksGenerated(name, partition: table.name.name)) {
+                    changes.append(.namePartitionIndex(table.name, parentIndex: QualifiedName(parent.schema, parentIndex),
+                                                       name: name))
+                }
+                // Settings follow the index through a rename; a new one has none.
+                let wanted = table.partitionIndexSettings[parentIndex] ?? IndexSettings()
+                let now = (had == nil ? nil : existing?.partitionIndexSettings[parentIndex]) ?? IndexSettings()
+                if wanted.options != now.options || wanted.statistics != now.statistics {
+                    changes.append(.tuneAttachedIndex(table.name, name: name, to: wanted, from: now))
+                }
+                comment(.index(QualifiedName(table.name.schema, name)), desired: wanted.comment, current: now.comment)
             }
         }
     }

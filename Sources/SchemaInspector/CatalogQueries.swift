@@ -54,7 +54,8 @@ enum CatalogQueries {
                quote_ident(ns.nspname) || '.' || quote_ident(c.relname),
                c.relrowsecurity, c.relforcerowsecurity, \(privileges("c.relacl", kind: "r", owner: "c.relowner")),
                inh.parent_schemas, inh.parent_names,
-               array_cat(c.reloptions, (select array_agg('toast.' || o) from pg_class t, unnest(t.reloptions) o
+               array_cat(c.reloptions, (select array_agg('toast.' || o order by n)
+                                        from pg_class t, unnest(t.reloptions) with ordinality u(o, n)
                                         where t.oid = c.reltoastrelid))::text,
                c.relreplident::text,
                case when c.relreplident = 'i' then (select ic.relname from pg_index ri join pg_class ic on ic.oid = ri.indexrelid
@@ -269,9 +270,12 @@ enum CatalogQueries {
         """
 
     /// The indexes of the partitions `$1` (oids) attached to an index of their parent: the
-    /// partition, the parent index's name and the index's own.
+    /// partition, the parent index's name and the index's own, its storage parameters,
+    /// comment and statistics targets.
     static let partitionIndexes = """
-        select i.indrelid, pi.relname, ci.relname
+        select i.indrelid, pi.relname, ci.relname, ci.reloptions::text, obj_description(ci.oid, 'pg_class'),
+               (select array_agg(a.attnum || '=' || a.attstattarget order by a.attnum) from pg_attribute a
+                where a.attrelid = i.indexrelid and a.attstattarget >= 0)::text
         from pg_index i
         join pg_inherits h on h.inhrelid = i.indexrelid
         join pg_class ci on ci.oid = i.indexrelid

@@ -126,7 +126,7 @@ public struct SchemaInspector {
             if let schemas = row[15], let names = row[16] {
                 tables[oid]!.inherits = zip(parseTextArray(schemas), parseTextArray(names)).map { QualifiedName($0, $1) }
             }
-            tables[oid]!.options = parseTextArray(row[17] ?? "{}").sorted()
+            tables[oid]!.options = parseTextArray(row[17] ?? "{}")
             tables[oid]!.replicaIdentity = try replicaIdentity(row[18] ?? "d", index: row[19], of: name)
         }
         // Sorted here rather than by the server (which would sort wide rows): by schema, then
@@ -204,7 +204,7 @@ public struct SchemaInspector {
             column.inherited = !row.isTrue(16)
             column.statistics = row.signed(17)
             column.compression = try row[18].map(compressionName)
-            column.options = parseTextArray(row[19] ?? "{}").sorted()
+            column.options = parseTextArray(row[19] ?? "{}")
             let index = columnsByTable[table]?.count ?? 0
             columnsByTable[table, default: []].append((number, column))
             pendingColumns.append(Pending(table: table, index: Int32(index), typeSlot: Int32(slot),
@@ -363,6 +363,9 @@ public struct SchemaInspector {
         if !partitions.isEmpty {
             try each(CatalogQueries.partitionIndexes, [arrayLiteral(partitions)]) { row in
                 tables[row.unsigned(0)!]?.partitionIndexes[row[1]!] = row[2]!
+                let settings = IndexSettings(options: parseTextArray(row[3] ?? "{}"), comment: row[4],
+                                             statistics: parseTextArray(row[5] ?? "{}"))
+                if !settings.isDefault { tables[row.unsigned(0)!]?.partitionIndexSettings[row[1]!] = settings }
             }
         }
         for (table, index) in indexes {

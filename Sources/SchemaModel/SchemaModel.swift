@@ -142,8 +142,9 @@ public struct Table: Sendable, Hashable, Codable {
     public var forceRowSecurity = false
     /// Privileges (see `Grant`).
     public var privileges: [Grant] = []
-    /// Storage parameters as PostgreSQL stores them (`fillfactor=70`), its TOAST table's
-    /// with a `toast.` prefix (`toast.autovacuum_enabled=false`), sorted.
+    /// Storage parameters as PostgreSQL stores them (`fillfactor=70`), then its TOAST table's
+    /// with a `toast.` prefix (`toast.autovacuum_enabled=false`), each in PostgreSQL's order
+    /// (which `pg_get_*def` and `\d+` show: a different order is a difference).
     public var options: [String] = []
     /// `REPLICA IDENTITY`.
     public var replicaIdentity: ReplicaIdentity = .default
@@ -151,6 +152,10 @@ public struct Table: Sendable, Hashable, Codable {
     /// parent index's name (`CREATE INDEX … ON ONLY` and `ALTER INDEX … ATTACH PARTITION`
     /// give them names of their own; `CREATE INDEX` on the parent makes them up).
     public var partitionIndexes: [String: String] = [:]
+    /// For a partition: what its attached indexes have that one PostgreSQL makes would not
+    /// (storage parameters, a comment, statistics targets), by the parent index's name;
+    /// absent when none.
+    public var partitionIndexSettings: [String: IndexSettings] = [:]
 
     /// What logical replication sends of an updated or deleted row (`relreplident`).
     public enum ReplicaIdentity: Sendable, Hashable, Codable {
@@ -239,7 +244,7 @@ public struct Column: Sendable, Hashable, Codable {
     public var statistics: Int?
     /// `SET COMPRESSION` (`pglz`, `lz4`), when set (nil: the server's default).
     public var compression: String?
-    /// `SET (n_distinct = …)` options as PostgreSQL stores them, sorted.
+    /// `SET (n_distinct = …)` options as PostgreSQL stores them, in its order.
     public var options: [String] = []
 
     /// A column with the given attributes.
@@ -316,6 +321,27 @@ public struct Index: Sendable, Hashable, Codable {
         self.definition = definition
         self.comment = comment
     }
+}
+
+/// The settings of an index that are not part of its definition where it is a partition's
+/// index attached to its parent's (whose definition it shares).
+public struct IndexSettings: Sendable, Hashable, Codable {
+    /// Storage parameters as PostgreSQL stores them (`fillfactor=50`), in its order (which
+    /// `pg_get_indexdef` keeps: a different order is a different definition).
+    public var options: [String] = []
+    /// `COMMENT ON INDEX`.
+    public var comment: String?
+    /// Statistics targets of its expression columns, as `number=target`.
+    public var statistics: [String] = []
+
+    public init(options: [String] = [], comment: String? = nil, statistics: [String] = []) {
+        self.options = options
+        self.comment = comment
+        self.statistics = statistics
+    }
+
+    /// Whether these are an index's settings when PostgreSQL makes it.
+    public var isDefault: Bool { options.isEmpty && comment == nil && statistics.isEmpty }
 }
 
 /// A sequence not owned by an identity column.

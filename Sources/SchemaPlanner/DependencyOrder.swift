@@ -140,7 +140,7 @@ struct DependencyOrder {
         case .dropDomainChecks(let domain): [ObjectKey(.type, domain.name.schema, domain.name.name)]
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
-             .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView, .createObject,
+             .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .tuneAttachedIndex, .createPlaceholderView, .createObject,
              .alterObject, .dropObject, .createTextSearchDictionary,
              .alterTextSearchDictionary, .dropTextSearchDictionary, .createTextSearchConfiguration,
              .setTextSearchMapping, .dropTextSearchConfiguration, .setSequencePersistence, .createTable, .setOwner,
@@ -176,7 +176,7 @@ struct DependencyOrder {
         case .createRangeType(let type): [ObjectKey(.type, type.name.schema, type.name.name)]
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .dropEnum, .alterSequence, .dropSequence, .setSequenceOwner, .setViewColumnDefault,
-             .namePartitionIndex, .setSequencePersistence, .dropTable, .setOwner, .detachPartition, .attachPartition,
+             .namePartitionIndex, .tuneAttachedIndex, .setSequencePersistence, .dropTable, .setOwner, .detachPartition, .attachPartition,
              .setPersistence, .setTableOptions, .setReplicaIdentity, .dropColumn, .dropColumnKeepingChildren,
              .setInheritance, .dropConstraint, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .dropView,
              .dropRoutine, .dropTrigger, .setTriggerState, .createStatistics, .dropStatistics, .setStatisticsTarget,
@@ -202,7 +202,7 @@ struct DependencyOrder {
         case .grant(.column(let name, _), _, _), .revoke(.column(let name, _), _, _, _): relation(name)
         case .setComment(.view(let name, _), _), .setComment(.column(let name, _), _): relation(name)
         case .setViewColumnDefault(let view, _, _): relation(view)
-        case .namePartitionIndex(let partition, _, _): relation(partition)
+        case .namePartitionIndex(let partition, _, _), .tuneAttachedIndex(let partition, _, _, _): relation(partition)
         case .createPlaceholderView, .createObject, .alterObject, .dropObject: nil
         case .createTextSearchDictionary, .alterTextSearchDictionary, .dropTextSearchDictionary,
              .createTextSearchConfiguration, .setTextSearchMapping, .dropTextSearchConfiguration: nil

@@ -167,7 +167,7 @@ extension Planner {
         // Planned by `steps(for:)` itself, which hands this function only the cases above.
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .dropEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
-             .dropSequence, .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .createPlaceholderView,
+             .dropSequence, .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .tuneAttachedIndex, .createPlaceholderView,
              .createObject, .alterObject, .dropObject,
              .createTextSearchDictionary, .alterTextSearchDictionary, .dropTextSearchDictionary,
              .createTextSearchConfiguration,

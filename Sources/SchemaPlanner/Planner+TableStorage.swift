@@ -46,10 +46,7 @@ extension Planner {
             steps.append(PlanStep(sql: "\(prefix) SET COMPRESSION \(column.compression ?? "default")",
                                   summary: "set the compression of \(at)", hazards: [.lock(.accessExclusive)]))
         }
-        let now = from?.options ?? []
-        let set = column.options.filter { !now.contains($0) }
-        let wanted = Set(column.options.map(optionName))
-        let reset = now.map(optionName).filter { !wanted.contains($0) }
+        let (set, reset) = optionChanges(from: from?.options ?? [], to: column.options) ?? ([], [])
         if !reset.isEmpty {
             steps.append(PlanStep(sql: "\(prefix) RESET (\(reset.joined(separator: ", ")))",
                                   summary: "reset options of \(at)", hazards: [.lock(.shareUpdateExclusive)]))
@@ -68,11 +65,6 @@ extension Planner {
             return option[..<equals] + " = " + quoteLiteral(String(option[option.index(after: equals)...]))
         }
     }
-
-    /// `fillfactor` of `fillfactor=70`.
-    static func optionName(_ option: String) -> String {
-        option.firstIndex(of: "=").map { String(option[..<$0]) } ?? option
-    }
 }
 
 extension Planner {
@@ -80,14 +72,32 @@ extension Planner {
     /// lacks, and `-1` (the default) for each it no longer sets.
     static func indexStatisticsSteps(_ table: QualifiedName, _ index: Index, from: [String]) -> [PlanStep] {
         let name = QualifiedName(table.schema, index.name)
-        let wanted = Set(index.statistics.map(optionName))
+        let wanted = Set(index.statistics.map(storageOptionName))
         let targets = index.statistics.filter { !from.contains($0) }
-            + from.map(optionName).filter { !wanted.contains($0) }.map { "\($0)=-1" }
+            + from.map(storageOptionName).filter { !wanted.contains($0) }.map { "\($0)=-1" }
         return targets.map { target in
-            let column = optionName(target), value = target.dropFirst(column.count + 1)
+            let column = storageOptionName(target), value = target.dropFirst(column.count + 1)
             return PlanStep(sql: "ALTER INDEX \(name.sql) ALTER COLUMN \(column) SET STATISTICS \(value)",
                             summary: "set the statistics target of column \(column) of index \(name)",
                             hazards: [.lock(.shareUpdateExclusive)])
         }
+    }
+
+    /// The storage parameters and statistics targets of a partition's attached index.
+    static func attachedIndexSteps(_ partition: QualifiedName, name: String, to wanted: IndexSettings,
+                                   from now: IndexSettings) -> [PlanStep] {
+        let index = QualifiedName(partition.schema, name)
+        let (set, reset) = optionChanges(from: now.options, to: wanted.options) ?? ([], [])
+        var actions: [String] = []
+        if !reset.isEmpty { actions.append("RESET (\(reset.joined(separator: ", ")))") }
+        if !set.isEmpty { actions.append("SET (\(literalPairs(set).joined(separator: ", ")))") }
+        var steps = actions.map {
+            PlanStep(sql: "ALTER INDEX \(index.sql) \($0)", summary: "set storage parameters of index \(index)",
+                     hazards: [.lock(.shareUpdateExclusive)])
+        }
+        var withTargets = Index(name: name, definition: "")
+        withTargets.statistics = wanted.statistics
+        steps += indexStatisticsSteps(partition, withTargets, from: now.statistics)
+        return steps
     }
 }

@@ -63,6 +63,8 @@ public enum Planner {
         case .setReplicaIdentity: 182
         // After the indexes, the keys and the partitions it names.
         case .namePartitionIndex: 183
+        // After the index has its declared name.
+        case .tuneAttachedIndex: 184
         case .attachPartition: 150
         // Freeing a sequence comes before dropping its old owner, which would drop it too.
         case .setSequenceOwner(_, let owner): owner == nil ? 20 : 160
@@ -217,6 +219,9 @@ public enum Planner {
 
         case .namePartitionIndex(let partition, let parentIndex, let name):
             return [namePartitionIndexStep(partition, parentIndex: parentIndex, name: name)]
+
+        case .tuneAttachedIndex(let partition, let name, let wanted, let now):
+            return attachedIndexSteps(partition, name: name, to: wanted, from: now)
 
         case .setViewColumnDefault(let view, let column, let expression):
             let action = expression.map { "SET DEFAULT \($0)" } ?? "DROP DEFAULT"

@@ -269,7 +269,7 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         """, data: "insert into public.t values (1, 'a', 'x');",
         check: "select relname || ':' || relreplident::text || ':' || coalesce(array_to_string(reloptions, ','), '') "
             + "from pg_class where relname in ('t', 'u', 'v') and relnamespace = 'public'::regnamespace order by 1",
-        expected: [["t:i:autovacuum_vacuum_scale_factor=0.05,fillfactor=80"], ["u:i:"], ["v:n:autovacuum_enabled=off"]])
+        expected: [["t:i:fillfactor=80,autovacuum_vacuum_scale_factor=0.05"], ["u:i:"], ["v:n:autovacuum_enabled=off"]])
 
     /// Rules created, replaced, dropped, disabled and commented, one kept across a type
     /// change of a column it uses.
@@ -394,6 +394,41 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         where relkind in ('i', 'I') and relnamespace = 'public'::regnamespace
         """, expected: [["m_2024_at_custom,m_2024_id_idx,m_2024_pkey,m_2025_by_at,m_2025_id_idx,m_2025_pkey,m_at,m_id,m_pkey"]])
 
+    static let partitionIndexSettings = ObjectScenario(name: "settings of partition indexes", before: """
+        create table public.m (id integer, at date not null) partition by range (at);
+        create table public.m_2024 partition of public.m for values from ('2024-01-01') to ('2025-01-01');
+        create table public.m_2025 partition of public.m for values from ('2025-01-01') to ('2026-01-01');
+        create index m_at on public.m (at);
+        create index m_year on only public.m ((extract(year from at)));
+        create index m_2024_year on public.m_2024 ((extract(year from at))) with (fillfactor = 60);
+        alter index public.m_year attach partition public.m_2024_year;
+        create index m_2025_year on public.m_2025 ((extract(year from at)));
+        alter index public.m_year attach partition public.m_2025_year;
+        """, after: """
+        create table public.m (id integer, at date not null) partition by range (at);
+        create table public.m_2024 partition of public.m for values from ('2024-01-01') to ('2025-01-01');
+        create table public.m_2025 partition of public.m for values from ('2025-01-01') to ('2026-01-01');
+        create index m_at on only public.m (at);
+        create index m_2024_at on public.m_2024 (at) with (fillfactor = 50, deduplicate_items = off);
+        alter index public.m_at attach partition public.m_2024_at;
+        create index m_2025_at on public.m_2025 (at);
+        alter index public.m_at attach partition public.m_2025_at;
+        comment on index public.m_2025_at is 'hot partition';
+        create index m_year on only public.m ((extract(year from at)));
+        create index m_2024_year on public.m_2024 ((extract(year from at)));
+        alter index public.m_year attach partition public.m_2024_year;
+        create index m_2025_year on public.m_2025 ((extract(year from at)));
+        alter index public.m_year attach partition public.m_2025_year;
+        alter index public.m_2025_year alter column 1 set statistics 300;
+        """, check: """
+        select string_agg(c.relname || ':' || coalesce(c.reloptions::text, '-') || ':'
+                          || coalesce(obj_description(c.oid, 'pg_class'), '-') || ':'
+                          || coalesce((select string_agg(a.attstattarget::text, ',') from pg_attribute a
+                                       where a.attrelid = c.oid and a.attstattarget >= 0), '-'), ' ' order by c.relname)
+        from pg_class c where c.relkind = 'i' and c.relnamespace = 'public'::regnamespace
+        """, expected: [["m_2024_at:{fillfactor=50,deduplicate_items=off}:-:- m_2024_year:-:-:- "
+                           + "m_2025_at:-:hot partition:- m_2025_year:-:-:300"]])
+
     static let viewCycles = ObjectScenario(name: "a view that uses a function returning its own rows", before: """
         create table public.items (id integer primary key, price integer not null);
         """, after: """
@@ -483,7 +518,7 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
 
     static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations, storage,
                       rules, statistics, owners, sequenceFacts, viewDefaults,
-                      partitionIndexNames, viewCycles, casts, operators, textSearch, conversions]
+                      partitionIndexNames, partitionIndexSettings, viewCycles, casts, operators, textSearch, conversions]
 }
 
 @Suite(.serialized) struct ObjectRoundTripTests {
