@@ -72,7 +72,7 @@ extension SchemaInspector {
             oids.relations[oid] = QualifiedName(row[1]!, row[2]!)
             if row.isTrue(3) { found.materializedViewOids[oid] = model.views.count }
             model.views.append(View(name: QualifiedName(row[1]!, row[2]!), materialized: row.isTrue(3), definition: row[4] ?? "",
-                                    options: parseTextArray(row[5] ?? "{}").sorted(), comment: row[6], owner: row[7],
+                                    options: parseTextArray(row[5] ?? "{}"), comment: row[6], owner: row[7],
                                     privileges: privileges.grants(row[8], owner: row[9] ?? "")))
         }
         if !viewPositions.isEmpty {

@@ -17,7 +17,7 @@ public struct View: Sendable, Hashable, Codable {
     /// can carry a change (it can only add columns at the end).
     public var columns: [ViewColumn]
     /// `WITH (…)` options as PostgreSQL stores them (`check_option=cascaded`,
-    /// `security_barrier=true`), sorted.
+    /// `security_barrier=true`), in its order (a different order is a different definition).
     public var options: [String]
     /// Indexes of a materialized view.
     public var indexes: [Index]

@@ -40,7 +40,7 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         create table public.orders (id integer primary key, customer text not null, amount bigint not null, note text);
         create view public.big_orders as select id, customer, amount, note from public.orders where amount > 1000;
         create view public.customers as select customer, count(*) as n, sum(amount) as total from public.big_orders group by customer;
-        create view public.secure with (security_barrier) as select id, note from public.orders;
+        create view public.secure with (security_invoker = true, security_barrier) as select id, note from public.orders;
         create view public.checked as select id, amount from public.orders where amount >= 0 with local check option;
         create materialized view public.totals as select customer, sum(amount) as total, count(*) as n from public.orders group by customer;
         create unique index totals_customer on public.totals (customer);
