@@ -34,8 +34,6 @@ public enum CommentTarget: Sendable, Hashable {
     case policy(QualifiedName, String)
     /// A rule on a table or view.
     case rule(QualifiedName, String)
-    /// An extended statistics object.
-    case statistics(QualifiedName)
     /// A domain.
     case domain(QualifiedName)
     /// A constraint of a domain.
@@ -190,12 +188,6 @@ public enum Change: Sendable, Hashable {
     case dropTrigger(Trigger)
     /// `ALTER TABLE … ENABLE/DISABLE TRIGGER`.
     case setTriggerState(Trigger)
-    /// `CREATE STATISTICS`, with its target.
-    case createStatistics(StatisticsObject)
-    /// `DROP STATISTICS`.
-    case dropStatistics(StatisticsObject)
-    /// `ALTER STATISTICS … SET STATISTICS` (nil: `-1`, the default).
-    case setStatisticsTarget(StatisticsObject)
     /// `CREATE RULE` (`OR REPLACE` for one whose definition changed in place).
     case createRule(Rule, replacing: Bool)
     /// `DROP RULE`.

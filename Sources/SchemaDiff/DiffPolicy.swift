@@ -31,7 +31,7 @@ public struct DiffPolicy: Sendable, Hashable {
         out.enums.removeAll { excludes($0.name.description) }
         out.sequences.removeAll { excludes($0.name.description) }
         out.otherObjects.removeAll { excludes($0.identity) }
-        out.managed.removeAll { excludes($0.object.exclusionName) }
+        out.managed.removeAll { $0.object.exclusionNames.contains(where: excludes) }
         out.unmanagedAttributes.removeAll { excludes($0.identity) }
         out.views.removeAll { excludes($0.name.description) }
         out.routines.removeAll { excludes($0.name.description) }
@@ -43,7 +43,6 @@ public struct DiffPolicy: Sendable, Hashable {
         out.textSearchConfigurations.removeAll { excludes($0.name.description) }
         out.triggers.removeAll { excludes($0.relation.description) || excludes("\($0.relation).\($0.name)") }
         out.policies.removeAll { excludes($0.table.description) || excludes("\($0.table).\($0.name)") }
-        out.statistics.removeAll { excludes($0.name.description) || excludes($0.table.description) }
         out.rules.removeAll { excludes($0.relation.description) || excludes("\($0.relation).\($0.name)") }
         out.tables.removeAll { excludes($0.name.description) }
         for index in out.tables.indices {
@@ -117,9 +116,6 @@ extension Change {
         case .createTrigger: [.addTrigger]
         case .dropTrigger: [.dropTrigger]
         case .setTriggerState: [.modifyTrigger]
-        case .createStatistics: [.addStatistics]
-        case .dropStatistics: [.dropStatistics]
-        case .setStatisticsTarget: [.modifyStatistics]
         case .createRule: [.addRule]
         case .dropRule: [.dropRule]
         case .setRuleFiring: [.modifyRule]

@@ -2,10 +2,13 @@ import SchemaModel
 
 /// The diff of every managed kind (`ManagedKind`), one way for all: objects matched by kind
 /// and identity; a changed definition altered in place where the kind can, else dropped and
-/// created; comments and owners compared by themselves.
+/// created; comments and owners compared by themselves. An object that belongs to a table or
+/// view the plan drops goes with it: not dropped by itself, created again if still declared.
 extension DiffState {
     mutating func diffManagedObjects() {
-        let now = Dictionary(current.managed.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        let dropped = droppedRelations
+        let gone = { (object: ManagedObject) in object.object.relation.map(dropped.contains) ?? false }
+        let now = Dictionary(current.managed.filter { !gone($0) }.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         let wanted = Set(desired.managed.map(\.key))
         for object in desired.managed {
             let new = object.object
@@ -27,7 +30,9 @@ extension DiffState {
             comment(target, desired: new.comment, current: old.comment)
             owner(kind.keyword, new.sqlName, desired: new.owner, current: old.owner, created: false)
         }
-        for object in current.managed where !wanted.contains(object.key) { changes.append(.dropObject(object)) }
+        for object in current.managed where !wanted.contains(object.key) && !gone(object) {
+            changes.append(.dropObject(object))
+        }
     }
 
     /// `object` created, with its comment and owner.

@@ -59,7 +59,7 @@ extension DiffState {
                  .setReplicaIdentity, .addColumn, .setInheritance, .alterColumn, .addConstraint, .dropConstraint,
                  .createIndex, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .createView, .replaceView,
                  .dropView, .createRoutine, .replaceRoutine, .dropRoutine, .createTrigger, .dropTrigger,
-                 .setTriggerState, .createStatistics, .dropStatistics, .setStatisticsTarget, .createRule, .dropRule,
+                 .setTriggerState,  .createRule, .dropRule,
                  .setRuleFiring, .createPolicy, .dropPolicy, .setRowSecurity, .setForceRowSecurity, .createDomain,
                  .alterDomain, .dropDomainChecks, .createCompositeType, .alterCompositeType, .createRangeType,
                  .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: break
@@ -206,18 +206,22 @@ extension DiffState {
                   replaced: replacedTypes, rebuiltDomains: rebuiltDomains)
         diffRoutines(desired: desiredRoutines, current: currentRoutines, rebuilt: rebuiltRoutines)
         diffViews(desired: desiredViews, current: currentViews, rebuilt: rebuiltViews)
-        // A table or view dropped (and perhaps created again) takes its triggers and policies with it.
-        let droppedRelations = Set(changes.compactMap { change -> QualifiedName? in
+        let droppedRelations = droppedRelations
+        diffTriggers(rebuilt: rebuiltTriggers, droppedRelations: droppedRelations)
+        diffPolicies(rebuilt: rebuiltPolicies, droppedRelations: droppedRelations)
+        diffRules(droppedRelations: droppedRelations, retypedColumns: retypedColumns)
+        diffTablePrivileges()
+        diffDefaultPrivileges()
+    }
+
+    /// Tables and views the changes so far drop (perhaps to create them again): they take
+    /// their triggers, policies, rules and statistics with them.
+    var droppedRelations: Set<QualifiedName> {
+        Set(changes.compactMap { change -> QualifiedName? in
             if case .dropTable(let name) = change { return name }
             if case .dropView(let view) = change { return view.name }
             return nil
         })
-        diffTriggers(rebuilt: rebuiltTriggers, droppedRelations: droppedRelations)
-        diffPolicies(rebuilt: rebuiltPolicies, droppedRelations: droppedRelations)
-        diffRules(droppedRelations: droppedRelations, retypedColumns: retypedColumns)
-        diffStatistics(droppedRelations: droppedRelations)
-        diffTablePrivileges()
-        diffDefaultPrivileges()
     }
 
     /// Whether a view must be dropped and created again rather than replaced in place:

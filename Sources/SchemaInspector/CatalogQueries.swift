@@ -320,22 +320,6 @@ extension CatalogQueries {
 }
 
 extension CatalogQueries {
-    /// Extended statistics objects in the managed schemas. The target column is
-    /// `stxstattarget`, NULL for the default from PostgreSQL 17 on, -1 before.
-    static func statistics(serverVersion: Int) -> String {
-        let target = serverVersion >= 130000 ? "case when s.stxstattarget >= 0 then s.stxstattarget end" : "null::int"
-        return managedNamespaces + """
-            select ns.nspname, s.stxname, tn.nspname, t.relname, pg_get_statisticsobjdef(s.oid), \(target),
-                   obj_description(s.oid, 'pg_statistic_ext'), \(owner("s.stxowner")), s.oid
-            from pg_statistic_ext s join ns on ns.oid = s.stxnamespace
-            join pg_class t on t.oid = s.stxrelid join pg_namespace tn on tn.oid = t.relnamespace
-            where s.oid not in (select objid from extension_member where classid = 'pg_statistic_ext'::regclass)
-            order by 1, 2
-            """
-    }
-}
-
-extension CatalogQueries {
     /// Text search dictionaries of the managed schemas, with their template and options.
     static let textSearchDictionaries = managedNamespaces + """
         select ns.nspname, d.dictname, quote_ident(tn.nspname) || '.' || quote_ident(t.tmplname), d.dictinitoption,

@@ -393,11 +393,6 @@ public struct SchemaInspector {
             objectOids.others.insert(CatalogObject(catalog: "pg_extension", oid: $0.unsigned(2)!))
             return Extension(name: $0[0]!, schema: $0[1]!, comment: $0[3])
         }
-        objects.model.statistics = try all(CatalogQueries.statistics(serverVersion: version), in: "pg_statistic_ext") { row in
-            objectOids.others.insert(CatalogObject(catalog: "pg_statistic_ext", oid: row.unsigned(8)!))
-            return StatisticsObject(name: QualifiedName(row[0]!, row[1]!), table: QualifiedName(row[2]!, row[3]!),
-                             definition: row[4] ?? "", target: row.signed(5), comment: row[6], owner: row[7])
-        }
         objects.model.rules = try all(CatalogQueries.rules, in: "pg_rewrite") { row in
             let table = QualifiedName(row[0]!, row[1]!)
             objectOids.others.insert(CatalogObject(catalog: "pg_rewrite", oid: row.unsigned(6)!))
@@ -416,7 +411,7 @@ public struct SchemaInspector {
                       comment: row[8], owner: row[9])
         }
         for kind in ManagedObject.kinds {
-            objects.model.managed += try all(CatalogQueries.managedNamespaces + kind.query, in: kind.catalog) { row in
+            objects.model.managed += try all(CatalogQueries.managedNamespaces + kind.query(serverVersion: version), in: kind.catalog) { row in
                 let values = row.values
                 objectOids.others.insert(CatalogObject(catalog: kind.catalog, oid: row.unsigned(values.count - 1)!))
                 return try kind.init(row: values).wrapped

@@ -68,16 +68,18 @@ public struct Cast: ManagedKind {
 
     /// User-defined casts of the managed schemas (see `schema(of:)`), not those of extensions
     /// nor the ones PostgreSQL makes itself (a range's multirange cast).
-    public static let query = """
-        select format_type(c.castsource, null), format_type(c.casttarget, null), c.castmethod::text,
-               case when c.castfunc <> 0 then c.castfunc::regprocedure::text end, c.castcontext::text,
-               obj_description(c.oid, 'pg_cast'), c.oid
-        from pg_cast c
-        where c.oid >= 16384 and \(schema(of: "c")) in (select oid from ns)
-          and not exists (select 1 from pg_depend d where d.classid = 'pg_cast'::regclass and d.objid = c.oid
-                          and d.deptype in ('e', 'i'))
-        order by 1, 2
+    public static func query(serverVersion: Int) -> String {
         """
+            select format_type(c.castsource, null), format_type(c.casttarget, null), c.castmethod::text,
+                   case when c.castfunc <> 0 then c.castfunc::regprocedure::text end, c.castcontext::text,
+                   obj_description(c.oid, 'pg_cast'), c.oid
+            from pg_cast c
+            where c.oid >= 16384 and \(schema(of: "c")) in (select oid from ns)
+              and not exists (select 1 from pg_depend d where d.classid = 'pg_cast'::regclass and d.objid = c.oid
+                              and d.deptype in ('e', 'i'))
+            order by 1, 2
+            """
+    }
 
     public init(row: [String?]) throws {
         let (source, target) = (row[0] ?? "", row[1] ?? "")

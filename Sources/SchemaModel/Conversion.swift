@@ -35,15 +35,17 @@ public struct Conversion: ManagedKind {
     public static let ranks = (create: 137, drop: 57)
 
     /// Conversions of the managed schemas, not those of extensions.
-    public static let query = """
-        select n.nspname, c.conname, pg_encoding_to_char(c.conforencoding), pg_encoding_to_char(c.contoencoding),
-               c.conproc::regproc::text, c.condefault::text, obj_description(c.oid, 'pg_conversion'),
-               nullif(pg_get_userbyid(c.conowner), current_user::text), c.oid
-        from pg_conversion c join ns n on n.oid = c.connamespace
-        where not exists (select 1 from extension_member e where e.classid = 'pg_conversion'::regclass
-                          and e.objid = c.oid)
-        order by 1, 2
+    public static func query(serverVersion: Int) -> String {
         """
+            select n.nspname, c.conname, pg_encoding_to_char(c.conforencoding), pg_encoding_to_char(c.contoencoding),
+                   c.conproc::regproc::text, c.condefault::text, obj_description(c.oid, 'pg_conversion'),
+                   nullif(pg_get_userbyid(c.conowner), current_user::text), c.oid
+            from pg_conversion c join ns n on n.oid = c.connamespace
+            where not exists (select 1 from extension_member e where e.classid = 'pg_conversion'::regclass
+                              and e.objid = c.oid)
+            order by 1, 2
+            """
+    }
 
     public init(row: [String?]) throws {
         self.init(name: QualifiedName(row[0] ?? "", row[1] ?? ""), sourceEncoding: row[2] ?? "",

@@ -11,23 +11,30 @@ import SQLText
 public protocol ManagedKind: Sendable, Hashable, Codable {
     /// The system catalog its rows are in (the census counts each row read as managed).
     static var catalog: String { get }
-    /// The query reading every object of the kind in the managed schemas: appended to the
-    /// `ns` common table expression of the managed namespaces (`$1`, the schema names, may
-    /// be null for all). Its last column is the row's oid, which `init(row:)` does not read.
-    static var query: String { get }
+    /// The query reading every object of the kind in the managed schemas of a server of
+    /// `serverVersion` (`server_version_num`): appended to the `ns` common table expression of
+    /// the managed namespaces (`$1`, the schema names, may be null for all). Its last column is
+    /// the row's oid, which `init(row:)` does not read.
+    static func query(serverVersion: Int) -> String
     /// `COMMENT ON` and `ALTER … OWNER TO` spell the kind so (`CONVERSION`).
     static var keyword: String { get }
     /// The `spec.policy.diff.skip` keys of its creations, changes and drops.
     static var skipKeys: (add: SkipKey, modify: SkipKey, drop: SkipKey) { get }
     /// Plan ranks (see `Planner.rank`) of its creations and changes, and of its drops.
     static var ranks: (create: Int, drop: Int) { get }
+    /// The lock its statements take on `relation` (by default ACCESS EXCLUSIVE).
+    static var relationLock: LockLevel { get }
 
     /// The object from one row of `query`.
     init(row: [String?]) throws
     /// What identifies it in both databases.
     var identity: String { get }
-    /// What `spec.exclude` globs match (`schema.name`; by default the identity).
-    var exclusionName: String { get }
+    /// What `spec.exclude` globs match (`schema.name`; by default the identity): one of them
+    /// matching leaves the object out.
+    var exclusionNames: [String] { get }
+    /// The table or view it belongs to, nil for none: it goes when that relation is dropped
+    /// (also to be created again), and is created after it.
+    var relation: QualifiedName? { get }
     /// Its name as SQL spells it after `keyword` (`"s"."c"`, `(integer AS text)`).
     var sqlName: String { get }
     /// `COMMENT ON`, nil for none.
@@ -47,7 +54,9 @@ public protocol ManagedKind: Sendable, Hashable, Codable {
 }
 
 extension ManagedKind {
-    public var exclusionName: String { identity }
+    public var exclusionNames: [String] { [identity] }
+    public var relation: QualifiedName? { nil }
+    public static var relationLock: LockLevel { .accessExclusive }
 
     /// Equal apart from comment and owner (which the shared machinery alters by themselves).
     public func sameDefinition(as other: Self) -> Bool {
@@ -75,9 +84,10 @@ public enum ManagedObject: Sendable, Hashable, Codable {
     case cast(Cast)
     case conversion(Conversion)
     case `operator`(Operator)
+    case statistics(StatisticsObject)
 
     /// Every kind, in the order they are read and planned.
-    public static let kinds: [any ManagedKind.Type] = [Cast.self, Conversion.self, Operator.self]
+    public static let kinds: [any ManagedKind.Type] = [Cast.self, Conversion.self, Operator.self, StatisticsObject.self]
 
     /// The object itself.
     public var object: any ManagedKind {
@@ -85,6 +95,7 @@ public enum ManagedObject: Sendable, Hashable, Codable {
         case .cast(let object): object
         case .conversion(let object): object
         case .operator(let object): object
+        case .statistics(let object): object
         }
     }
 

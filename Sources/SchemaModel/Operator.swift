@@ -59,20 +59,22 @@ public struct Operator: ManagedKind {
     public static let ranks = (create: 136, drop: 57)
 
     /// Operators in the managed schemas (not those of extensions), shells included.
-    public static let query = """
-        select ns.nspname, o.oprname,
-               case when o.oprleft <> 0 then format_type(o.oprleft, null) end, format_type(o.oprright, null),
-               case when o.oprcode <> 0 then o.oprcode::regprocedure::text end,
-               case when o.oprcom <> 0 then o.oprcom::regoperator::text end,
-               case when o.oprnegate <> 0 then o.oprnegate::regoperator::text end,
-               case when o.oprrest <> 0 then o.oprrest::regproc::text end,
-               case when o.oprjoin <> 0 then o.oprjoin::regproc::text end,
-               o.oprcanhash::text, o.oprcanmerge::text, obj_description(o.oid, 'pg_operator'),
-               nullif(pg_get_userbyid(o.oprowner), current_user::text), o.oid
-        from pg_operator o join ns on ns.oid = o.oprnamespace
-        where o.oid not in (select objid from extension_member where classid = 'pg_operator'::regclass)
-        order by 1, 2, 3, 4
+    public static func query(serverVersion: Int) -> String {
         """
+            select ns.nspname, o.oprname,
+                   case when o.oprleft <> 0 then format_type(o.oprleft, null) end, format_type(o.oprright, null),
+                   case when o.oprcode <> 0 then o.oprcode::regprocedure::text end,
+                   case when o.oprcom <> 0 then o.oprcom::regoperator::text end,
+                   case when o.oprnegate <> 0 then o.oprnegate::regoperator::text end,
+                   case when o.oprrest <> 0 then o.oprrest::regproc::text end,
+                   case when o.oprjoin <> 0 then o.oprjoin::regproc::text end,
+                   o.oprcanhash::text, o.oprcanmerge::text, obj_description(o.oid, 'pg_operator'),
+                   nullif(pg_get_userbyid(o.oprowner), current_user::text), o.oid
+            from pg_operator o join ns on ns.oid = o.oprnamespace
+            where o.oid not in (select objid from extension_member where classid = 'pg_operator'::regclass)
+            order by 1, 2, 3, 4
+            """
+    }
 
     public init(row: [String?]) throws {
         self.init(name: QualifiedName(row[0] ?? "", row[1] ?? ""), left: row[2], right: row[3] ?? "", function: row[4],
@@ -81,7 +83,7 @@ public struct Operator: ManagedKind {
     }
 
     public var identity: String { signature }
-    public var exclusionName: String { name.description }
+    public var exclusionNames: [String] { [name.description] }
     public var sqlName: String { signature }
     public var wrapped: ManagedObject { .operator(self) }
 

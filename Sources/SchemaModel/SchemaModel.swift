@@ -33,10 +33,8 @@ public struct SchemaModel: Sendable, Hashable, Codable {
     public var collations: [Collation] = []
     /// Rewrite rules (`CREATE RULE`).
     public var rules: [Rule] = []
-    /// Extended statistics (`CREATE STATISTICS`).
-    public var statistics: [StatisticsObject] = []
     /// Objects of the kinds the shared machinery manages (`ManagedKind`): casts, conversions,
-    /// operators.
+    /// operators, extended statistics.
     public var managed: [ManagedObject] = []
     /// Text search dictionaries and configurations.
     public var textSearchDictionaries: [TextSearchDictionary] = []
@@ -75,7 +73,7 @@ public struct SchemaModel: Sendable, Hashable, Codable {
         tables.isEmpty && sequences.isEmpty && enums.isEmpty && extensions.isEmpty && otherObjects.isEmpty
             && views.isEmpty && routines.isEmpty && domains.isEmpty && compositeTypes.isEmpty && rangeTypes.isEmpty
             && defaultPrivileges.isEmpty && collations.isEmpty && rules.isEmpty
-            && statistics.isEmpty && managed.isEmpty
+            && managed.isEmpty
             && textSearchDictionaries.isEmpty && textSearchConfigurations.isEmpty
     }
 

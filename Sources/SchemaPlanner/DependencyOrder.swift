@@ -147,7 +147,7 @@ struct DependencyOrder {
              .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity, .addColumn,
              .setInheritance, .alterColumn, .addConstraint, .createIndex, .setIndexStatistics, .setComment,
              .createView, .replaceView, .createRoutine, .replaceRoutine, .createTrigger, .setTriggerState,
-             .createStatistics, .dropStatistics, .setStatisticsTarget, .createRule, .dropRule, .setRuleFiring,
+              .createRule, .dropRule, .setRuleFiring,
              .createPolicy, .setRowSecurity, .setForceRowSecurity, .createDomain, .alterDomain, .createCompositeType,
              .alterCompositeType, .createRangeType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: []
         }
@@ -179,7 +179,7 @@ struct DependencyOrder {
              .namePartitionIndex, .tuneAttachedIndex, .setSequencePersistence, .dropTable, .setOwner, .detachPartition, .attachPartition,
              .setPersistence, .setTableOptions, .setReplicaIdentity, .dropColumn, .dropColumnKeepingChildren,
              .setInheritance, .dropConstraint, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .dropView,
-             .dropRoutine, .dropTrigger, .setTriggerState, .createStatistics, .dropStatistics, .setStatisticsTarget,
+             .dropRoutine, .dropTrigger, .setTriggerState, 
              .createRule, .dropRule, .setRuleFiring, .dropPolicy, .setRowSecurity, .setForceRowSecurity,
              .dropDomainChecks, .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges, .createObject,
              .alterObject, .dropObject, .createTextSearchDictionary,
@@ -197,13 +197,13 @@ struct DependencyOrder {
         case .createTrigger(let trigger), .setTriggerState(let trigger): relation(trigger.relation)
         case .createPolicy(let policy): relation(policy.table)
         case .createRule(let rule, _), .setRuleFiring(let rule): relation(rule.relation)
-        case .createStatistics(let object), .setStatisticsTarget(let object): relation(object.table)
         case .grant(.table(let name), _, _), .revoke(.table(let name), _, _, _): relation(name)
         case .grant(.column(let name, _), _, _), .revoke(.column(let name, _), _, _, _): relation(name)
         case .setComment(.view(let name, _), _), .setComment(.column(let name, _), _): relation(name)
         case .setViewColumnDefault(let view, _, _): relation(view)
         case .namePartitionIndex(let partition, _, _), .tuneAttachedIndex(let partition, _, _, _): relation(partition)
-        case .createPlaceholderView, .createObject, .alterObject, .dropObject: nil
+        case .createObject(let object), .alterObject(let object, _): object.object.relation.map(relation)
+        case .createPlaceholderView, .dropObject: nil
         case .createTextSearchDictionary, .alterTextSearchDictionary, .dropTextSearchDictionary,
              .createTextSearchConfiguration, .setTextSearchMapping, .dropTextSearchConfiguration: nil
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
@@ -211,7 +211,7 @@ struct DependencyOrder {
              .dropSequence, .setSequenceOwner, .setSequencePersistence, .createTable, .dropTable, .setOwner,
              .detachPartition, .attachPartition, .setPersistence, .addColumn, .dropColumn, .dropColumnKeepingChildren,
              .setInheritance, .alterColumn, .dropConstraint, .dropIndex, .setComment, .dropDefault, .createView,
-             .replaceView, .dropView, .createRoutine, .replaceRoutine, .dropRoutine, .dropTrigger, .dropStatistics,
+             .replaceView, .dropView, .createRoutine, .replaceRoutine, .dropRoutine, .dropTrigger, 
              .dropRule, .dropPolicy, .setRowSecurity, .setForceRowSecurity, .createDomain, .alterDomain,
              .dropDomainChecks, .createCompositeType, .alterCompositeType, .createRangeType, .dropType,
              .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: nil

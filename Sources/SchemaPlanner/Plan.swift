@@ -30,18 +30,6 @@ public enum Hazard: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 }
 
-/// A table-level lock mode of PostgreSQL, spelt as `LOCK TABLE … IN … MODE` takes it.
-public enum LockLevel: String, Sendable, Hashable, Codable, CaseIterable {
-    case accessShare = "ACCESS SHARE"
-    case rowShare = "ROW SHARE"
-    case rowExclusive = "ROW EXCLUSIVE"
-    case shareUpdateExclusive = "SHARE UPDATE EXCLUSIVE"
-    case share = "SHARE"
-    case shareRowExclusive = "SHARE ROW EXCLUSIVE"
-    case exclusive = "EXCLUSIVE"
-    case accessExclusive = "ACCESS EXCLUSIVE"
-}
-
 /// One SQL statement of a plan, with what it is for and what it risks.
 public struct PlanStep: Sendable, Hashable, Codable {
     /// The statement, complete and schema-qualified.

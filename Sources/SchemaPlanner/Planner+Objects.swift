@@ -174,8 +174,8 @@ extension Planner {
              .setTextSearchMapping, .dropTextSearchConfiguration, .setSequencePersistence, .createTable, .dropTable,
              .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity,
              .addColumn, .dropColumn, .dropColumnKeepingChildren, .setInheritance, .alterColumn, .addConstraint,
-             .dropConstraint, .createIndex, .dropIndex, .setIndexStatistics, .setComment, .createStatistics,
-             .dropStatistics, .setStatisticsTarget, .createRule, .dropRule, .setRuleFiring:
+             .dropConstraint, .createIndex, .dropIndex, .setIndexStatistics, .setComment,
+             .createRule, .dropRule, .setRuleFiring:
             return steps(for: change)
         }
     }

@@ -28,7 +28,7 @@ public enum Planner {
     /// alterations, from 210 the drops that must wait until nothing uses the object.
     static func rank(_ change: Change) -> Int {
         switch change {
-        case .dropTrigger, .dropPolicy, .dropRule, .dropStatistics: -30
+        case .dropTrigger, .dropPolicy, .dropRule: -30
         // After the views and columns that use them, before the functions and types they use.
         case .dropTextSearchConfiguration: 57
         case .dropObject(let object): type(of: object.object).ranks.drop
@@ -75,7 +75,6 @@ public enum Planner {
         case .setViewColumnDefault: 186
         case .createTrigger, .setTriggerState, .createPolicy, .setRowSecurity, .setForceRowSecurity: 190
         case .createRule, .setRuleFiring: 191
-        case .createStatistics, .setStatisticsTarget: 192
         case .setObjectOwner: 195
         case .setComment: 200
         case .revoke, .grant: 205
@@ -113,15 +112,6 @@ public enum Planner {
 
         case .replaceCollation(let collation, let columns):
             return replaceCollationSteps(collation, columns: columns)
-
-        case .createStatistics(let object):
-            return [createStatisticsStep(object)]
-
-        case .dropStatistics(let object):
-            return [dropStatisticsStep(object)]
-
-        case .setStatisticsTarget(let object):
-            return [statisticsTargetStep(object)]
 
         case .createRule(let rule, let replacing):
             return [createRuleStep(rule, replacing: replacing)]
@@ -396,7 +386,8 @@ public enum Planner {
 
     /// A step of a managed kind's own SQL, summarised as `verb kind identity`.
     private static func managedStep(_ verb: String, _ object: any ManagedKind, sql: String) -> PlanStep {
-        PlanStep(sql: sql, summary: "\(verb) \(type(of: object).keyword.lowercased()) \(object.identity)")
+        PlanStep(sql: sql, summary: "\(verb) \(type(of: object).keyword.lowercased()) \(object.identity)",
+                 hazards: object.relation == nil ? [] : [.lock(type(of: object).relationLock)])
     }
 
     /// The `USING` expression turning the column's old values into `column.type`.
@@ -558,7 +549,6 @@ public enum Planner {
         case .trigger(let table, let name): object = "TRIGGER \(quoteIdentifier(name)) ON \(table.sql)"
         case .policy(let table, let name): object = "POLICY \(quoteIdentifier(name)) ON \(table.sql)"
         case .rule(let table, let name): object = "RULE \(quoteIdentifier(name)) ON \(table.sql)"
-        case .statistics(let name): object = "STATISTICS \(name.sql)"
         case .domain(let name): object = "DOMAIN \(name.sql)"
         case .domainConstraint(let domain, let name): object = "CONSTRAINT \(quoteIdentifier(name)) ON DOMAIN \(domain.sql)"
         case .collation(let name): object = "COLLATION \(name.sql)"

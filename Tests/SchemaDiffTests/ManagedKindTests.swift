@@ -63,4 +63,42 @@ import Testing
             #expect(Set([kind.skipKeys.add, kind.skipKeys.modify, kind.skipKeys.drop]).count == 3, "\(kind)")
         }
     }
+
+    static func statistics(on table: String, target: Int? = nil) -> ManagedObject {
+        .statistics(StatisticsObject(name: QualifiedName("app", "st"), table: QualifiedName("app", table),
+                                     definition: "CREATE STATISTICS app.st ON a, b FROM app.\(table)", target: target))
+    }
+
+    static func table(_ name: String, partitioned: Bool = false) -> Table {
+        Table(name: QualifiedName("app", name), columns: [Column(name: "a", type: "integer"), Column(name: "b", type: "integer")],
+              partitionKey: partitioned ? "RANGE (a)" : nil)
+    }
+
+    /// Statistics objects belong to their table: created after it, with the lock they take on
+    /// it; gone with it when it is dropped (not dropped again), made again when it is remade.
+    @Test func objectsOfATableFollowIt() {
+        var desired = Self.model(Self.statistics(on: "t", target: 500))
+        var current = Self.model(Self.statistics(on: "t"))
+        (desired.tables, current.tables) = ([Self.table("t")], [Self.table("t")])
+        let retarget = Planner.plan(SchemaDiffer.diff(desired: desired, current: current)).steps
+        #expect(retarget.map(\.sql) == [#"ALTER STATISTICS "app"."st" SET STATISTICS 500"#])
+        #expect(retarget.first?.hazards == [.lock(.shareUpdateExclusive)])
+
+        desired = Self.model()
+        #expect(Self.sql(desired, current) == [#"DROP TABLE "app"."t""#])
+
+        desired = Self.model(Self.statistics(on: "t"))
+        desired.tables = [Self.table("t", partitioned: true)]
+        let remade = Self.sql(desired, current)
+        #expect(!remade.contains { $0.hasPrefix("DROP STATISTICS") }, "\(remade)")
+        #expect(remade.last == "CREATE STATISTICS app.st ON a, b FROM app.t", "\(remade)")
+
+        desired = Self.model(Self.statistics(on: "u"))
+        desired.tables = [Self.table("t"), Self.table("u")]
+        current.tables = [Self.table("t"), Self.table("u")]
+        #expect(Self.sql(desired, current) == [
+            #"DROP STATISTICS "app"."st""#, "CREATE STATISTICS app.st ON a, b FROM app.u",
+        ])
+        #expect(Self.sql(desired, current, policy: DiffPolicy(exclude: ["app.u"])) == [#"DROP STATISTICS "app"."st""#])
+    }
 }
