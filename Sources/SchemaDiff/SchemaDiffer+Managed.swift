@@ -8,7 +8,9 @@ extension DiffState {
     mutating func diffManagedObjects() {
         let dropped = droppedRelations
         let gone = { (object: ManagedObject) in object.object.relation.map(dropped.contains) ?? false }
-        let now = Dictionary(current.managed.filter { !gone($0) }.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        let rebuilt = rebuiltManaged
+        let now = Dictionary(current.managed.filter { !gone($0) && !rebuilt.contains($0.key) }.map { ($0.key, $0) },
+                             uniquingKeysWith: { a, _ in a })
         let wanted = Set(desired.managed.map(\.key))
         for object in desired.managed {
             let new = object.object
@@ -30,9 +32,19 @@ extension DiffState {
             comment(target, desired: new.comment, current: old.comment)
             owner(kind.keyword, new.sqlName, desired: new.owner, current: old.owner, created: false)
         }
-        for object in current.managed where !wanted.contains(object.key) && !gone(object) {
+        for object in current.managed where (!wanted.contains(object.key) || rebuilt.contains(object.key)) && !gone(object) {
             changes.append(.dropObject(object))
         }
+    }
+
+    /// Managed objects of the current database that go or are dropped to be created anew:
+    /// what depends on them is rebuilt.
+    var replacedManagedObjects: [ObjectKey] {
+        let wanted = Dictionary(desired.managed.map { ($0.key, $0.object) }, uniquingKeysWith: { a, _ in a })
+        return current.managed.filter { object in
+            guard let new = wanted[object.key] else { return true }
+            return !new.sameDefinition(asAny: object.object) && (new.alterSQL(fromAny: object.object) ?? []).isEmpty
+        }.map(\.dependencyKey)
     }
 
     /// `object` created, with its comment and owner.

@@ -59,13 +59,13 @@ extension DiffState {
                  .setReplicaIdentity, .addColumn, .setInheritance, .alterColumn, .addConstraint, .dropConstraint,
                  .createIndex, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .createView, .replaceView,
                  .dropView, .createRoutine, .replaceRoutine, .dropRoutine, .createTrigger, .dropTrigger,
-                 .setTriggerState,  .createRule, .dropRule,
+                 .setTriggerState, .createRule, .dropRule,
                  .setRuleFiring, .createPolicy, .dropPolicy, .setRowSecurity, .setForceRowSecurity, .createDomain,
                  .alterDomain, .dropDomainChecks, .createCompositeType, .alterCompositeType, .createRangeType,
                  .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: break
             }
         }
-        disturbed += droppedColumns.sorted() + retypedColumns.sorted()
+        disturbed += droppedColumns.sorted() + retypedColumns.sorted() + replacedManagedObjects
         for view in current.views {
             guard let wanted = desiredViews[view.name] else {
                 disturbed.append(ObjectKey(.relation, view.name.schema, view.name.name))
@@ -133,7 +133,7 @@ extension DiffState {
         var byRelation: [ObjectKey: [ObjectKey]] = [:]
         for dependency in current.dependencies {
             byReferenced[dependency.referenced, default: []].append(dependency.dependent)
-            if dependency.referenced.kind != .relation, dependency.referenced.kind != .routine, dependency.referenced.kind != .type {
+            if ![.relation, .routine, .type, .managed].contains(dependency.referenced.kind) {
                 byRelation[dependency.referenced.relation, default: []].append(dependency.dependent)
             }
         }
@@ -147,6 +147,7 @@ extension DiffState {
         var rebuiltTriggers = Set<ObjectKey>()
         var rebuiltPolicies = Set<ObjectKey>()
         var rebuiltDomains = Set<QualifiedName>()
+        let (currentManaged, desiredManaged) = (Set(current.managed.map(\.key)), Set(desired.managed.map(\.key)))
         var seen = Set(disturbed)
         var queue = disturbed
         while let key = queue.popLast() {
@@ -168,6 +169,11 @@ extension DiffState {
                     }
                 case .trigger: rebuiltTriggers.insert(dependent)
                 case .policy: rebuiltPolicies.insert(dependent)
+                case .managed:
+                    if currentManaged.contains(dependent.name) {
+                        if desiredManaged.contains(dependent.name) { rebuiltManaged.insert(dependent.name) }
+                        queue.append(dependent)
+                    }
                 case .columnDefault:
                     if !goesWithTable(dependent) { rebuiltDefaults.insert(dependent) }
                 case .constraint:

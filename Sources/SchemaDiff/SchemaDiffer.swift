@@ -67,6 +67,9 @@ struct DiffState {
     var uncastable: Set<TypeChange> = []
     /// Conversions the declaration gives for columns whose type changes.
     var conversions: [ColumnRef: String] = [:]
+    /// Keys of managed objects that depend on something dropped or replaced: dropped and
+    /// created again (found by `diffObjects`, acted on by `diffManagedObjects`).
+    var rebuiltManaged: Set<String> = []
 
     /// How `old`'s values become `new`'s type: as declared, through text to or from an enum
     /// (no direct cast exists), else by PostgreSQL's cast.

@@ -33,6 +33,8 @@ struct ObjectOids {
     var policies: [UInt32: ObjectKey] = [:]
     /// Everything else read (schemas, rules, collations, extensions …), for the census.
     var others: Set<CatalogObject> = []
+    /// Objects of the managed kinds, as dependencies name them.
+    var managed: [CatalogObject: ObjectKey] = [:]
 
     /// Every object read, by catalog, for the census.
     var accounted: Set<CatalogObject> {
@@ -202,8 +204,9 @@ extension SchemaInspector {
     /// sorted. Entries naming anything else (system objects, other schemas, extension
     /// members) are left out.
     func readDependencies(each: RowReader, oids: ObjectOids, columns: [UInt32: CatalogSpelling.TableColumns]) throws -> [Dependency] {
-        func key(_ catalog: UInt8, _ oid: UInt32, _ sub: Int) -> ObjectKey? {
+        func key(_ catalog: UInt8, _ oid: UInt32, _ sub: Int, managed: String?) -> ObjectKey? {
             switch catalog {
+            case UInt8(ascii: "m"): return managed.flatMap { oids.managed[CatalogObject(catalog: $0, oid: oid)] }
             case UInt8(ascii: "c"):
                 if let name = oids.relations[oid] {
                     guard sub > 0 else { return ObjectKey(.relation, name.schema, name.name) }
@@ -232,10 +235,12 @@ extension SchemaInspector {
             }
         }
         var dependencies: [Dependency] = []
-        try each(CatalogQueries.dependencies, []) { row in
+        try each(CatalogQueries.dependencies(managed: ManagedObject.catalogs), []) { row in
             guard let dependentCatalog = row.withBytes(0, { $0.first }), let referencedCatalog = row.withBytes(3, { $0.first }),
-                  let dependent = key(dependentCatalog ?? 0, row.unsigned(1) ?? 0, Int(row.signed(2) ?? 0)),
-                  let referenced = key(referencedCatalog ?? 0, row.unsigned(4) ?? 0, Int(row.signed(5) ?? 0)),
+                  let dependent = key(dependentCatalog ?? 0, row.unsigned(1) ?? 0, Int(row.signed(2) ?? 0),
+                                      managed: dependentCatalog == UInt8(ascii: "m") ? row[6] : nil),
+                  let referenced = key(referencedCatalog ?? 0, row.unsigned(4) ?? 0, Int(row.signed(5) ?? 0),
+                                       managed: referencedCatalog == UInt8(ascii: "m") ? row[7] : nil),
                   dependent != referenced else { return }
             dependencies.append(Dependency(dependent, on: referenced))
         }

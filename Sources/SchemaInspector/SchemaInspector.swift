@@ -413,8 +413,11 @@ public struct SchemaInspector {
         for kind in ManagedObject.kinds {
             objects.model.managed += try all(CatalogQueries.managedNamespaces + kind.query(serverVersion: version), in: kind.catalog) { row in
                 let values = row.values
-                objectOids.others.insert(CatalogObject(catalog: kind.catalog, oid: row.unsigned(values.count - 1)!))
-                return try kind.init(row: values).wrapped
+                let object = try kind.init(row: values).wrapped
+                let oid = CatalogObject(catalog: kind.catalog, oid: row.unsigned(values.count - 1)!)
+                objectOids.others.insert(oid)
+                objectOids.managed[oid] = object.dependencyKey
+                return object
             }
         }
         if !userCatalogs.isDisjoint(with: ["pg_ts_dict", "pg_ts_config"]) {

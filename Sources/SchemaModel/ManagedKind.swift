@@ -101,6 +101,12 @@ public enum ManagedObject: Sendable, Hashable, Codable {
 
     /// The kind and identity, unique within a model.
     public var key: String { "\(type(of: object).keyword) \(object.identity)" }
+
+    /// What dependencies (`pg_depend`) call it.
+    public var dependencyKey: ObjectKey { ObjectKey(.managed, "", key) }
+
+    /// The catalogs of every kind.
+    public static var catalogs: [String] { kinds.map { $0.catalog } }
 }
 
 /// A catalog value this version of drover does not know (a newer PostgreSQL's), refused

@@ -422,6 +422,8 @@ public struct ObjectKey: Sendable, Hashable, Codable, Comparable, CustomStringCo
         case relation, column, constraint, index, trigger, policy, routine, type
         /// The default expression of a column.
         case columnDefault = "default"
+        /// An object of a managed kind (`ManagedObject`), by its key (as `name`; no schema).
+        case managed
 
         /// Ordered by raw value (`column` < `constraint` < `default` < …), compared
         /// without building the strings.
@@ -431,11 +433,12 @@ public struct ObjectKey: Sendable, Hashable, Codable, Comparable, CustomStringCo
             case .constraint: 1
             case .columnDefault: 2
             case .index: 3
-            case .policy: 4
-            case .relation: 5
-            case .routine: 6
-            case .trigger: 7
-            case .type: 8
+            case .managed: 4
+            case .policy: 5
+            case .relation: 6
+            case .routine: 7
+            case .trigger: 8
+            case .type: 9
             }
         }
 

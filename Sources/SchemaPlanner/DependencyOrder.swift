@@ -138,17 +138,17 @@ struct DependencyOrder {
         case .dropType(let name, _, _), .dropEnum(let name): [ObjectKey(.type, name.schema, name.name)]
         // What the domain's checks and default use stops being used by it.
         case .dropDomainChecks(let domain): [ObjectKey(.type, domain.name.schema, domain.name.name)]
+        case .dropObject(let object): [object.dependencyKey]
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
-             .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .tuneAttachedIndex, .createPlaceholderView, .createObject,
-             .alterObject, .dropObject, .createTextSearchDictionary,
+             .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .tuneAttachedIndex, .createPlaceholderView,
+             .createObject, .alterObject, .createTextSearchDictionary,
              .alterTextSearchDictionary, .dropTextSearchDictionary, .createTextSearchConfiguration,
              .setTextSearchMapping, .dropTextSearchConfiguration, .setSequencePersistence, .createTable, .setOwner,
              .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity, .addColumn,
              .setInheritance, .alterColumn, .addConstraint, .createIndex, .setIndexStatistics, .setComment,
              .createView, .replaceView, .createRoutine, .replaceRoutine, .createTrigger, .setTriggerState,
-              .createRule, .dropRule, .setRuleFiring,
-             .createPolicy, .setRowSecurity, .setForceRowSecurity, .createDomain, .alterDomain, .createCompositeType,
+             .createRule, .dropRule, .setRuleFiring, .createPolicy, .setRowSecurity, .setForceRowSecurity, .createDomain, .alterDomain, .createCompositeType,
              .alterCompositeType, .createRangeType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: []
         }
     }
@@ -174,15 +174,15 @@ struct DependencyOrder {
         case .createDomain(let domain), .alterDomain(let domain, _): [ObjectKey(.type, domain.name.schema, domain.name.name)]
         case .createCompositeType(let type), .alterCompositeType(let type, _): [ObjectKey(.type, type.name.schema, type.name.name)]
         case .createRangeType(let type): [ObjectKey(.type, type.name.schema, type.name.name)]
+        case .createObject(let object), .alterObject(let object, _): [object.dependencyKey]
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .dropEnum, .alterSequence, .dropSequence, .setSequenceOwner, .setViewColumnDefault,
              .namePartitionIndex, .tuneAttachedIndex, .setSequencePersistence, .dropTable, .setOwner, .detachPartition, .attachPartition,
              .setPersistence, .setTableOptions, .setReplicaIdentity, .dropColumn, .dropColumnKeepingChildren,
              .setInheritance, .dropConstraint, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .dropView,
-             .dropRoutine, .dropTrigger, .setTriggerState, 
-             .createRule, .dropRule, .setRuleFiring, .dropPolicy, .setRowSecurity, .setForceRowSecurity,
-             .dropDomainChecks, .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges, .createObject,
-             .alterObject, .dropObject, .createTextSearchDictionary,
+             .dropRoutine, .dropTrigger, .setTriggerState, .createRule, .dropRule, .setRuleFiring, .dropPolicy,
+             .setRowSecurity, .setForceRowSecurity, .dropDomainChecks, .dropType, .setObjectOwner, .grant, .revoke,
+             .setDefaultPrivileges, .dropObject, .createTextSearchDictionary,
              .alterTextSearchDictionary, .dropTextSearchDictionary, .createTextSearchConfiguration,
              .setTextSearchMapping, .dropTextSearchConfiguration: []
         }

@@ -516,9 +516,37 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         from pg_conversion where connamespace = 'public'::regnamespace
         """, expected: [["latin1_utf8:true:false:the default here,win_utf8:false:true:-"]])
 
+    /// Objects of managed kinds that depend on a function dropped and created again (its
+    /// parameter renamed, its result retyped) are rebuilt with it, and so is what uses them
+    /// (a view, an index, a check), as PostgreSQL's dependencies say.
+    static let managedDependents = ObjectScenario(name: "objects of managed kinds rebuilt with their functions", before: """
+        create type public.pair as (a integer, b integer);
+        create function public.pair_text(x public.pair) returns text language sql immutable as 'select $1.a || '','' || $1.b';
+        create cast (public.pair as text) with function public.pair_text(public.pair);
+        create function public.add3(integer, integer) returns integer language sql immutable as 'select $1 + $2 + 3';
+        create operator public.### (leftarg = integer, rightarg = integer, function = public.add3);
+        comment on operator public.### (integer, integer) is 'adds three';
+        create table public.t (a integer, b integer, constraint sum_ok check (a ### b < 1000));
+        create index t_sum on public.t ((a ### b));
+        create view public.v as select a ### b as s, (a, b)::public.pair::text as p from public.t;
+        """, after: """
+        create type public.pair as (a integer, b integer);
+        create function public.pair_text(c public.pair) returns text language sql immutable as 'select $1.a || '';'' || $1.b';
+        create cast (public.pair as text) with function public.pair_text(public.pair);
+        create function public.add3(x integer, y integer) returns bigint language sql immutable
+            as 'select ($1 + $2 + 3)::bigint';
+        create operator public.### (leftarg = integer, rightarg = integer, function = public.add3);
+        comment on operator public.### (integer, integer) is 'adds three';
+        create table public.t (a integer, b integer, constraint sum_ok check (a ### b < 1000));
+        create index t_sum on public.t ((a ### b));
+        create view public.v as select a ### b as s, (a, b)::public.pair::text as p from public.t;
+        """, data: "insert into public.t values (1, 2);",
+        check: "select s::text, pg_typeof(s)::text, p from public.v", expected: [["6", "bigint", "1;2"]])
+
     static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations, storage,
                       rules, statistics, owners, sequenceFacts, viewDefaults,
-                      partitionIndexNames, partitionIndexSettings, viewCycles, casts, operators, textSearch, conversions]
+                      partitionIndexNames, partitionIndexSettings, viewCycles, casts, operators, textSearch, conversions,
+                      managedDependents]
 }
 
 @Suite(.serialized) struct ObjectRoundTripTests {
