@@ -21,19 +21,17 @@ extension DiffState {
                 continue
             }
             let old = existing.object
-            if !new.sameDefinition(asAny: old) {
-                guard let statements = new.alterSQL(fromAny: old), !statements.isEmpty else {
-                    changes.append(.dropObject(existing))
-                    create(object)
-                    continue
-                }
-                changes.append(.alterObject(object, from: existing))
+            if new.mustReplace(old) {
+                changes.append(.dropObject(existing))
+                create(object)
+                continue
             }
+            if !new.sameDefinition(asAny: old) { changes.append(.alterObject(object, from: existing)) }
             comment(target, desired: new.comment, current: old.comment)
             owner(kind.keyword, new.sqlName, desired: new.owner, current: old.owner, created: false)
         }
-        for object in current.managed where (!wanted.contains(object.key) || rebuilt.contains(object.key)) && !gone(object) {
-            changes.append(.dropObject(object))
+        for object in current.managed where !gone(object) {
+            if !wanted.contains(object.key) || rebuilt.contains(object.key) { changes.append(.dropObject(object)) }
         }
     }
 
@@ -43,7 +41,7 @@ extension DiffState {
         let wanted = Dictionary(desired.managed.map { ($0.key, $0.object) }, uniquingKeysWith: { a, _ in a })
         return current.managed.filter { object in
             guard let new = wanted[object.key] else { return true }
-            return !new.sameDefinition(asAny: object.object) && (new.alterSQL(fromAny: object.object) ?? []).isEmpty
+            return new.mustReplace(object.object)
         }.map(\.dependencyKey)
     }
 

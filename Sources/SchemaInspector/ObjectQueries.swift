@@ -175,17 +175,19 @@ extension CatalogQueries {
                                   when 'pg_policy'::regclass then 'o'
                                   else case when dt.typrelid <> 0 then 'c' else 't' end end end,
                    case d.classid when 'pg_rewrite'::regclass then rw.ev_class
-                                  when 'pg_type'::regclass then case when dt.typrelid <> 0 then dt.typrelid
-                                                                     when dt.typcategory = 'A' and dt.typelem <> 0 then dt.typelem
-                                                                     else dt.oid end
+                                  when 'pg_type'::regclass
+                                  then case when dt.typrelid <> 0 then dt.typrelid
+                                            when dt.typcategory = 'A' and dt.typelem <> 0 then dt.typelem
+                                            else dt.oid end
                                   else d.objid end::text,
                    case when d.classid = 'pg_class'::regclass then d.objsubid else 0 end::text,
                    case when d.refclassid = any(array[\(catalogs)]) then 'm'
                         else case d.refclassid when 'pg_class'::regclass then 'c' when 'pg_proc'::regclass then 'p'
                                      else case when rt.typrelid <> 0 then 'c' else 't' end end end,
-                   case d.refclassid when 'pg_type'::regclass then case when rt.typrelid <> 0 then rt.typrelid
-                                                                       when rt.typcategory = 'A' and rt.typelem <> 0 then rt.typelem
-                                                                       else rt.oid end
+                   case d.refclassid when 'pg_type'::regclass
+                                     then case when rt.typrelid <> 0 then rt.typrelid
+                                               when rt.typcategory = 'A' and rt.typelem <> 0 then rt.typelem
+                                               else rt.oid end
                                      else d.refobjid end::text,
                    case when d.refclassid = 'pg_class'::regclass then d.refobjsubid else 0 end::text,
                    d.classid::regclass::text, d.refclassid::regclass::text
@@ -194,13 +196,14 @@ extension CatalogQueries {
             left join pg_type dt on d.classid = 'pg_type'::regclass and dt.oid = d.objid
             left join pg_type rt on d.refclassid = 'pg_type'::regclass and rt.oid = d.refobjid
             where d.deptype = 'n'
-              and d.classid in ('pg_rewrite'::regclass, 'pg_proc'::regclass, 'pg_trigger'::regclass, 'pg_policy'::regclass,
-                                'pg_type'::regclass, 'pg_attrdef'::regclass, 'pg_constraint'::regclass, 'pg_class'::regclass,
-                                \(catalogs))
+              and d.classid in ('pg_rewrite'::regclass, 'pg_proc'::regclass, 'pg_trigger'::regclass,
+                                'pg_policy'::regclass, 'pg_type'::regclass, 'pg_attrdef'::regclass,
+                                'pg_constraint'::regclass, 'pg_class'::regclass, \(catalogs))
               and d.refclassid in ('pg_class'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass, \(catalogs))
               -- What foreign keys and defaults use of other tables (referenced keys, sequences)
               -- is planned with the tables: left out, they are most of pg_depend.
-              and not (d.classid in ('pg_constraint'::regclass, 'pg_attrdef'::regclass) and d.refclassid = 'pg_class'::regclass)
+              and not (d.classid in ('pg_constraint'::regclass, 'pg_attrdef'::regclass)
+                       and d.refclassid = 'pg_class'::regclass)
               and d.objid >= 16384 and d.refobjid >= 16384
             """
     }

@@ -52,6 +52,7 @@ struct ObjectOids {
         add("pg_constraint", domainConstraints.keys)
         add("pg_trigger", triggers.keys)
         add("pg_policy", policies.keys)
+        all.formUnion(managed.keys)
         return all
     }
 }

@@ -411,12 +411,12 @@ public struct SchemaInspector {
                       comment: row[8], owner: row[9])
         }
         for kind in ManagedObject.kinds {
-            objects.model.managed += try all(CatalogQueries.managedNamespaces + kind.query(serverVersion: version), in: kind.catalog) { row in
+            let query = CatalogQueries.managedNamespaces + kind.query(serverVersion: version)
+            objects.model.managed += try all(query, in: kind.catalog) { row in
                 let values = row.values
                 let object = try kind.init(row: values).wrapped
-                let oid = CatalogObject(catalog: kind.catalog, oid: row.unsigned(values.count - 1)!)
-                objectOids.others.insert(oid)
-                objectOids.managed[oid] = object.dependencyKey
+                objectOids.managed[CatalogObject(catalog: kind.catalog, oid: row.unsigned(values.count - 1)!)]
+                    = object.dependencyKey
                 return object
             }
         }

@@ -77,6 +77,12 @@ extension ManagedKind {
         guard let other = other as? Self else { return false }
         return sameDefinition(as: other)
     }
+
+    /// Whether turning `old` (same identity) into this object takes a drop and a create: its
+    /// definition differs and cannot be altered in place.
+    public func mustReplace(_ old: any ManagedKind) -> Bool {
+        !sameDefinition(asAny: old) && (alterSQL(fromAny: old) ?? []).isEmpty
+    }
 }
 
 /// A managed object of any kind: the model's list of them, and what changes carry.

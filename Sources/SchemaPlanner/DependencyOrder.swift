@@ -148,7 +148,8 @@ struct DependencyOrder {
              .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity, .addColumn,
              .setInheritance, .alterColumn, .addConstraint, .createIndex, .setIndexStatistics, .setComment,
              .createView, .replaceView, .createRoutine, .replaceRoutine, .createTrigger, .setTriggerState,
-             .createRule, .dropRule, .setRuleFiring, .createPolicy, .setRowSecurity, .setForceRowSecurity, .createDomain, .alterDomain, .createCompositeType,
+             .createRule, .dropRule, .setRuleFiring, .createPolicy, .setRowSecurity, .setForceRowSecurity, .createDomain,
+             .alterDomain, .createCompositeType,
              .alterCompositeType, .createRangeType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: []
         }
     }

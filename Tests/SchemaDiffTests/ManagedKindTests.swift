@@ -70,7 +70,8 @@ import Testing
     }
 
     static func table(_ name: String, partitioned: Bool = false) -> Table {
-        Table(name: QualifiedName("app", name), columns: [Column(name: "a", type: "integer"), Column(name: "b", type: "integer")],
+        Table(name: QualifiedName("app", name),
+              columns: [Column(name: "a", type: "integer"), Column(name: "b", type: "integer")],
               partitionKey: partitioned ? "RANGE (a)" : nil)
     }
 
