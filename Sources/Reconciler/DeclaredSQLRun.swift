@@ -97,6 +97,10 @@ struct DeclaredSQLRun {
             try createExtension(intent, statement: statement, error: error)
             return .done
         }
+        if let intent = EventTriggerIntent(statement.text) {
+            try runAsSuperuser(intent, statement: statement, error: error)
+            return .done
+        }
         // A non-superuser may give an object only to a role that can create in its schema
         // (a superuser may give it to anyone, as on a target): lent for the statement alone.
         if let schema = error.message.droppingPrefix("permission denied for schema "),
@@ -146,6 +150,11 @@ struct DeclaredSQLRun {
                     + "\(intent.name) as superuser only in a schema that holds no functions or operators yet: "
                     + "declare it before them (or in a schema of its own)")
             }
+            // An event trigger would run the manifest's function as superuser.
+            guard try session.query("select 1 from pg_event_trigger limit 1").rows.isEmpty else {
+                throw ReconcileError(.invalidSchema, describe(error, statement) + "; drover creates extension "
+                    + "\(intent.name) as superuser only while the database has no event trigger: declare it first")
+            }
             let extensionAdmin = try Connection(ConnectionString(parsing: adminInfo).withDatabase(scratch.name))
             defer { extensionAdmin.close() }
             var explicit = intent
@@ -156,6 +165,36 @@ struct DeclaredSQLRun {
         } catch let failure {
             throw ReconcileError(.invalidSchema, "\(describe(error, statement)); creating extension \(intent.name) "
                                  + "as the dev server's superuser failed too: \(failure)")
+        }
+    }
+
+    /// A statement on an event trigger, run by the dev server's superuser in the scratch
+    /// database as drover spells it, with the function resolved as the declared SQL's session
+    /// resolves it (its search path). Statements on event triggers fire none.
+    private func runAsSuperuser(_ intent: EventTriggerIntent, statement: SQLStatement,
+                                error: PostgresError) throws(ReconcileError) {
+        do {
+            var function = ""
+            if let name = intent.functionName {
+                let resolved = try session.query("""
+                    select format('%I.%I', n.nspname, p.proname) from pg_proc p
+                    join pg_namespace n on n.oid = p.pronamespace where p.oid = to_regprocedure($1)
+                    """, [name + "()"]).rows.first?.first ?? nil
+                guard let resolved else {
+                    throw ReconcileError(.invalidSchema, describe(error, statement) + "; function \(name)() does not exist")
+                }
+                function = resolved
+            }
+            let superuser = try Connection(ConnectionString(parsing: adminInfo).withDatabase(scratch.name))
+            defer { superuser.close() }
+            try superuser.execute(intent.sql(function: function))
+        } catch let failure as ReconcileError {
+            throw failure
+        } catch let failure as PostgresError {
+            throw ReconcileError(.invalidSchema, Normaliser.describe(failure, statement: statement, origin: origin)
+                                 + " (run by drover as the dev server's superuser: \(intent.sql(function: "…")))")
+        } catch let failure {
+            throw ReconcileError(.devDatabaseFailed, "\(describe(error, statement)); on the dev server: \(failure)")
         }
     }
 

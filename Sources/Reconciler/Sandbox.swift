@@ -21,8 +21,14 @@ import SQLText
 ///   drover's superuser, only into a schema that holds no functions or operators yet (an
 ///   extension script must not resolve a name to the manifest's code while it runs as
 ///   superuser).
-/// Anything else that needs a superuser (event triggers, C or untrusted-language functions,
-/// `CREATE ROLE`, `ALTER SYSTEM`, …) fails with PostgreSQL's own error at its file and line.
+/// - `CREATE`, `ALTER … ENABLE/DISABLE/RENAME`, `COMMENT ON` and `DROP EVENT TRIGGER` are run
+///   by drover's superuser from the parsed statement (`EventTriggerIntent`); once the scratch
+///   database has an event trigger, drover runs no more DDL there as superuser (an extension
+///   declared after one is refused), so the manifest's trigger function only ever runs as the
+///   sandbox role.
+/// Anything else that needs a superuser (C or untrusted-language functions, an event
+/// trigger's owner, `CREATE ROLE`, `ALTER SYSTEM`, …) fails with PostgreSQL's own error at its
+/// file and line.
 enum Sandbox {
     /// Marks the roles drover created for declared SQL (the only ones a sandbox role may join).
     static let roleComment = "created by drover for declared SQL"
@@ -244,6 +250,14 @@ struct SQLTokens {
         guard let word = bareWord() else { return nil }
         skipSpace()
         return word.lowercased()
+    }
+
+    /// Consumes `symbol` (`(`, `,`, `.`) if it comes next.
+    mutating func symbol(_ symbol: Unicode.Scalar) -> Bool {
+        guard index < scalars.count, scalars[index] == symbol else { return false }
+        index += 1
+        skipSpace()
+        return true
     }
 
     /// A standard string literal (`'1.4'`).

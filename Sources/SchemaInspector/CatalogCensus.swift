@@ -39,7 +39,7 @@ enum CatalogCensus {
         "pg_class": .objects(namespace: "relnamespace"), "pg_collation": .objects(namespace: "collnamespace"),
         "pg_constraint": .objects(namespace: "connamespace"), "pg_conversion": .objects(namespace: "connamespace"),
         "pg_default_acl": .objects(namespace: "nullif(defaclnamespace, 0)"), "pg_depend": .bookkeeping,
-        "pg_description": .bookkeeping, "pg_enum": .partOf("pg_type"), "pg_event_trigger": .objects(namespace: nil),
+        "pg_description": .bookkeeping, "pg_enum": .partOf("pg_type"), "pg_event_trigger": .objects(namespace: EventTrigger.schema(of: "x")),
         "pg_extension": .objects(namespace: "extnamespace"), "pg_foreign_data_wrapper": .objects(namespace: nil),
         "pg_foreign_server": .objects(namespace: nil), "pg_foreign_table": .partOf("pg_class"),
         "pg_index": .partOf("pg_class"), "pg_inherits": .partOf("pg_class"), "pg_init_privs": .bookkeeping,
@@ -581,6 +581,9 @@ extension CatalogCensus {
             // the declaring statement names neither.
             "pg_extension": [.identity: "oid extname", .modelled: "extnamespace",
                              .derived: "extowner extrelocatable extconfig extcondition", .state: "extversion"],
+            // Its owner is whoever created it (a superuser): see `EventTrigger`.
+            "pg_event_trigger": [.identity: "oid evtname", .modelled: "evtevent evtfoid evtenabled evttags",
+                                 .derived: "evtowner"],
             "pg_default_acl": [.identity: "oid defaclrole defaclnamespace defaclobjtype", .modelled: "defaclacl"],
             "pg_attrdef": [.identity: "oid adrelid adnum", .modelled: "adbin"],
             "pg_partitioned_table": [.identity: "partrelid", .modelled: """

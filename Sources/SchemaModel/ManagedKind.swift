@@ -91,9 +91,11 @@ public enum ManagedObject: Sendable, Hashable, Codable {
     case conversion(Conversion)
     case `operator`(Operator)
     case statistics(StatisticsObject)
+    case eventTrigger(EventTrigger)
 
     /// Every kind, in the order they are read and planned.
-    public static let kinds: [any ManagedKind.Type] = [Cast.self, Conversion.self, Operator.self, StatisticsObject.self]
+    public static let kinds: [any ManagedKind.Type] = [Cast.self, Conversion.self, Operator.self, StatisticsObject.self,
+                                                       EventTrigger.self]
 
     /// The object itself.
     public var object: any ManagedKind {
@@ -102,6 +104,7 @@ public enum ManagedObject: Sendable, Hashable, Codable {
         case .conversion(let object): object
         case .operator(let object): object
         case .statistics(let object): object
+        case .eventTrigger(let object): object
         }
     }
 

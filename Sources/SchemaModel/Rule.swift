@@ -3,26 +3,7 @@
 public struct Rule: Sendable, Hashable, Codable {
     /// When a rule fires (`pg_rewrite.ev_enabled`), as `ALTER TABLE … ENABLE/DISABLE RULE`
     /// sets it.
-    public enum Firing: String, Sendable, Hashable, Codable {
-        /// `O`: in origin and local sessions (the default).
-        case origin = "O"
-        /// `D`: never.
-        case disabled = "D"
-        /// `R`: only when `session_replication_role` is replica.
-        case replica = "R"
-        /// `A`: always.
-        case always = "A"
-
-        /// The `ALTER TABLE` clause that sets it.
-        public var clause: String {
-            switch self {
-            case .origin: "ENABLE RULE"
-            case .disabled: "DISABLE RULE"
-            case .replica: "ENABLE REPLICA RULE"
-            case .always: "ENABLE ALWAYS RULE"
-            }
-        }
-    }
+    public typealias Firing = FiringMode
 
     /// The table or view.
     public var relation: QualifiedName

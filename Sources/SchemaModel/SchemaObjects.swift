@@ -155,16 +155,7 @@ public struct Trigger: Sendable, Hashable, Codable {
     public var key: ObjectKey { ObjectKey(.trigger, relation.schema, relation.name, name) }
 
     /// `tgenabled`, as `session_replication_role` decides whether a trigger fires.
-    public enum State: String, Sendable, Hashable, Codable {
-        /// `O`: in origin and local sessions (the default, `ENABLE`).
-        case origin = "O"
-        /// `D`: never (`DISABLE`).
-        case disabled = "D"
-        /// `R`: in replica sessions only (`ENABLE REPLICA`).
-        case replica = "R"
-        /// `A`: always (`ENABLE ALWAYS`).
-        case always = "A"
-    }
+    public typealias State = FiringMode
 }
 
 /// A row-level security policy.

@@ -44,12 +44,7 @@ extension Planner {
                              summary: "drop trigger \(trigger.name) on \(trigger.relation)", hazards: [.lock(.accessExclusive)])]
 
         case .setTriggerState(let trigger):
-            let state = switch trigger.enabled {
-            case .disabled: "DISABLE"
-            case .replica: "ENABLE REPLICA"
-            case .always: "ENABLE ALWAYS"
-            case .origin: "ENABLE"
-            }
+            let state = trigger.enabled.words
             return [PlanStep(sql: "ALTER TABLE \(trigger.relation.sql) \(state) TRIGGER \(quoteIdentifier(trigger.name))",
                              summary: "\(state.lowercased()) trigger \(trigger.name) on \(trigger.relation)",
                              hazards: [.lock(.shareRowExclusive)])]

@@ -18,7 +18,7 @@ extension Planner {
     }
 
     static func ruleFiringStep(_ rule: Rule) -> PlanStep {
-        PlanStep(sql: "ALTER TABLE \(rule.relation.sql) \(rule.firing.clause) \(quoteIdentifier(rule.name))",
+        PlanStep(sql: "ALTER TABLE \(rule.relation.sql) \(rule.firing.words) RULE \(quoteIdentifier(rule.name))",
                  summary: "set when rule \(rule.name) on \(rule.relation) fires", hazards: [.lock(.shareRowExclusive)])
     }
 }

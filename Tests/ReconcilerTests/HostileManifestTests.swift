@@ -97,9 +97,19 @@ import TestSupport
             create extension postgres_fdw;
             create server s foreign data wrapper postgres_fdw options (host 'SOCKET', dbname 'postgres')
             """),
-        ("event trigger", """
+        // Drover creates event triggers itself, and then runs no DDL as superuser there.
+        ("event trigger, then an extension drover creates as superuser", """
+            create schema ext;
+            create function public.et() returns event_trigger language plpgsql as $$
+            begin execute 'create role hostile_su superuser'; end $$;
+            create event trigger et on ddl_command_start execute function public.et();
+            alter event trigger et enable always;
+            create extension dblink schema ext
+            """),
+        ("event trigger given to another role", """
             create function public.et() returns event_trigger language plpgsql as $$ begin end $$;
-            create event trigger et on ddl_command_start execute function public.et()
+            create event trigger et on ddl_command_start execute function public.et();
+            alter event trigger et owner to pg_read_server_files
             """),
         ("C function", "create function public.c() returns int language c as 'libc', 'abs'"),
         ("untrusted language", "create language plpython3u"),
@@ -249,6 +259,63 @@ import TestSupport
         try Sandbox.prepare(try Self.shared.admin)
         #expect(try admin.query("select count(*) from pg_database where datname = $1", [name]).rows == [["0"]])
         #expect(try admin.query("select count(*) from pg_roles where rolname = $1", [name]).rows == [["0"]])
+    }
+
+    /// Event triggers need a superuser: drover runs their statements itself, from the parsed
+    /// statement, with the function the declared SQL's search path finds; the trigger then
+    /// fires for the declared SQL's own statements, as the sandbox role.
+    @Test func eventTriggersAreCreatedByDroverAndFireAsTheSandboxRole() throws {
+        let normalised = try Normaliser(dev: Self.shared.dev).normalise("""
+            create schema audit;
+            create table audit.log (tag text, by_role text);
+            create function audit.note() returns event_trigger language plpgsql as $$
+            begin insert into audit.log select tg_tag, current_user; end $$;
+            set search_path = audit;
+            create event trigger "Note DDL" on ddl_command_end when tag in ('CREATE TABLE', 'alter table')
+                execute procedure note();
+            comment on event trigger "Note DDL" is 'keeps a log';
+            create event trigger gone on sql_drop execute function audit.note();
+            alter event trigger gone rename to going;
+            drop event trigger if exists going;
+            create event trigger quiet on ddl_command_start execute function audit.note();
+            alter event trigger quiet disable;
+            create table audit.fired_on_this (id int);
+            do $$ begin
+              if (select count(*) from audit.log where tag = 'CREATE TABLE' and by_role like 'drover\\_scratch\\_%') <> 1
+              then raise exception 'not fired as the sandbox role'; end if;
+            end $$;
+            """, origin: Self.origin, schemas: [], targetMajorVersion: nil)
+        let triggers = normalised.model.managed.compactMap { object -> EventTrigger? in
+            if case .eventTrigger(let trigger) = object { trigger } else { nil }
+        }
+        #expect(triggers == [
+            EventTrigger(name: "Note DDL", event: "ddl_command_end", function: "audit.note",
+                         tags: ["CREATE TABLE", "ALTER TABLE"], comment: "keeps a log"),
+            EventTrigger(name: "quiet", event: "ddl_command_start", function: "audit.note", firing: .disabled),
+        ])
+        let missing = try #require(Self.refusal("create event trigger e on ddl_command_end execute function nope()"))
+        #expect(missing.message.contains("function \"nope\"() does not exist"), "\(missing)")
+    }
+
+    @Test func eventTriggerStatementsAreReadAsPostgreSQLReadsThem() {
+        #expect(EventTriggerIntent("""
+            CREATE EVENT TRIGGER "T" ON ddl_command_end WHEN TAG IN ('CREATE TABLE', 'DROP TABLE') AND tag in ('X')
+            EXECUTE PROCEDURE "S".f ( )
+            """) == .create(name: "T", event: "ddl_command_end",
+                            filters: [.init(variable: "tag", values: ["CREATE TABLE", "DROP TABLE"]),
+                                      .init(variable: "tag", values: ["X"])], function: ["S", "f"]))
+        #expect(EventTriggerIntent("alter event trigger t enable replica") == .firing(name: "t", .replica))
+        #expect(EventTriggerIntent("ALTER EVENT TRIGGER t ENABLE") == .firing(name: "t", .origin))
+        #expect(EventTriggerIntent("comment on event trigger t is 'it''s'") == .comment(name: "t", text: "it's"))
+        #expect(EventTriggerIntent("drop event trigger if exists t") == .drop(name: "t", ifExists: true))
+        #expect(EventTriggerIntent("drop event trigger t cascade") == nil)
+        #expect(EventTriggerIntent("alter event trigger t owner to postgres") == nil)
+        #expect(EventTriggerIntent("create event trigger t on x execute function f(); select 1") == nil)
+        #expect(EventTriggerIntent("create event trigger t on x execute function a.b.f()") == nil)
+        let create = EventTriggerIntent("create event trigger t on ddl_command_start when tag in ('A') execute function f()")
+        #expect(create?.functionName == #""f""#)
+        #expect(create?.sql(function: "\"s\".\"f\"")
+                == #"CREATE EVENT TRIGGER "t" ON "ddl_command_start" WHEN "tag" IN ('A') EXECUTE FUNCTION "s"."f"()"#)
     }
 
     @Test func extensionStatementsAreReadAsPostgreSQLReadsThem() {

@@ -543,10 +543,35 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         """, data: "insert into public.t values (1, 2);",
         check: "select s::text, pg_typeof(s)::text, p from public.v", expected: [["6", "bigint", "1;2"]])
 
+    /// Event triggers (database-level, placed by their function's schema): created late,
+    /// re-enabled in place, replaced when their tags change, dropped first.
+    static let eventTriggers = ObjectScenario(name: "event triggers", before: """
+        create table public.ddl_log (tag text);
+        create function public.log_ddl() returns event_trigger language plpgsql as $$
+        begin insert into public.ddl_log values (tg_tag); end $$;
+        create event trigger log_ddl on ddl_command_end when tag in ('CREATE TABLE') execute function public.log_ddl();
+        create event trigger gone on sql_drop execute function public.log_ddl();
+        create event trigger kept on ddl_command_start execute function public.log_ddl();
+        alter event trigger kept disable;
+        """, after: """
+        create table public.ddl_log (tag text);
+        create function public.log_ddl() returns event_trigger language plpgsql as $$
+        begin insert into public.ddl_log values (lower(tg_tag)); end $$;
+        create event trigger log_ddl on ddl_command_end when tag in ('CREATE TABLE', 'CREATE VIEW')
+            execute function public.log_ddl();
+        comment on event trigger log_ddl is 'every new table and view';
+        create event trigger kept on ddl_command_start execute function public.log_ddl();
+        alter event trigger kept enable always;
+        create table public.after_triggers (id int);
+        """, check: """
+        select string_agg(evtname || ':' || evtenabled::text || ':' || coalesce(array_to_string(evttags, '/'), '-'), ','
+                          order by evtname) from pg_event_trigger
+        """, expected: [["kept:A:-,log_ddl:O:CREATE TABLE/CREATE VIEW"]])
+
     static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations, storage,
                       rules, statistics, owners, sequenceFacts, viewDefaults,
                       partitionIndexNames, partitionIndexSettings, viewCycles, casts, operators, textSearch, conversions,
-                      managedDependents]
+                      managedDependents, eventTriggers]
 }
 
 @Suite(.serialized) struct ObjectRoundTripTests {

@@ -52,6 +52,29 @@ import Testing
         #expect(Self.sql(desired, current, policy: DiffPolicy(exclude: ["app.*"])).isEmpty)
     }
 
+    /// Event triggers: when one fires is altered in place; a new filter replaces it; drops
+    /// come first and creations after the other changes (the plan's DDL fires them least).
+    @Test func eventTriggersAreAlteredReplacedAndPlacedLast() {
+        func trigger(_ name: String, tags: [String]? = nil, firing: FiringMode = .origin) -> ManagedObject {
+            .eventTrigger(EventTrigger(name: name, event: "ddl_command_end", function: "app.f", tags: tags,
+                                       firing: firing))
+        }
+        let conversion = Self.conversion("c")
+        #expect(Self.sql(Self.model(trigger("e", firing: .always), trigger("n", tags: ["CREATE TABLE", "DROP TABLE"]),
+                                    conversion),
+                         Self.model(trigger("e"), trigger("n", tags: ["CREATE TABLE"]), trigger("old"))) == [
+            #"DROP EVENT TRIGGER "n""#, #"DROP EVENT TRIGGER "old""#,
+            #"CREATE CONVERSION "app"."c" FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8"#,
+            #"ALTER EVENT TRIGGER "e" ENABLE ALWAYS"#,
+            #"CREATE EVENT TRIGGER "n" ON "ddl_command_end" WHEN TAG IN ('CREATE TABLE', 'DROP TABLE') "#
+                + "EXECUTE FUNCTION app.f()",
+        ])
+        #expect(Self.sql(Self.model(trigger("d", firing: .disabled)), Self.model()) == [
+            #"CREATE EVENT TRIGGER "d" ON "ddl_command_end" EXECUTE FUNCTION app.f()"#,
+            #"ALTER EVENT TRIGGER "d" DISABLE"#,
+        ])
+    }
+
     @Test func kindsAreMatchedByKindAndIdentity() {
         let cast = ManagedObject.cast(Cast(source: "app.t", target: "text", method: .throughText, context: .explicit))
         #expect(Set([cast.key, Self.conversion("c").key]) == ["CAST (app.t AS text)", "CONVERSION app.c"])
