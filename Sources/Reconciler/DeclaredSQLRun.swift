@@ -217,6 +217,11 @@ struct DeclaredSQLRun {
     /// The error at its file and line, with why a permission is missing when it is.
     private func describe(_ error: PostgresError, _ statement: SQLStatement) -> String {
         var text = Normaliser.describe(error, statement: statement, origin: origin)
+        if error.sqlState == "42501", scratch.role != nil, Self.isOperatorClassStatement(statement.text) {
+            return text + " (only a superuser may create or change operator classes and families, and a wrong one "
+                + "can crash the server: drover's embedded dev server does not run them for declared SQL; to declare "
+                + "them, set dev.url to a server of your own where drover's role is a superuser)"
+        }
         if error.sqlState == "42501", scratch.role != nil {
             text += ExtensionIntent(statement.text) == nil && SQLTokens.starts(statement.text, with: ["create", "role"])
                 ? " (roles are cluster-wide and never created by declared SQL: name the role in GRANT or OWNER TO "
@@ -224,6 +229,13 @@ struct DeclaredSQLRun {
                 : " (declared SQL runs as an unprivileged role on the dev server: see the README's Security section)"
         }
         return text
+    }
+
+    /// Whether `text` creates or alters an operator class or family.
+    static func isOperatorClassStatement(_ text: String) -> Bool {
+        ["create", "alter"].contains { verb in
+            ["class", "family"].contains { SQLTokens.starts(text, with: [verb, "operator", $0]) }
+        }
     }
 
     private func overran(_ statement: SQLStatement, total: Bool) -> ReconcileError {

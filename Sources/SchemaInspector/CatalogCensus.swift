@@ -581,6 +581,12 @@ extension CatalogCensus {
             // the declaring statement names neither.
             "pg_extension": [.identity: "oid extname", .modelled: "extnamespace",
                              .derived: "extowner extrelocatable extconfig extcondition", .state: "extversion"],
+            "pg_opfamily": [.identity: "oid opfname opfnamespace opfmethod", .modelled: "opfowner"],
+            "pg_opclass": [.identity: "oid opcname opcnamespace opcmethod",
+                           .modelled: "opcowner opcfamily opcintype opcdefault opckeytype"],
+            "pg_amop": [.identity: "oid amopfamily amoplefttype amoprighttype amopstrategy",
+                        .modelled: "amoppurpose amopopr amopsortfamily", .derived: "amopmethod"],
+            "pg_amproc": [.identity: "oid amprocfamily amproclefttype amprocrighttype amprocnum", .modelled: "amproc"],
             // Its owner is whoever created it (a superuser): see `EventTrigger`.
             "pg_event_trigger": [.identity: "oid evtname", .modelled: "evtevent evtfoid evtenabled evttags",
                                  .derived: "evtowner"],

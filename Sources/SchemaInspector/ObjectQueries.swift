@@ -1,3 +1,4 @@
+import SchemaModel
 /// Catalog SQL for the objects beyond tables: views, routines, triggers, policies, domains,
 /// composite and range types, privileges and dependencies. Like the table queries, each
 /// reads one kind in bulk and leaves out what an extension owns.
@@ -165,8 +166,17 @@ extension CatalogQueries {
     /// in the last two columns), which the inspector turns into `ObjectKey`s with the oids
     /// it read. A view's rewrite rule is given as the view, an array type as its element
     /// type, and a row type as its relation.
-    static func dependencies(managed: [String]) -> String {
+    static func dependencies(managed: [String], parts: [(owner: String, part: ManagedPart)]) -> String {
         let catalogs = managed.map { "'\($0)'::regclass" }.joined(separator: ", ")
+        // A part's dependencies (an operator class member's on its operator) are its owner's.
+        let depend = (["select classid, objid, objsubid, refclassid, refobjid, refobjsubid, deptype from pg_depend"]
+            + parts.map { owner, part in
+                """
+                select '\(owner)'::regclass, o.oid, 0, d.refclassid, d.refobjid, d.refobjsubid, d.deptype
+                from pg_depend d cross join lateral (select \(part.owner) as oid) o
+                where d.classid = '\(part.catalog)'::regclass and d.objid >= 16384 and o.oid is not null
+                """
+            }).joined(separator: "\nunion all ")
         return """
             select case when d.classid = any(array[\(catalogs)]) then 'm'
                         else case d.classid when 'pg_class'::regclass then 'c' when 'pg_rewrite'::regclass then 'c'
@@ -191,7 +201,7 @@ extension CatalogQueries {
                                      else d.refobjid end::text,
                    case when d.refclassid = 'pg_class'::regclass then d.refobjsubid else 0 end::text,
                    d.classid::regclass::text, d.refclassid::regclass::text
-            from pg_depend d
+            from (\(depend)) d
             left join pg_rewrite rw on d.classid = 'pg_rewrite'::regclass and rw.oid = d.objid
             left join pg_type dt on d.classid = 'pg_type'::regclass and dt.oid = d.objid
             left join pg_type rt on d.refclassid = 'pg_type'::regclass and rt.oid = d.refobjid

@@ -236,7 +236,7 @@ extension SchemaInspector {
             }
         }
         var dependencies: [Dependency] = []
-        try each(CatalogQueries.dependencies(managed: ManagedObject.catalogs), []) { row in
+        try each(CatalogQueries.dependencies(managed: ManagedObject.catalogs, parts: ManagedObject.parts), []) { row in
             guard let dependentCatalog = row.withBytes(0, { $0.first }), let referencedCatalog = row.withBytes(3, { $0.first }),
                   let dependent = key(dependentCatalog ?? 0, row.unsigned(1) ?? 0, Int(row.signed(2) ?? 0),
                                       managed: dependentCatalog == UInt8(ascii: "m") ? row[6] : nil),

@@ -24,6 +24,10 @@ public protocol ManagedKind: Sendable, Hashable, Codable {
     static var ranks: (create: Int, drop: Int) { get }
     /// The lock its statements take on `relation` (by default ACCESS EXCLUSIVE).
     static var relationLock: LockLevel { get }
+    /// Catalogs whose rows are parts of its objects (an operator class's members), each with
+    /// the SQL giving the owning object's oid for the part `d.objid` (NULL when the part is not
+    /// one of this kind's): what a part depends on, its object depends on.
+    static var parts: [ManagedPart] { get }
 
     /// The object from one row of `query`.
     init(row: [String?]) throws
@@ -57,6 +61,7 @@ extension ManagedKind {
     public var exclusionNames: [String] { [identity] }
     public var relation: QualifiedName? { nil }
     public static var relationLock: LockLevel { .accessExclusive }
+    public static var parts: [ManagedPart] { [] }
 
     /// Equal apart from comment and owner (which the shared machinery alters by themselves).
     public func sameDefinition(as other: Self) -> Bool {
@@ -92,10 +97,12 @@ public enum ManagedObject: Sendable, Hashable, Codable {
     case `operator`(Operator)
     case statistics(StatisticsObject)
     case eventTrigger(EventTrigger)
+    case operatorFamily(OperatorFamily)
+    case operatorClass(OperatorClass)
 
     /// Every kind, in the order they are read and planned.
     public static let kinds: [any ManagedKind.Type] = [Cast.self, Conversion.self, Operator.self, StatisticsObject.self,
-                                                       EventTrigger.self]
+                                                       EventTrigger.self, OperatorFamily.self, OperatorClass.self]
 
     /// The object itself.
     public var object: any ManagedKind {
@@ -105,6 +112,8 @@ public enum ManagedObject: Sendable, Hashable, Codable {
         case .operator(let object): object
         case .statistics(let object): object
         case .eventTrigger(let object): object
+        case .operatorFamily(let object): object
+        case .operatorClass(let object): object
         }
     }
 
@@ -116,6 +125,23 @@ public enum ManagedObject: Sendable, Hashable, Codable {
 
     /// The catalogs of every kind.
     public static var catalogs: [String] { kinds.map { $0.catalog } }
+
+    /// The parts of every kind, with the catalog of the kind they belong to.
+    public static var parts: [(owner: String, part: ManagedPart)] {
+        kinds.flatMap { kind in kind.parts.map { (kind.catalog, $0) } }
+    }
+}
+
+/// Rows of a catalog that are parts of objects of a managed kind (see `ManagedKind.parts`).
+public struct ManagedPart: Sendable {
+    public var catalog: String
+    /// SQL giving the owner's oid for the part whose oid is `d.objid`, or NULL.
+    public var owner: String
+
+    public init(catalog: String, owner: String) {
+        self.catalog = catalog
+        self.owner = owner
+    }
 }
 
 /// A catalog value this version of drover does not know (a newer PostgreSQL's), refused

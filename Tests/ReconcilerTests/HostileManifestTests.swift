@@ -111,6 +111,9 @@ import TestSupport
             create event trigger et on ddl_command_start execute function public.et();
             alter event trigger et owner to pg_read_server_files
             """),
+        ("operator class over C functions", """
+            create operator class public.oc for type text using btree as operator 1 <, function 1 btint4cmp(int, int)
+            """),
         ("C function", "create function public.c() returns int language c as 'libc', 'abs'"),
         ("untrusted language", "create language plpython3u"),
         ("give an object to a privileged role", "create table public.t (x int); alter table public.t owner to pg_read_server_files"),
@@ -295,6 +298,12 @@ import TestSupport
         ])
         let missing = try #require(Self.refusal("create event trigger e on ddl_command_end execute function nope()"))
         #expect(missing.message.contains("function \"nope\"() does not exist"), "\(missing)")
+    }
+
+    @Test func operatorClassesAreRefusedWithWhatWouldAllowThem() throws {
+        let error = try #require(Self.refusal("create operator family public.f using hash"))
+        #expect(error.message.hasPrefix("hostile.sql:1:1: ERROR 42501: must be superuser to create an operator family"))
+        #expect(error.message.contains("set dev.url to a server of your own where drover's role is a superuser"))
     }
 
     @Test func eventTriggerStatementsAreReadAsPostgreSQLReadsThem() {

@@ -568,10 +568,49 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
                           order by evtname) from pg_event_trigger
         """, expected: [["kept:A:-,log_ddl:O:CREATE TABLE/CREATE VIEW"]])
 
+    /// Operator classes and families: a class's own members and the loose members of a
+    /// family (cross-type ones PostgreSQL files there, and those added with ALTER OPERATOR
+    /// FAMILY), added and dropped in place; a changed class is replaced with the index that
+    /// uses it.
+    static let operatorClasses = ObjectScenario(name: "operator classes and families", before: """
+        create schema app;
+        create function app.rev_cmp(integer, integer) returns integer language sql immutable
+            as 'select case when $1 > $2 then -1 when $1 < $2 then 1 else 0 end';
+        create operator class app.rev_ops for type integer using btree as
+            operator 1 >, operator 2 >=, operator 3 =, operator 4 <=, operator 5 <, function 1 app.rev_cmp(integer, integer);
+        create operator family app.int_hash using hash;
+        alter operator family app.int_hash using hash add operator 1 = (integer, integer), function 1 hashint4(integer);
+        create operator family app.gone using btree;
+        comment on operator class app.rev_ops using btree is 'descending';
+        create table app.t (id integer);
+        create index t_rev on app.t (id app.rev_ops);
+        """, after: """
+        create schema app;
+        create function app.rev_cmp(integer, integer) returns integer language sql immutable
+            as 'select case when $1 > $2 then -1 when $1 < $2 then 1 else 0 end';
+        create function app.rev_cmp2(a integer, b integer) returns integer language sql immutable
+            as 'select case when a > b then -1 when a < b then 1 else 0 end';
+        create function app.rev_cmp8(integer, bigint) returns integer language sql immutable
+            as 'select case when $1 > $2 then -1 when $1 < $2 then 1 else 0 end';
+        create operator class app.rev_ops for type integer using btree as
+            operator 1 >, operator 2 >=, operator 3 =, operator 4 <=, operator 5 <, function 1 app.rev_cmp2(integer, integer),
+            operator 1 > (integer, bigint), function 1 app.rev_cmp8(integer, bigint);
+        create operator family app.int_hash using hash;
+        alter operator family app.int_hash using hash add function 1 hashint4(integer);
+        create operator class app.int_hash_ops for type integer using hash family app.int_hash as
+            operator 1 =;
+        alter operator family app.int_hash using hash owner to drover_it_reader;
+        comment on operator class app.rev_ops using btree is 'descending, also against bigint';
+        create table app.t (id integer);
+        create index t_rev on app.t (id app.rev_ops);
+        """, data: "insert into app.t values (1), (3), (2);", check: """
+        set enable_seqscan = off; select string_agg(id::text, ',') from (select id from app.t order by id using >) s
+        """, expected: [["3,2,1"]])
+
     static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations, storage,
                       rules, statistics, owners, sequenceFacts, viewDefaults,
                       partitionIndexNames, partitionIndexSettings, viewCycles, casts, operators, textSearch, conversions,
-                      managedDependents, eventTriggers]
+                      managedDependents, eventTriggers, operatorClasses]
 }
 
 @Suite(.serialized) struct ObjectRoundTripTests {

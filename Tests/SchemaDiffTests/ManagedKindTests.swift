@@ -75,6 +75,37 @@ import Testing
         ])
     }
 
+    /// Operator families change their loose members in place; a class is replaced, after
+    /// its family is created and before it is dropped.
+    @Test func operatorFamiliesAlterMembersAndClassesAreReplaced() {
+        let less = OperatorFamilyMember(key: "OPERATOR 1 (integer, integer)", item: "OPERATOR 1 <(integer,integer)")
+        let compare = OperatorFamilyMember(key: "FUNCTION 1 (integer, integer)",
+                                           item: "FUNCTION 1 (integer, integer) btint4cmp(integer,integer)")
+        let name = QualifiedName("app", "ops")
+        func family(_ members: [OperatorFamilyMember]) -> ManagedObject {
+            .operatorFamily(OperatorFamily(name: name, method: "btree", members: members))
+        }
+        func opclass(_ members: [OperatorFamilyMember], storage: String? = nil) -> ManagedObject {
+            .operatorClass(OperatorClass(name: name, method: "btree", type: "integer", family: name, storage: storage,
+                                         members: members))
+        }
+        #expect(Self.sql(Self.model(family([compare]), opclass([less])), Self.model()) == [
+            #"CREATE OPERATOR FAMILY "app"."ops" USING "btree""#,
+            #"ALTER OPERATOR FAMILY "app"."ops" USING "btree" ADD FUNCTION 1 (integer, integer) btint4cmp(integer,integer)"#,
+            #"CREATE OPERATOR CLASS "app"."ops" FOR TYPE integer USING "btree" FAMILY "app"."ops" AS "#
+                + "OPERATOR 1 <(integer,integer)",
+        ])
+        #expect(Self.sql(Self.model(family([less]), opclass([])), Self.model(family([compare]), opclass([less]))) == [
+            #"DROP OPERATOR CLASS "app"."ops" USING "btree""#,
+            #"ALTER OPERATOR FAMILY "app"."ops" USING "btree" DROP FUNCTION 1 (integer, integer)"#,
+            #"ALTER OPERATOR FAMILY "app"."ops" USING "btree" ADD OPERATOR 1 <(integer,integer)"#,
+            #"CREATE OPERATOR CLASS "app"."ops" FOR TYPE integer USING "btree" FAMILY "app"."ops" AS STORAGE integer"#,
+        ])
+        #expect(Self.sql(Self.model(), Self.model(family([]), opclass([less]))) == [
+            #"DROP OPERATOR CLASS "app"."ops" USING "btree""#, #"DROP OPERATOR FAMILY "app"."ops" USING "btree""#,
+        ])
+    }
+
     @Test func kindsAreMatchedByKindAndIdentity() {
         let cast = ManagedObject.cast(Cast(source: "app.t", target: "text", method: .throughText, context: .explicit))
         #expect(Set([cast.key, Self.conversion("c").key]) == ["CAST (app.t AS text)", "CONVERSION app.c"])
