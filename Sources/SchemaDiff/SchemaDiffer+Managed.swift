@@ -9,7 +9,8 @@ extension DiffState {
         let dropped = droppedRelations
         let gone = { (object: ManagedObject) in object.object.relation.map(dropped.contains) ?? false }
         let rebuilt = rebuiltManaged
-        let now = Dictionary(current.managed.filter { !gone($0) && !rebuilt.contains($0.key) }.map { ($0.key, $0) },
+        let now = Dictionary(current.managed.filter { !gone($0) && !rebuilt.contains($0.key) }
+                                 .map { ($0.key, $0.object.leaving(dropped)) },
                              uniquingKeysWith: { a, _ in a })
         let wanted = Set(desired.managed.map(\.key))
         for object in desired.managed {

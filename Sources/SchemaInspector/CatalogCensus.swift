@@ -47,8 +47,9 @@ enum CatalogCensus {
         "pg_namespace": .objects(namespace: "oid"), "pg_opclass": .objects(namespace: "opcnamespace"),
         "pg_operator": .objects(namespace: "oprnamespace"), "pg_opfamily": .objects(namespace: "opfnamespace"),
         "pg_partitioned_table": .partOf("pg_class"), "pg_policy": .objects(namespace: nil),
-        "pg_proc": .objects(namespace: "pronamespace"), "pg_publication": .objects(namespace: nil),
-        "pg_publication_namespace": .objects(namespace: "pnnspid"), "pg_publication_rel": .objects(namespace: nil),
+        "pg_proc": .objects(namespace: "pronamespace"),
+        "pg_publication": .objects(namespace: Publication.schema(of: "x")),
+        "pg_publication_namespace": .partOf("pg_publication"), "pg_publication_rel": .partOf("pg_publication"),
         "pg_range": .partOf("pg_type"), "pg_rewrite": .objects(namespace: nil), "pg_seclabel": .bookkeeping,
         "pg_sequence": .partOf("pg_class"), "pg_statistic": .data,
         "pg_statistic_ext": .objects(namespace: "stxnamespace"),
@@ -587,6 +588,11 @@ extension CatalogCensus {
             "pg_amop": [.identity: "oid amopfamily amoplefttype amoprighttype amopstrategy",
                         .modelled: "amoppurpose amopopr amopsortfamily", .derived: "amopmethod"],
             "pg_amproc": [.identity: "oid amprocfamily amproclefttype amprocrighttype amprocnum", .modelled: "amproc"],
+            "pg_publication": [.identity: "oid pubname", .modelled: """
+                pubowner puballtables pubinsert pubupdate pubdelete pubtruncate pubviaroot
+                """],
+            "pg_publication_rel": [.identity: "oid prpubid prrelid", .modelled: "prqual prattrs"],
+            "pg_publication_namespace": [.identity: "oid pnpubid pnnspid"],
             // Its owner is whoever created it (a superuser): see `EventTrigger`.
             "pg_event_trigger": [.identity: "oid evtname", .modelled: "evtevent evtfoid evtenabled evttags",
                                  .derived: "evtowner"],

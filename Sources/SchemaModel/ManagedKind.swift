@@ -47,6 +47,9 @@ public protocol ManagedKind: Sendable, Hashable, Codable {
     var owner: String? { get set }
     /// The object as a `ManagedObject`.
     var wrapped: ManagedObject { get }
+    /// The object as it is once the tables and views `dropped` are (a publication loses them),
+    /// by default itself.
+    func leaving(_ dropped: Set<QualifiedName>) -> ManagedObject
     /// The statements creating it (without its comment and owner, which are shared); none
     /// for an object another one's creation makes (an operator's shell).
     var createSQL: [String] { get }
@@ -62,6 +65,7 @@ extension ManagedKind {
     public var relation: QualifiedName? { nil }
     public static var relationLock: LockLevel { .accessExclusive }
     public static var parts: [ManagedPart] { [] }
+    public func leaving(_ dropped: Set<QualifiedName>) -> ManagedObject { wrapped }
 
     /// Equal apart from comment and owner (which the shared machinery alters by themselves).
     public func sameDefinition(as other: Self) -> Bool {
@@ -99,10 +103,12 @@ public enum ManagedObject: Sendable, Hashable, Codable {
     case eventTrigger(EventTrigger)
     case operatorFamily(OperatorFamily)
     case operatorClass(OperatorClass)
+    case publication(Publication)
 
     /// Every kind, in the order they are read and planned.
     public static let kinds: [any ManagedKind.Type] = [Cast.self, Conversion.self, Operator.self, StatisticsObject.self,
-                                                       EventTrigger.self, OperatorFamily.self, OperatorClass.self]
+                                                       EventTrigger.self, OperatorFamily.self, OperatorClass.self,
+                                                       Publication.self]
 
     /// The object itself.
     public var object: any ManagedKind {
@@ -114,6 +120,7 @@ public enum ManagedObject: Sendable, Hashable, Codable {
         case .eventTrigger(let object): object
         case .operatorFamily(let object): object
         case .operatorClass(let object): object
+        case .publication(let object): object
         }
     }
 

@@ -11,7 +11,7 @@ import TestSupport
         defer { connection.close() }
         try connection.execute("""
             create table public.t (id int primary key);
-            create operator family public.fam using hash;
+            create access method am2 type table handler heap_tableam_handler;
             create foreign data wrapper w;
             create server "s
             DROP TABLE t; --" foreign data wrapper w;
@@ -21,7 +21,7 @@ import TestSupport
         let result = try DroverBinary.run(["inspect", "--url", database.connectionString, "--unmanaged"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
-        #expect(lines.contains("-- operator family public.fam USING hash"), "\(result.stdout)")
+        #expect(lines.contains("-- access method am2"), "\(result.stdout)")
         #expect(lines.contains("-- foreign-data wrapper w"), "\(result.stdout)")
         #expect(!result.stdout.contains("hunter2"))
         // Every line is a comment: a name with a newline cannot end one.

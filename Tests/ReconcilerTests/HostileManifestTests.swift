@@ -300,6 +300,17 @@ import TestSupport
         #expect(missing.message.contains("function \"nope\"() does not exist"), "\(missing)")
     }
 
+    /// A publication of the sandbox role's own tables needs no more than it has.
+    @Test func publicationsAreDeclaredInTheSandbox() throws {
+        let normalised = try Normaliser(dev: Self.shared.dev).normalise("""
+            create table public.t (id int primary key, n int);
+            create publication p for table public.t (id) where (n > 0) with (publish = 'insert');
+            """, origin: Self.origin, schemas: [], targetMajorVersion: nil)
+        #expect(normalised.model.managed == [.publication(Publication(
+            name: "p", publish: "insert",
+            tables: [.init(table: QualifiedName("public", "t"), columns: "id", filter: "(n > 0)")]))])
+    }
+
     @Test func operatorClassesAreRefusedWithWhatWouldAllowThem() throws {
         let error = try #require(Self.refusal("create operator family public.f using hash"))
         #expect(error.message.hasPrefix("hostile.sql:1:1: ERROR 42501: must be superuser to create an operator family"))

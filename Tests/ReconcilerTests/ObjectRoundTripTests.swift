@@ -607,10 +607,41 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         set enable_seqscan = off; select string_agg(id::text, ',') from (select id from app.t order by id using >) s
         """, expected: [["3,2,1"]])
 
+    /// Publications: tables (with column lists and row filters), schemas and options changed
+    /// in place; a table the plan creates again is added again; `FOR ALL TABLES` replaced.
+    static let publications = ObjectScenario(name: "publications", before: """
+        create schema app;
+        create table app.orders (id integer primary key, customer text, amount integer);
+        create table app.notes (id integer primary key, body text);
+        create table app.base (id integer);
+        create table app.child (extra text) inherits (app.base);
+        create publication orders_pub for table app.orders, app.notes with (publish = 'insert, update');
+        create publication everything for all tables;
+        create publication tree for table app.base;
+        create publication gone;
+        comment on publication orders_pub is 'to the warehouse';
+        """, after: """
+        create schema app;
+        create table app.orders (id integer primary key, customer text, amount integer);
+        create table app.notes (id bigint primary key, body text, at timestamptz);
+        create table app.base (id integer);
+        create table app.child (extra text) inherits (app.base);
+        create publication orders_pub for table app.orders (id, amount) where (amount > 100), table only app.notes
+            with (publish = 'insert, update, delete', publish_via_partition_root = true);
+        create publication everything for table app.orders;
+        create publication tree for table only app.base;
+        create publication by_schema for tables in schema app;
+        alter publication by_schema owner to drover_it_reader;
+        comment on publication orders_pub is 'to the warehouse, big orders only';
+        """, check: """
+        select string_agg(pubname || ':' || (select count(*) from pg_publication_rel r where r.prpubid = p.oid), ','
+                          order by pubname) from pg_publication p
+        """, expected: [["by_schema:0,everything:1,orders_pub:2,tree:1"]])
+
     static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations, storage,
                       rules, statistics, owners, sequenceFacts, viewDefaults,
                       partitionIndexNames, partitionIndexSettings, viewCycles, casts, operators, textSearch, conversions,
-                      managedDependents, eventTriggers, operatorClasses]
+                      managedDependents, eventTriggers, operatorClasses, publications]
 }
 
 @Suite(.serialized) struct ObjectRoundTripTests {

@@ -106,6 +106,34 @@ import Testing
         ])
     }
 
+    /// Publications change tables, schemas and options in place; a table the plan drops
+    /// leaves them and is added again; `FOR ALL TABLES` is a new publication.
+    @Test func publicationsChangeInPlace() {
+        let orders = Publication.Member(table: QualifiedName("app", "orders"), columns: #""id", "amount""#,
+                                        filter: "(amount > 100)")
+        let notes = Publication.Member(table: QualifiedName("app", "notes"))
+        func publication(_ tables: [Publication.Member], all: Bool = false, root: Bool = false,
+                         schemas: [String] = []) -> ManagedObject {
+            .publication(Publication(name: "p", allTables: all, publish: "insert", viaRoot: root, tables: tables,
+                                     schemas: schemas))
+        }
+        #expect(Self.sql(Self.model(publication([orders], schemas: ["app"])), Self.model(publication([notes], root: true))) == [
+            #"ALTER PUBLICATION "p" SET (publish = 'insert', publish_via_partition_root = false)"#,
+            #"ALTER PUBLICATION "p" DROP TABLE ONLY "app"."notes""#,
+            #"ALTER PUBLICATION "p" ADD TABLE ONLY "app"."orders" ("id", "amount") WHERE ((amount > 100)), "#
+                + #"TABLES IN SCHEMA "app""#,
+        ])
+        #expect(Self.sql(Self.model(publication([], all: true)), Self.model(publication([notes]))) == [
+            #"DROP PUBLICATION "p""#, #"CREATE PUBLICATION "p" FOR ALL TABLES WITH (publish = 'insert')"#,
+        ])
+        var dropped = SchemaModel()
+        dropped.tables = [Table(name: QualifiedName("app", "notes"))]
+        dropped.managed = [publication([notes])]
+        var recreated = Self.model(publication([notes]))
+        recreated.tables = [Table(name: QualifiedName("app", "notes"), partitionKey: "RANGE (id)")]
+        #expect(Self.sql(recreated, dropped).contains(#"ALTER PUBLICATION "p" ADD TABLE ONLY "app"."notes""#))
+    }
+
     @Test func kindsAreMatchedByKindAndIdentity() {
         let cast = ManagedObject.cast(Cast(source: "app.t", target: "text", method: .throughText, context: .explicit))
         #expect(Set([cast.key, Self.conversion("c").key]) == ["CAST (app.t AS text)", "CONVERSION app.c"])

@@ -1,0 +1,10 @@
+create schema app;
+create table app.orders (id integer primary key, customer text, amount integer);
+create table app.notes (id integer primary key, body text);
+create table app.base (id integer);
+create table app.child (extra text) inherits (app.base);
+create publication orders_pub for table app.orders, app.notes with (publish = 'insert, update');
+create publication everything for all tables;
+create publication tree for table app.base;
+create publication gone;
+comment on publication orders_pub is 'to the warehouse';
