@@ -18,7 +18,9 @@ struct DeclaredSQLRun {
     var scratch: ScratchDatabase
     var limits: Normaliser.Limits
 
-    func execute() throws(ReconcileError) {
+    /// Runs the SQL; returns warnings about what it declares that drover does not honour.
+    func execute() throws(ReconcileError) -> [String] {
+        var notes: [String] = []
         let end = Date().addingTimeInterval(limits.totalSeconds)
         do {
             // The server's own limit too, for a clearer error where the SQL does not lift it.
@@ -31,6 +33,16 @@ struct DeclaredSQLRun {
             guard seconds > 0 else { throw overran(statement, total: true) }
             let watchdog = Watchdog(seconds: seconds, admin: adminInfo,
                                     backend: session.backendPID)
+            if case .owner(let name, let role)? = EventTriggerIntent(statement.text) {
+                let line = SourceLocation(file: origin.file, line: origin.line + statement.line - 1, column: 1)
+                notes.append("\(line): event trigger \(name): OWNER TO \(role) is not applied: an event trigger's "
+                             + "owner is the superuser that creates it (drover's role on each target), not compared")
+                // Only a superuser may own one: the sandbox role could not give it away.
+                if scratch.role != nil {
+                    watchdog.disarm()
+                    continue
+                }
+            }
             do {
                 try run(statement)
                 watchdog.disarm()
@@ -39,6 +51,7 @@ struct DeclaredSQLRun {
                 throw error
             }
         }
+        return notes
     }
 
     /// What drover did for a statement that failed.

@@ -12,6 +12,9 @@ enum EventTriggerIntent: Equatable {
     case firing(name: String, FiringMode)
     /// `ALTER EVENT TRIGGER name RENAME TO new`.
     case rename(name: String, to: String)
+    /// `ALTER EVENT TRIGGER name OWNER TO role` (as pg_dump writes): not run on the embedded
+    /// dev server and not compared (see `EventTrigger`), with a warning.
+    case owner(name: String, role: String)
     /// `COMMENT ON EVENT TRIGGER name IS 'text' | NULL`.
     case comment(name: String, text: String?)
     /// `DROP EVENT TRIGGER [IF EXISTS] name [RESTRICT]`.
@@ -59,6 +62,7 @@ enum EventTriggerIntent: Equatable {
                 + (when.isEmpty ? "" : " WHEN " + when.joined(separator: " AND ")) + " EXECUTE FUNCTION \(resolved)()"
         case .firing(let name, let firing): return "ALTER EVENT TRIGGER \(quoteIdentifier(name)) \(firing.words)"
         case .rename(let name, let new): return "ALTER EVENT TRIGGER \(quoteIdentifier(name)) RENAME TO \(quoteIdentifier(new))"
+        case .owner(let name, let role): return "ALTER EVENT TRIGGER \(quoteIdentifier(name)) OWNER TO \(quoteIdentifier(role))"
         case .comment(let name, let text):
             return "COMMENT ON EVENT TRIGGER \(quoteIdentifier(name)) IS \(text.map(quoteLiteral) ?? "NULL")"
         case .drop(let name, let ifExists):
@@ -100,6 +104,10 @@ enum EventTriggerIntent: Equatable {
             if tokens.keyword("replica") { return .firing(name: name, .replica) }
             if tokens.keyword("always") { return .firing(name: name, .always) }
             return .firing(name: name, .origin)
+        }
+        if tokens.keyword("owner") {
+            guard tokens.keyword("to"), let role = tokens.identifier() else { return nil }
+            return .owner(name: name, role: role)
         }
         guard tokens.keyword("rename"), tokens.keyword("to"), let new = tokens.identifier() else { return nil }
         return .rename(name: name, to: new)

@@ -73,12 +73,14 @@ public final class Normaliser: @unchecked Sendable {
         public var devMajorVersion: Int
         /// What the user should know about how the SQL was run (a superuser dev.url).
         public var sandboxWarning: String?
+        /// What the declared SQL says that drover does not honour, at its line.
+        public var notes: [String] = []
 
         /// Warnings for a target of `targetMajorVersion`: a dev server of another major
         /// version (PostgreSQL may then spell definitions differently, or refuse SQL the
         /// target accepts), declared SQL run as a superuser.
         public func warnings(targetMajorVersion: Int?) -> [String] {
-            var found = sandboxWarning.map { [$0] } ?? []
+            var found = (sandboxWarning.map { [$0] } ?? []) + notes
             if let target = targetMajorVersion, target != devMajorVersion {
                 found.append("the declared SQL was normalised on PostgreSQL \(devMajorVersion) but the target runs "
                              + "\(target); install the PostgreSQL \(target) server binaries (or set dev.url to a "
@@ -143,11 +145,11 @@ public final class Normaliser: @unchecked Sendable {
             defer { session.close() }
             let run = DeclaredSQLRun(sql: sql, origin: origin, adminInfo: endpoint.admin, session: session,
                                      admin: admin, scratch: scratch, limits: limits)
-            try run.execute()
+            let notes = try run.execute()
             let model = try SchemaInspector(schemas: schemas).inspect(session)
             normalised = Normalised(model: model, conversions: try ConversionDirectives.conversions(directives, in: model),
                                     devMajorVersion: admin.serverVersionNumber / 10000,
-                                    sandboxWarning: try Self.superuserWarning(endpoint, session: session))
+                                    sandboxWarning: try Self.superuserWarning(endpoint, session: session), notes: notes)
         } catch let error as ReconcileError {
             throw error
         } catch {
