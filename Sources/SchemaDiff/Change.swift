@@ -143,6 +143,8 @@ public enum Change: Sendable, Hashable {
     case setTableOptions(QualifiedName, set: [String], reset: [String])
     /// `ALTER TABLE … REPLICA IDENTITY …`.
     case setReplicaIdentity(QualifiedName, Table.ReplicaIdentity)
+    /// `ALTER TABLE … CLUSTER ON index`, or `SET WITHOUT CLUSTER` for nil.
+    case setClusterIndex(QualifiedName, String?)
     /// `ALTER TABLE … ADD COLUMN`.
     case addColumn(QualifiedName, Column)
     /// `ALTER TABLE … DROP COLUMN`.

@@ -56,7 +56,7 @@ extension DiffState {
                  .alterTextSearchDictionary, .dropTextSearchDictionary, .createTextSearchConfiguration,
                  .setTextSearchMapping, .dropTextSearchConfiguration, .setSequencePersistence, .createTable,
                  .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions,
-                 .setReplicaIdentity, .addColumn, .setInheritance, .alterColumn, .addConstraint, .dropConstraint,
+                 .setReplicaIdentity, .setClusterIndex, .addColumn, .setInheritance, .alterColumn, .addConstraint, .dropConstraint,
                  .createIndex, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .createView, .replaceView,
                  .dropView, .createRoutine, .replaceRoutine, .dropRoutine, .createTrigger, .dropTrigger,
                  .setTriggerState, .createRule, .dropRule,

@@ -1,7 +1,7 @@
 import SchemaModel
 
-/// The diff of a table's storage parameters (its own and its TOAST table's) and replica
-/// identity: all altered in place.
+/// The diff of a table's storage parameters (its own and its TOAST table's), replica
+/// identity and `CLUSTER ON` index: all altered in place.
 extension DiffState {
     /// Changes that give `table` the storage of `desired` (`current` nil: a table created now).
     mutating func diffStorage(desired table: Table, current existing: Table?) {
@@ -11,23 +11,34 @@ extension DiffState {
         if table.replicaIdentity != (existing?.replicaIdentity ?? .default) {
             changes.append(.setReplicaIdentity(table.name, table.replicaIdentity))
         }
+        if table.clusteredOn != existing?.clusteredOn {
+            changes.append(.setClusterIndex(table.name, table.clusteredOn))
+        }
     }
 }
 
 extension DiffState {
-    /// A replica identity index that the plan drops and creates again loses its mark:
-    /// the identity is set again after it.
+    /// A replica identity or `CLUSTER ON` index that the plan drops and creates again loses
+    /// its mark: the mark is set again after it.
     mutating func reassertReplicaIdentities() {
         for table in desired.tables {
-            guard case .index(let index) = table.replicaIdentity else { continue }
-            let rebuilt = changes.contains { change in
-                if case .dropIndex(let on, let dropped) = change { return on == table.name && dropped.name == index }
-                if case .dropConstraint(let on, let dropped) = change { return on == table.name && dropped.name == index }
-                if case .setReplicaIdentity(let on, _) = change { return on == table.name }
-                return false
+            if case .index(let index) = table.replicaIdentity, rebuilds(index, of: table.name),
+               !changes.contains(where: { if case .setReplicaIdentity(table.name, _) = $0 { true } else { false } }) {
+                changes.append(.setReplicaIdentity(table.name, table.replicaIdentity))
             }
-            let alreadySet = changes.contains { if case .setReplicaIdentity(table.name, _) = $0 { true } else { false } }
-            if rebuilt && !alreadySet { changes.append(.setReplicaIdentity(table.name, table.replicaIdentity)) }
+            if let index = table.clusteredOn, rebuilds(index, of: table.name),
+               !changes.contains(where: { if case .setClusterIndex(table.name, _) = $0 { true } else { false } }) {
+                changes.append(.setClusterIndex(table.name, index))
+            }
+        }
+    }
+
+    /// Whether the changes so far drop index `index` of `table` (or the constraint it backs).
+    private func rebuilds(_ index: String, of table: QualifiedName) -> Bool {
+        changes.contains { change in
+            if case .dropIndex(let on, let dropped) = change { return on == table && dropped.name == index }
+            if case .dropConstraint(let on, let dropped) = change { return on == table && dropped.name == index }
+            return false
         }
     }
 }

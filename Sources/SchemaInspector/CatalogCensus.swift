@@ -354,10 +354,6 @@ extension CatalogCensus {
                      then nullif((select am.amname::text from pg_am am where am.oid = x.relam), 'heap') end
                 """),
             ("typed table of", "case when x.reloftype <> 0 then format_type(x.reloftype, null) end"),
-            ("clustered on", """
-                (select ic.relname::text from pg_index i join pg_class ic on ic.oid = i.indexrelid
-                 where i.indrelid = x.oid and i.indisclustered)
-                """),
             ("index state", """
                 (select nullif(concat_ws(' ', case when not i.indisvalid then 'invalid' end,
                                          case when not i.indisready then 'not ready' end), '')
@@ -372,7 +368,6 @@ extension CatalogCensus {
         "pg_class": """
             x.reltablespace <> 0 or x.reloftype <> 0
             or (x.relkind in ('r', 'm') and x.relam <> (select am.oid from pg_am am where am.amname = 'heap'))
-            or x.oid in (select i.indrelid from pg_index i where i.indisclustered)
             or x.oid in (select i.indexrelid from pg_index i where not (i.indisvalid and i.indisready))
             """,
     ]
@@ -517,9 +512,9 @@ extension CatalogCensus {
                 .identity: "indexrelid indrelid",
                 .modelled: """
                     indnatts indnkeyatts indisunique indnullsnotdistinct indisprimary indisexclusion indimmediate \
-                    indkey indcollation indclass indoption indexprs indpred indisreplident
+                    indkey indcollation indclass indoption indexprs indpred indisreplident indisclustered
                     """,
-                .compared: "indisclustered indisvalid indisready",
+                .compared: "indisvalid indisready",
                 .state: "indcheckxmin indislive",
             ],
             "pg_constraint": [

@@ -146,6 +146,8 @@ public struct Table: Sendable, Hashable, Codable {
     public var options: [String] = []
     /// `REPLICA IDENTITY`.
     public var replicaIdentity: ReplicaIdentity = .default
+    /// `CLUSTER ON`: the index `CLUSTER` without one uses (a mark; the rows are not ordered).
+    public var clusteredOn: String?
     /// For a partition: the name of its index attached to each index of its parent, by the
     /// parent index's name (`CREATE INDEX … ON ONLY` and `ALTER INDEX … ATTACH PARTITION`
     /// give them names of their own; `CREATE INDEX` on the parent makes them up).

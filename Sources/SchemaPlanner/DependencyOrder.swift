@@ -145,7 +145,8 @@ struct DependencyOrder {
              .createObject, .alterObject, .createTextSearchDictionary,
              .alterTextSearchDictionary, .dropTextSearchDictionary, .createTextSearchConfiguration,
              .setTextSearchMapping, .dropTextSearchConfiguration, .setSequencePersistence, .createTable, .setOwner,
-             .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity, .addColumn,
+             .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity,
+             .setClusterIndex, .addColumn,
              .setInheritance, .alterColumn, .addConstraint, .createIndex, .setIndexStatistics, .setComment,
              .createView, .replaceView, .createRoutine, .replaceRoutine, .createTrigger, .setTriggerState,
              .createRule, .dropRule, .setRuleFiring, .createPolicy, .setRowSecurity, .setForceRowSecurity, .createDomain,
@@ -179,7 +180,7 @@ struct DependencyOrder {
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .dropEnum, .alterSequence, .dropSequence, .setSequenceOwner, .setViewColumnDefault,
              .namePartitionIndex, .tuneAttachedIndex, .setSequencePersistence, .dropTable, .setOwner, .detachPartition, .attachPartition,
-             .setPersistence, .setTableOptions, .setReplicaIdentity, .dropColumn, .dropColumnKeepingChildren,
+             .setPersistence, .setTableOptions, .setReplicaIdentity, .setClusterIndex, .dropColumn, .dropColumnKeepingChildren,
              .setInheritance, .dropConstraint, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .dropView,
              .dropRoutine, .dropTrigger, .setTriggerState, .createRule, .dropRule, .setRuleFiring, .dropPolicy,
              .setRowSecurity, .setForceRowSecurity, .dropDomainChecks, .dropType, .setObjectOwner, .grant, .revoke,
@@ -194,6 +195,7 @@ struct DependencyOrder {
         switch change {
         case .createIndex(let table, _), .addConstraint(let table, _): relation(table)
         case .setTableOptions(let table, _, _), .setReplicaIdentity(let table, _): relation(table)
+        case .setClusterIndex(let table, _): relation(table)
         case .setIndexStatistics(let table, let index, _): ObjectKey(.index, table.schema, index.name)
         case .createTrigger(let trigger), .setTriggerState(let trigger): relation(trigger.relation)
         case .createPolicy(let policy): relation(policy.table)

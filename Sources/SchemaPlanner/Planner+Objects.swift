@@ -168,6 +168,7 @@ extension Planner {
              .createTextSearchConfiguration,
              .setTextSearchMapping, .dropTextSearchConfiguration, .setSequencePersistence, .createTable, .dropTable,
              .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity,
+             .setClusterIndex,
              .addColumn, .dropColumn, .dropColumnKeepingChildren, .setInheritance, .alterColumn, .addConstraint,
              .dropConstraint, .createIndex, .dropIndex, .setIndexStatistics, .setComment,
              .createRule, .dropRule, .setRuleFiring:

@@ -60,7 +60,7 @@ public enum Planner {
         case .createTable: 140
         case .setPersistence, .addColumn, .alterColumn, .setOwner, .setTableOptions: 150
         // After the indexes, one of which it may name.
-        case .setReplicaIdentity: 182
+        case .setReplicaIdentity, .setClusterIndex: 182
         // After the indexes, the keys and the partitions it names.
         case .namePartitionIndex: 183
         // After the index has its declared name.
@@ -127,6 +127,9 @@ public enum Planner {
 
         case .setReplicaIdentity(let table, let identity):
             return [replicaIdentityStep(table, identity)]
+
+        case .setClusterIndex(let table, let index):
+            return [clusterIndexStep(table, index)]
 
         case .createEnum(let type):
             return [PlanStep(sql: "CREATE TYPE \(type.name.sql) AS ENUM (\(type.labels.map(quoteLiteral).joined(separator: ", ")))",

@@ -237,7 +237,7 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
 
     /// Storage parameters (the table's and its TOAST table's) and replica identity, set,
     /// changed and reset in place.
-    static let storage = ObjectScenario(name: "storage parameters and replica identity", before: """
+    static let storage = ObjectScenario(name: "storage parameters, replica identity and CLUSTER ON", before: """
         create table public.t (id integer primary key, code text not null, body text)
             with (fillfactor = 70, toast.autovacuum_enabled = false);
         alter table public.t replica identity full;
@@ -250,6 +250,8 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         alter index public.u_lower alter column 1 set statistics 100;
         create index u_upper on public.u (upper(code));
         alter index public.u_upper alter column 1 set statistics 100;
+        alter table public.u cluster on u_code;
+        alter table public.t cluster on t_pkey;
         """, after: """
         create table public.t (id integer primary key, code text not null, body text)
             with (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.05);
@@ -266,6 +268,8 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         create table public.v (id integer primary key, body text compression pglz) with (autovacuum_enabled = off);
         alter table public.v alter column id set statistics 0;
         alter table public.v replica identity nothing;
+        alter table public.u cluster on u_code2;
+        alter table public.v cluster on v_pkey;
         """, data: "insert into public.t values (1, 'a', 'x');",
         check: "select relname || ':' || relreplident::text || ':' || coalesce(array_to_string(reloptions, ','), '') "
             + "from pg_class where relname in ('t', 'u', 'v') and relnamespace = 'public'::regnamespace order by 1",

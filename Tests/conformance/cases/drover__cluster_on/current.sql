@@ -1,0 +1,6 @@
+create table public.events (id bigint primary key, at timestamptz not null, kind text);
+create index events_at on public.events (at);
+alter table public.events cluster on events_at;
+create table public.users (id integer primary key, name text);
+create index users_name on public.users (name);
+alter table public.users cluster on users_name;
