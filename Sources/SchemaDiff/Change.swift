@@ -8,10 +8,6 @@ public enum CommentTarget: Sendable, Hashable {
     case installedExtension(String)
     /// An object of a managed kind (`ManagedKind`): its keyword and name.
     case managed(keyword: String, name: String)
-    /// A text search dictionary.
-    case textSearchDictionary(QualifiedName)
-    /// A text search configuration.
-    case textSearchConfiguration(QualifiedName)
     /// A table.
     case table(QualifiedName)
     /// A column of a table.
@@ -99,19 +95,6 @@ public enum Change: Sendable, Hashable {
     /// `ALTER INDEX … SET / RESET (…)` and `ALTER COLUMN n SET STATISTICS` on index `name`
     /// of a partition, attached to its parent's (its comment is a `setComment`).
     case tuneAttachedIndex(QualifiedName, name: String, to: IndexSettings, from: IndexSettings)
-    /// `CREATE TEXT SEARCH DICTIONARY`.
-    case createTextSearchDictionary(TextSearchDictionary)
-    /// `ALTER TEXT SEARCH DICTIONARY … (options)`.
-    case alterTextSearchDictionary(TextSearchDictionary, from: TextSearchDictionary)
-    /// `DROP TEXT SEARCH DICTIONARY`.
-    case dropTextSearchDictionary(QualifiedName)
-    /// `CREATE TEXT SEARCH CONFIGURATION` (its mappings are changes of their own).
-    case createTextSearchConfiguration(TextSearchConfiguration)
-    /// `ALTER TEXT SEARCH CONFIGURATION … ADD / ALTER MAPPING FOR token WITH dictionaries`,
-    /// or `DROP MAPPING` when `dictionaries` is nil.
-    case setTextSearchMapping(QualifiedName, token: String, [String]?, replacing: Bool)
-    /// `DROP TEXT SEARCH CONFIGURATION`.
-    case dropTextSearchConfiguration(QualifiedName)
     /// The creation of an object of a managed kind (`ManagedKind.createSQL`).
     case createObject(ManagedObject)
     /// Its change in place (`ManagedKind.alterSQL`).

@@ -39,8 +39,6 @@ public struct DiffPolicy: Sendable, Hashable {
         out.compositeTypes.removeAll { excludes($0.name.description) }
         out.rangeTypes.removeAll { excludes($0.name.description) }
         out.collations.removeAll { excludes($0.name.description) }
-        out.textSearchDictionaries.removeAll { excludes($0.name.description) }
-        out.textSearchConfigurations.removeAll { excludes($0.name.description) }
         out.triggers.removeAll { excludes($0.relation.description) || excludes("\($0.relation).\($0.name)") }
         out.policies.removeAll { excludes($0.table.description) || excludes("\($0.table).\($0.name)") }
         out.rules.removeAll { excludes($0.relation.description) || excludes("\($0.relation).\($0.name)") }
@@ -78,9 +76,6 @@ extension Change {
         case .namePartitionIndex, .tuneAttachedIndex: [.modifyIndex]
         case .createObject(let object): [type(of: object.object).skipKeys.add]
         case .alterObject(let object, _): [type(of: object.object).skipKeys.modify]
-        case .createTextSearchDictionary, .createTextSearchConfiguration: [.addTextSearch]
-        case .alterTextSearchDictionary, .setTextSearchMapping: [.modifyTextSearch]
-        case .dropTextSearchDictionary, .dropTextSearchConfiguration: [.dropTextSearch]
         case .dropObject(let object): [type(of: object.object).skipKeys.drop]
         case .createTable: [.addTable]
         case .dropTable: [.dropTable]

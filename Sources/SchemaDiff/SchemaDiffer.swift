@@ -25,7 +25,6 @@ public enum SchemaDiffer {
         state.diffUnmanagedAttributes()
         state.diffObjects()
         state.diffManagedObjects()
-        state.diffTextSearch()
         state.reassertReplicaIdentities()
         return SchemaDifference(changes: state.changes.filter { !policy.skips($0) }, unsupported: state.unsupported,
                                 currentDependencies: state.current.dependencies, desiredDependencies: state.desired.dependencies)

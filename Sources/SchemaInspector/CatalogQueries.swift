@@ -321,32 +321,3 @@ extension CatalogQueries {
         """
 }
 
-extension CatalogQueries {
-    /// Text search dictionaries of the managed schemas, with their template and options.
-    static let textSearchDictionaries = managedNamespaces + """
-        select ns.nspname, d.dictname, quote_ident(tn.nspname) || '.' || quote_ident(t.tmplname), d.dictinitoption,
-               obj_description(d.oid, 'pg_ts_dict'), \(owner("d.dictowner")), d.oid
-        from pg_ts_dict d join ns on ns.oid = d.dictnamespace
-        join pg_ts_template t on t.oid = d.dicttemplate join pg_namespace tn on tn.oid = t.tmplnamespace
-        where d.oid not in (select objid from extension_member where classid = 'pg_ts_dict'::regclass)
-        order by 1, 2
-        """
-
-    /// Text search configurations of the managed schemas: the parser, and each mapped token
-    /// type's alias with its dictionaries in order (one row per token type; none when the
-    /// configuration maps nothing).
-    static let textSearchConfigurations = managedNamespaces + """
-        select ns.nspname, c.cfgname, quote_ident(pn.nspname) || '.' || quote_ident(p.prsname),
-               obj_description(c.oid, 'pg_ts_config'), \(owner("c.cfgowner")), c.oid, tt.alias,
-               (select array_agg(m.mapdict::regdictionary::text order by m.mapseqno) from pg_ts_config_map m
-                where m.mapcfg = c.oid and m.maptokentype = tt.tokid)::text
-        from pg_ts_config c join ns on ns.oid = c.cfgnamespace
-        join pg_ts_parser p on p.oid = c.cfgparser join pg_namespace pn on pn.oid = p.prsnamespace
-        left join lateral (select t.tokid, t.alias from ts_token_type(c.cfgparser) t
-                           where exists (select 1 from pg_ts_config_map m where m.mapcfg = c.oid and m.maptokentype = t.tokid)
-                          ) tt on true
-        where c.oid not in (select objid from extension_member where classid = 'pg_ts_config'::regclass)
-        order by 1, 2, 7
-        """
-}
-

@@ -421,9 +421,6 @@ public struct SchemaInspector {
                 return object
             }
         }
-        if !userCatalogs.isDisjoint(with: ["pg_ts_dict", "pg_ts_config"]) {
-            try readTextSearch(into: &objects.model, oids: &objectOids, each: each)
-        }
         let census = try census(accounted: objectOids.accounted, catalogs: userCatalogs.sorted(), version: version,
                                 schemas: schemaParameter[0],
                                 each: each)

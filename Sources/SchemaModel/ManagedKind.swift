@@ -104,11 +104,14 @@ public enum ManagedObject: Sendable, Hashable, Codable {
     case operatorFamily(OperatorFamily)
     case operatorClass(OperatorClass)
     case publication(Publication)
+    case textSearchDictionary(TextSearchDictionary)
+    case textSearchConfiguration(TextSearchConfiguration)
 
     /// Every kind, in the order they are read and planned.
     public static let kinds: [any ManagedKind.Type] = [Cast.self, Conversion.self, Operator.self, StatisticsObject.self,
                                                        EventTrigger.self, OperatorFamily.self, OperatorClass.self,
-                                                       Publication.self]
+                                                       Publication.self, TextSearchDictionary.self,
+                                                       TextSearchConfiguration.self]
 
     /// The object itself.
     public var object: any ManagedKind {
@@ -121,6 +124,8 @@ public enum ManagedObject: Sendable, Hashable, Codable {
         case .operatorFamily(let object): object
         case .operatorClass(let object): object
         case .publication(let object): object
+        case .textSearchDictionary(let object): object
+        case .textSearchConfiguration(let object): object
         }
     }
 

@@ -37,8 +37,6 @@ public struct SchemaModel: Sendable, Hashable, Codable {
     /// operators, extended statistics.
     public var managed: [ManagedObject] = []
     /// Text search dictionaries and configurations.
-    public var textSearchDictionaries: [TextSearchDictionary] = []
-    public var textSearchConfigurations: [TextSearchConfiguration] = []
     /// `ALTER DEFAULT PRIVILEGES` entries.
     public var defaultPrivileges: [DefaultPrivilege] = []
     /// The privileges a new object of each kind starts with on this server, by
@@ -74,7 +72,6 @@ public struct SchemaModel: Sendable, Hashable, Codable {
             && views.isEmpty && routines.isEmpty && domains.isEmpty && compositeTypes.isEmpty && rangeTypes.isEmpty
             && defaultPrivileges.isEmpty && collations.isEmpty && rules.isEmpty
             && managed.isEmpty
-            && textSearchDictionaries.isEmpty && textSearchConfigurations.isEmpty
     }
 
     /// The table named `name`.

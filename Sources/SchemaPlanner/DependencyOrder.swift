@@ -142,9 +142,7 @@ struct DependencyOrder {
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
              .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .tuneAttachedIndex, .createPlaceholderView,
-             .createObject, .alterObject, .createTextSearchDictionary,
-             .alterTextSearchDictionary, .dropTextSearchDictionary, .createTextSearchConfiguration,
-             .setTextSearchMapping, .dropTextSearchConfiguration, .setSequencePersistence, .createTable, .setOwner,
+             .createObject, .alterObject, .setSequencePersistence, .createTable, .setOwner,
              .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity,
              .setClusterIndex, .addColumn,
              .setInheritance, .alterColumn, .addConstraint, .createIndex, .setIndexStatistics, .setComment,
@@ -184,9 +182,7 @@ struct DependencyOrder {
              .setInheritance, .dropConstraint, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .dropView,
              .dropRoutine, .dropTrigger, .setTriggerState, .createRule, .dropRule, .setRuleFiring, .dropPolicy,
              .setRowSecurity, .setForceRowSecurity, .dropDomainChecks, .dropType, .setObjectOwner, .grant, .revoke,
-             .setDefaultPrivileges, .dropObject, .createTextSearchDictionary,
-             .alterTextSearchDictionary, .dropTextSearchDictionary, .createTextSearchConfiguration,
-             .setTextSearchMapping, .dropTextSearchConfiguration: []
+             .setDefaultPrivileges, .dropObject: []
         }
     }
 
@@ -207,8 +203,6 @@ struct DependencyOrder {
         case .namePartitionIndex(let partition, _, _), .tuneAttachedIndex(let partition, _, _, _): relation(partition)
         case .createObject(let object), .alterObject(let object, _): object.object.relation.map(relation)
         case .createPlaceholderView, .dropObject: nil
-        case .createTextSearchDictionary, .alterTextSearchDictionary, .dropTextSearchDictionary,
-             .createTextSearchConfiguration, .setTextSearchMapping, .dropTextSearchConfiguration: nil
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .dropEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
              .dropSequence, .setSequenceOwner, .setSequencePersistence, .createTable, .dropTable, .setOwner,

@@ -29,10 +29,7 @@ public enum Planner {
     static func rank(_ change: Change) -> Int {
         switch change {
         case .dropTrigger, .dropPolicy, .dropRule: -30
-        // After the views and columns that use them, before the functions and types they use.
-        case .dropTextSearchConfiguration: 57
         case .dropObject(let object): type(of: object.object).ranks.drop
-        case .dropTextSearchDictionary: 58
         case .dropView: -20
         case .dropConstraint(_, let constraint): constraint.kind == .foreignKey ? 0 : 20
         case .dropIndex: 10
@@ -50,9 +47,6 @@ public enum Planner {
         case .createEnum, .addEnumValue, .rebuildEnum: 120
         case .createDomain, .createCompositeType, .createRangeType: 125
         case .alterDomain, .alterCompositeType: 126
-        // Before the tables, whose generated columns and indexes may name a configuration.
-        case .createTextSearchDictionary, .alterTextSearchDictionary: 127
-        case .createTextSearchConfiguration, .setTextSearchMapping: 128
         case .createSequence, .alterSequence, .setSequencePersistence: 130
         case .createPlaceholderView: 133
         case .createRoutine, .replaceRoutine: 135
@@ -176,25 +170,6 @@ public enum Planner {
             let unlogged = sequence.unlogged ? "UNLOGGED " : ""
             return [PlanStep(sql: "CREATE \(unlogged)SEQUENCE \(sequence.name.sql)\(sequenceOptions(sequence))",
                              summary: "create \(unlogged.lowercased())sequence \(sequence.name)")]
-
-        case .createTextSearchDictionary(let dictionary):
-            return [createTextSearchDictionaryStep(dictionary)]
-
-        case .alterTextSearchDictionary(let dictionary, let old):
-            return [alterTextSearchDictionaryStep(dictionary, from: old)]
-
-        case .dropTextSearchDictionary(let name):
-            return [PlanStep(sql: "DROP TEXT SEARCH DICTIONARY \(name.sql)", summary: "drop text search dictionary \(name)")]
-
-        case .createTextSearchConfiguration(let configuration):
-            return [createTextSearchConfigurationStep(configuration)]
-
-        case .setTextSearchMapping(let configuration, let token, let dictionaries, let replacing):
-            return [textSearchMappingStep(configuration, token: token, dictionaries, replacing: replacing)]
-
-        case .dropTextSearchConfiguration(let name):
-            return [PlanStep(sql: "DROP TEXT SEARCH CONFIGURATION \(name.sql)",
-                             summary: "drop text search configuration \(name)")]
 
         case .createObject(let managed):
             return managed.object.createSQL.map { managedStep("create", managed.object, sql: $0) }
@@ -538,8 +513,6 @@ public enum Planner {
         switch target {
         case .schema(let name): object = "SCHEMA \(quoteIdentifier(name))"
         case .managed(let keyword, let name): object = "\(keyword) \(name)"
-        case .textSearchDictionary(let name): object = "TEXT SEARCH DICTIONARY \(name.sql)"
-        case .textSearchConfiguration(let name): object = "TEXT SEARCH CONFIGURATION \(name.sql)"
         case .installedExtension(let name): object = "EXTENSION \(quoteIdentifier(name))"
         case .table(let name): object = "TABLE \(name.sql)"
         case .column(let table, let column): object = "COLUMN \(table.sql).\(quoteIdentifier(column))"

@@ -96,7 +96,7 @@ import TestSupport
                 == ["CAST (app.comp AS text)", "CONVERSION app.conv", "EVENT TRIGGER et",
                     #"OPERATOR "app".=== (integer, integer)"#, "OPERATOR CLASS app.oc USING btree",
                     "OPERATOR FAMILY app.oc USING btree", "OPERATOR FAMILY app.ofam USING hash", "PUBLICATION pub",
-                    "STATISTICS app.st"])
+                    "STATISTICS app.st", "TEXT SEARCH CONFIGURATION app.tsc", "TEXT SEARCH DICTIONARY app.tsd"])
     }
 
     @Test func everyCatalogAndEveryAttributeHasAUse() throws {
