@@ -17,6 +17,10 @@ extension DiffState {
             let new = object.object
             let kind = type(of: new)
             let target = CommentTarget.managed(keyword: kind.keyword, name: new.sqlName)
+            if let reason = new.refusal(from: now[object.key]?.object) {
+                unsupported.append(.init(reason))
+                continue
+            }
             guard let existing = now[object.key] else {
                 create(object)
                 continue

@@ -272,13 +272,7 @@ extension CatalogCensus {
             return "md5(regexp_replace(\(field)::text, ':location -?[0-9]+', '', 'g'))"
         }
         if column.name.hasSuffix("options"), column.type == "text[]" {
-            // Options that look like secrets are shown as a digest: a change is seen, the
-            // value never printed.
-            return """
-                (select string_agg(case when split_part(o, '=', 1) ~* '(pass|secret|token|key|credential)'
-                                        then split_part(o, '=', 1) || '=(hidden, md5 ' || md5(o) || ')' else o end,
-                                   ',' order by o) from unnest(\(field)) o)
-                """
+            return hidingSecrets(field)
         }
         guard let target = column.references else { return "\(field)::text" }
         let name = target == "pg_authid"
@@ -318,6 +312,16 @@ extension CatalogCensus {
             """],
     ]
 
+    /// Options (`text[]` of `key=value`) with those that look like secrets shown as a digest: a
+    /// change is seen, the value never printed (the same test as `ForeignOptions.isSecret`).
+    static func hidingSecrets(_ field: String) -> String {
+        """
+        (select string_agg(case when split_part(o, '=', 1) ~* '(pass|secret|token|key|credential)'
+                                then split_part(o, '=', 1) || '=(hidden, md5 ' || md5(o) || ')' else o end,
+                           ',' order by o) from unnest(\(field)) o)
+        """
+    }
+
     /// A relation the model does not hold (a foreign table, an index cloned under another
     /// name …): its kind, columns, constraints, index definition and foreign-table options.
     static let relationDefinition = """
@@ -326,7 +330,7 @@ extension CatalogCensus {
                                               || case when a.attnotnull then ' not null' else '' end
                                               || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
                                               || case when a.attislocal then '' else ' inherited' end
-                                              || coalesce(' options ' || a.attfdwoptions::text, ''),
+                                              || coalesce(' options ' || \(hidingSecrets("a.attfdwoptions")), ''),
                                               ', ' order by a.attname)
                             from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
                             where a.attrelid = x.oid and a.attnum > 0 and not a.attisdropped),
@@ -337,7 +341,7 @@ extension CatalogCensus {
             'index: ' || case when x.relkind in ('i', 'I') then pg_get_indexdef(x.oid) end,
             'server: ' || (select s.srvname from pg_foreign_table f join pg_foreign_server s on s.oid = f.ftserver
                            where f.ftrelid = x.oid),
-            'options: ' || (select f.ftoptions::text from pg_foreign_table f where f.ftrelid = x.oid),
+            'options: ' || (select \(hidingSecrets("f.ftoptions")) from pg_foreign_table f where f.ftrelid = x.oid),
             'owner: ' || nullif(pg_get_userbyid(x.relowner), current_user::text)
         """
 }
@@ -347,6 +351,8 @@ extension CatalogCensus {
     /// expression over the row `x` that is NULL in the usual case (so only unusual objects
     /// are named) and means the same in every database. A difference is refused.
     static let comparedAttributes: [String: [(label: String, sql: String)]] = [
+        "pg_foreign_data_wrapper": [("privileges", grants("x.fdwacl"))],
+        "pg_foreign_server": [("privileges", grants("x.srvacl"))],
         "pg_class": [
             ("tablespace", "(select t.spcname::text from pg_tablespace t where t.oid = x.reltablespace)"),
             ("access method", """
@@ -362,9 +368,20 @@ extension CatalogCensus {
         ],
     ]
 
+    /// The grants of the ACL `field`, relative to the connecting role (whose are its own).
+    static func grants(_ field: String) -> String {
+        """
+        (select string_agg(case when a.grantee = 0 then 'PUBLIC'
+                                else coalesce(nullif(pg_get_userbyid(a.grantee), current_user::text), '(owner)') end
+                           || ':' || a.privilege_type || case when a.is_grantable then '*' else '' end, ',' order by 1)
+         from aclexplode(\(field)) a)
+        """
+    }
+
     /// For each catalog of `comparedAttributes`, a cheap test that a row has any of them (no
     /// subquery per row), so that the attributes are worked out for those rows only.
     static let comparedFilter: [String: String] = [
+        "pg_foreign_data_wrapper": "x.fdwacl is not null", "pg_foreign_server": "x.srvacl is not null",
         "pg_class": """
             x.reltablespace <> 0 or x.reloftype <> 0
             or (x.relkind in ('r', 'm') and x.relam <> (select am.oid from pg_am am where am.amname = 'heap'))
@@ -588,6 +605,12 @@ extension CatalogCensus {
                 """],
             "pg_publication_rel": [.identity: "oid prpubid prrelid", .modelled: "prqual prattrs"],
             "pg_publication_namespace": [.identity: "oid pnpubid pnnspid"],
+            "pg_foreign_data_wrapper": [.identity: "oid fdwname", .modelled: """
+                fdwowner fdwhandler fdwvalidator fdwoptions
+                """, .compared: "fdwacl"],
+            "pg_foreign_server": [.identity: "oid srvname", .modelled: "srvowner srvfdw srvtype srvversion srvoptions",
+                                  .compared: "srvacl"],
+            "pg_user_mapping": [.identity: "oid umuser umserver", .modelled: "umoptions"],
             // Its owner is whoever created it (a superuser): see `EventTrigger`.
             "pg_event_trigger": [.identity: "oid evtname", .modelled: "evtevent evtfoid evtenabled evttags",
                                  .derived: "evtowner"],

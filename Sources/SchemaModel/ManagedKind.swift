@@ -50,6 +50,9 @@ public protocol ManagedKind: Sendable, Hashable, Codable {
     /// The object as it is once the tables and views `dropped` are (a publication loses them),
     /// by default itself.
     func leaving(_ dropped: Set<QualifiedName>) -> ManagedObject
+    /// Why turning `old` (nil: none) into this object is a change drover will not make (it is
+    /// then refused as unsupported, with this reason), or nil.
+    func refusal(from old: (any ManagedKind)?) -> String?
     /// The statements creating it (without its comment and owner, which are shared); none
     /// for an object another one's creation makes (an operator's shell).
     var createSQL: [String] { get }
@@ -66,6 +69,7 @@ extension ManagedKind {
     public static var relationLock: LockLevel { .accessExclusive }
     public static var parts: [ManagedPart] { [] }
     public func leaving(_ dropped: Set<QualifiedName>) -> ManagedObject { wrapped }
+    public func refusal(from old: (any ManagedKind)?) -> String? { nil }
 
     /// Equal apart from comment and owner (which the shared machinery alters by themselves).
     public func sameDefinition(as other: Self) -> Bool {
@@ -106,12 +110,16 @@ public enum ManagedObject: Sendable, Hashable, Codable {
     case publication(Publication)
     case textSearchDictionary(TextSearchDictionary)
     case textSearchConfiguration(TextSearchConfiguration)
+    case foreignDataWrapper(ForeignDataWrapper)
+    case foreignServer(ForeignServer)
+    case userMapping(UserMapping)
 
     /// Every kind, in the order they are read and planned.
     public static let kinds: [any ManagedKind.Type] = [Cast.self, Conversion.self, Operator.self, StatisticsObject.self,
                                                        EventTrigger.self, OperatorFamily.self, OperatorClass.self,
                                                        Publication.self, TextSearchDictionary.self,
-                                                       TextSearchConfiguration.self]
+                                                       TextSearchConfiguration.self, ForeignDataWrapper.self,
+                                                       ForeignServer.self, UserMapping.self]
 
     /// The object itself.
     public var object: any ManagedKind {
@@ -126,6 +134,9 @@ public enum ManagedObject: Sendable, Hashable, Codable {
         case .publication(let object): object
         case .textSearchDictionary(let object): object
         case .textSearchConfiguration(let object): object
+        case .foreignDataWrapper(let object): object
+        case .foreignServer(let object): object
+        case .userMapping(let object): object
         }
     }
 

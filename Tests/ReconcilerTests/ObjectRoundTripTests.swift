@@ -642,10 +642,36 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
                           order by pubname) from pg_publication p
         """, expected: [["by_schema:0,everything:1,orders_pub:2,tree:1"]])
 
+    /// Foreign-data wrappers, servers and user mappings (without secrets: see
+    /// `secretOptionsAreNeverWritten`): options added, set and dropped in place, a new version
+    /// set, comments and owners.
+    static let foreignData = ObjectScenario(name: "foreign-data wrappers, servers and user mappings", before: """
+        create foreign data wrapper w1 options (debug 'true');
+        create foreign data wrapper gone_w;
+        create server s1 type 'pg' version '14' foreign data wrapper w1 options (host 'a', port '5432');
+        create server s2 foreign data wrapper w1;
+        create user mapping for public server s1 options (user 'app');
+        create user mapping for drover_it_reader server s2;
+        comment on server s1 is 'first';
+        """, after: """
+        create foreign data wrapper w1 options (debug 'false', extra 'x');
+        create server s1 type 'pg' version '15' foreign data wrapper w1 options (host 'b', dbname 'd');
+        create server s3 foreign data wrapper w1;
+        alter server s3 owner to drover_it_reader;
+        create user mapping for public server s1 options (user 'app2');
+        create user mapping for drover_it_writer server s3 options (user 'w');
+        comment on server s1 is 'second';
+        comment on foreign data wrapper w1 is 'wrapper';
+        """, check: """
+        select string_agg(srvname || ':' || coalesce(srvversion, '-') || ':'
+                          || coalesce(array_to_string(srvoptions, ','), ''), ' '
+                          order by srvname) from pg_foreign_server
+        """, expected: [["s1:15:host=b,dbname=d s3:-:"]])
+
     static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations, storage,
                       rules, statistics, owners, sequenceFacts, viewDefaults,
                       partitionIndexNames, partitionIndexSettings, viewCycles, casts, operators, textSearch, conversions,
-                      managedDependents, eventTriggers, operatorClasses, publications]
+                      managedDependents, eventTriggers, operatorClasses, publications, foreignData]
 }
 
 @Suite(.serialized) struct ObjectRoundTripTests {
@@ -683,6 +709,39 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
             }
             #expect(result == scenario.expected)
         }
+    }
+
+    /// A user mapping's secret options are never written, printed or compared by value: one
+    /// declared but missing on the target is refused with what to do; once set there by hand
+    /// (with another value) the plan is empty.
+    @Test func secretOptionsAreNeverWritten() throws {
+        let database = try TestPostgres.shared.makeDatabase(prefix: "it_secrets")
+        defer { try? database.drop() }
+        let engine = try Integration.engine()
+        let desired = try Integration.desired("""
+            create foreign data wrapper w;
+            create server s foreign data wrapper w;
+            create user mapping for public server s options (user 'app', password 'declared-secret');
+            """, engine: engine)
+        #expect(!"\(desired.model)".contains("declared-secret"))
+        let refused = Integration.error {
+            _ = try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false)
+        }
+        #expect(refused?.reason == .unsupportedChange, "\(String(describing: refused))")
+        #expect(refused?.pending.contains { $0.contains("secret option password is on one side only") } == true,
+                "\(String(describing: refused))")
+        #expect(!"\(String(describing: refused))".contains("declared-secret"))
+        #expect(try Integration.rows("select count(*) from pg_foreign_server", on: database) == [["0"]])
+        try Integration.run("""
+            create foreign data wrapper w;
+            create server s foreign data wrapper w;
+            create user mapping for public server s options (user 'app', password 'target-secret');
+            """, on: database)
+        #expect(try engine.plan(url: database.connectionString, desired: desired).isEmpty)
+        try Integration.run("alter user mapping for public server s options (set user 'other')", on: database)
+        let plan = try engine.plan(url: database.connectionString, desired: desired)
+        #expect(plan.sql.contains("ALTER USER MAPPING FOR PUBLIC SERVER \"s\" OPTIONS (SET \"user\" 'app')"), "\(plan.sql)")
+        #expect(!plan.sql.contains("secret"))
     }
 
     /// `model` with each table's columns in name order.
