@@ -194,7 +194,8 @@ struct DeclaredSQLRun {
                     join pg_namespace n on n.oid = p.pronamespace where p.oid = to_regprocedure($1)
                     """, [name + "()"]).rows.first?.first ?? nil
                 guard let resolved else {
-                    throw ReconcileError(.invalidSchema, describe(error, statement) + "; function \(name)() does not exist")
+                    throw ReconcileError(.invalidSchema,
+                                         describe(error, statement) + "; function \(name)() does not exist")
                 }
                 function = resolved
             }

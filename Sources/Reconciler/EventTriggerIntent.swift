@@ -57,12 +57,16 @@ enum EventTriggerIntent: Equatable {
     func sql(function resolved: String) -> String {
         switch self {
         case .create(let name, let event, let filters, _):
-            let when = filters.map { "\(quoteIdentifier($0.variable)) IN (\($0.values.map(quoteLiteral).joined(separator: ", ")))" }
+            let when = filters.map { filter in
+                "\(quoteIdentifier(filter.variable)) IN (\(filter.values.map(quoteLiteral).joined(separator: ", ")))"
+            }
             return "CREATE EVENT TRIGGER \(quoteIdentifier(name)) ON \(quoteIdentifier(event))"
                 + (when.isEmpty ? "" : " WHEN " + when.joined(separator: " AND ")) + " EXECUTE FUNCTION \(resolved)()"
         case .firing(let name, let firing): return "ALTER EVENT TRIGGER \(quoteIdentifier(name)) \(firing.words)"
-        case .rename(let name, let new): return "ALTER EVENT TRIGGER \(quoteIdentifier(name)) RENAME TO \(quoteIdentifier(new))"
-        case .owner(let name, let role): return "ALTER EVENT TRIGGER \(quoteIdentifier(name)) OWNER TO \(quoteIdentifier(role))"
+        case .rename(let name, let new):
+            return "ALTER EVENT TRIGGER \(quoteIdentifier(name)) RENAME TO \(quoteIdentifier(new))"
+        case .owner(let name, let role):
+            return "ALTER EVENT TRIGGER \(quoteIdentifier(name)) OWNER TO \(quoteIdentifier(role))"
         case .comment(let name, let text):
             return "COMMENT ON EVENT TRIGGER \(quoteIdentifier(name)) IS \(text.map(quoteLiteral) ?? "NULL")"
         case .drop(let name, let ifExists):

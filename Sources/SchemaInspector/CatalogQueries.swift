@@ -60,8 +60,9 @@ enum CatalogQueries {
                c.relreplident::text,
                case when c.relreplident = 'i' then (select ic.relname from pg_index ri join pg_class ic on ic.oid = ri.indexrelid
                                                     where ri.indrelid = c.oid and ri.indisreplident) end,
-               case when c.relhasindex then (select ic.relname from pg_index ci join pg_class ic on ic.oid = ci.indexrelid
-                                             where ci.indrelid = c.oid and ci.indisclustered) end
+               case when c.relhasindex
+                    then (select ic.relname from pg_index ci join pg_class ic on ic.oid = ci.indexrelid
+                          where ci.indrelid = c.oid and ci.indisclustered) end
         from pg_class c join ns on ns.oid = c.relnamespace
         left join (select i2.inhrelid, array_agg(n2.nspname order by i2.inhseqno)::text as parent_schemas,
                           array_agg(p2.relname order by i2.inhseqno)::text as parent_names

@@ -31,7 +31,8 @@ public struct ForeignOptions: Sendable, Hashable, Codable {
 
     /// ` OPTIONS (key 'value', …)`, or nothing.
     var createClause: String {
-        pairs.isEmpty ? "" : " OPTIONS (\(pairs.map { "\(quoteIdentifier($0.key)) \(quoteLiteral($0.value))" }.joined(separator: ", ")))"
+        let spelled = pairs.map { "\(quoteIdentifier($0.key)) \(quoteLiteral($0.value))" }
+        return pairs.isEmpty ? "" : " OPTIONS (\(spelled.joined(separator: ", ")))"
     }
 
     /// ` OPTIONS (ADD …, SET …, DROP …)` turning `old` into these, or nothing.
@@ -199,7 +200,8 @@ public struct UserMapping: ManagedKind {
     public init(user: String, server: String, options: ForeignOptions = .init(), secretKeys: [String] = []) {
         self.user = user
         self.server = server
-        self.options = ForeignOptions(options.pairs.filter { !ForeignOptions.isSecret($0.key) }.map { ($0.key, $0.value) })
+        self.options = ForeignOptions(options.pairs.filter { !ForeignOptions.isSecret($0.key) }
+            .map { ($0.key, $0.value) })
         self.secretKeys = (secretKeys + options.pairs.map(\.key).filter(ForeignOptions.isSecret)).sorted()
     }
 
@@ -224,7 +226,9 @@ public struct UserMapping: ManagedKind {
     }
 
     public var identity: String { "for \(user) on server \(server)" }
-    public var sqlName: String { "FOR \(user == "public" ? "PUBLIC" : quoteIdentifier(user)) SERVER \(quoteIdentifier(server))" }
+    public var sqlName: String {
+        "FOR \(user == "public" ? "PUBLIC" : quoteIdentifier(user)) SERVER \(quoteIdentifier(server))"
+    }
     /// A user mapping has neither comment nor owner.
     public var comment: String? {
         get { nil }

@@ -71,8 +71,8 @@ public struct OperatorFamily: ManagedKind {
         let kept = Set(members).intersection(old.members)
         let gone = old.members.filter { !kept.contains($0) }
         let new = members.filter { !kept.contains($0) }
-        return (gone.isEmpty ? [] : ["ALTER OPERATOR FAMILY \(sqlName) DROP \(gone.map(\.key).joined(separator: ", "))"])
-            + (new.isEmpty ? [] : [add(new)])
+        let drop = "ALTER OPERATOR FAMILY \(sqlName) DROP \(gone.map(\.key).joined(separator: ", "))"
+        return (gone.isEmpty ? [] : [drop]) + (new.isEmpty ? [] : [add(new)])
     }
 
     private func add(_ members: [OperatorFamilyMember]) -> String {

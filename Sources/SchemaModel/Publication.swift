@@ -120,7 +120,8 @@ public struct Publication: ManagedKind {
     public var wrapped: ManagedObject { .publication(self) }
 
     public var createSQL: [String] {
-        let objects = allTables ? ["ALL TABLES"] : tables.map(\.sql) + schemas.map { "TABLES IN SCHEMA \(quoteIdentifier($0))" }
+        let objects = allTables ? ["ALL TABLES"]
+            : tables.map(\.sql) + schemas.map { "TABLES IN SCHEMA \(quoteIdentifier($0))" }
         return ["CREATE PUBLICATION \(sqlName)\(objects.isEmpty ? "" : " FOR " + objects.joined(separator: ", ")) "
                 + "WITH (\(options(root: viaRoot)))"]
     }

@@ -31,8 +31,10 @@ extension Planner {
 
     /// `ALTER TABLE … CLUSTER ON …` / `SET WITHOUT CLUSTER`: a mark only, no rows move.
     static func clusterIndexStep(_ table: QualifiedName, _ index: String?) -> PlanStep {
-        PlanStep(sql: "ALTER TABLE \(table.sql) " + (index.map { "CLUSTER ON \(quoteIdentifier($0))" } ?? "SET WITHOUT CLUSTER"),
-                 summary: index.map { "mark \(table) to be clustered on \($0)" } ?? "unmark the clustering index of \(table)",
+        PlanStep(sql: "ALTER TABLE \(table.sql) "
+                    + (index.map { "CLUSTER ON \(quoteIdentifier($0))" } ?? "SET WITHOUT CLUSTER"),
+                 summary: index.map { "mark \(table) to be clustered on \($0)" }
+                    ?? "unmark the clustering index of \(table)",
                  hazards: [.lock(.shareUpdateExclusive)])
     }
 }

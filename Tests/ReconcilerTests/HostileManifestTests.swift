@@ -280,7 +280,8 @@ import TestSupport
             alter event trigger quiet disable;
             create table audit.fired_on_this (id int);
             do $$ begin
-              if (select count(*) from audit.log where tag = 'CREATE TABLE' and by_role like 'drover\\_scratch\\_%') <> 1
+              if (select count(*) from audit.log
+                  where tag = 'CREATE TABLE' and by_role like 'drover\\_scratch\\_%') <> 1
               then raise exception 'not fired as the sandbox role'; end if;
             end $$;
             """, origin: Self.origin, schemas: [], targetMajorVersion: nil)
@@ -292,9 +293,10 @@ import TestSupport
                          tags: ["CREATE TABLE", "ALTER TABLE"], comment: "keeps a log"),
             EventTrigger(name: "quiet", event: "ddl_command_start", function: "audit.note", firing: .disabled),
         ])
-        #expect(normalised.notes == ["hostile.sql:9:1: event trigger Note DDL: OWNER TO hostile_not_a_superuser is not "
-                                     + "applied: an event trigger's owner is the superuser that creates it (drover's role "
-                                     + "on each target), not compared"])
+        #expect(normalised.notes == [
+            "hostile.sql:9:1: event trigger Note DDL: OWNER TO hostile_not_a_superuser is not applied: an event "
+                + "trigger's owner is the superuser that creates it (drover's role on each target), not compared",
+        ])
         let missing = try #require(Self.refusal("create event trigger e on ddl_command_end execute function nope()"))
         #expect(missing.message.contains("function \"nope\"() does not exist"), "\(missing)")
     }
@@ -331,7 +333,8 @@ import TestSupport
         #expect(EventTriggerIntent("alter event trigger t owner to postgres") == .owner(name: "t", role: "postgres"))
         #expect(EventTriggerIntent("create event trigger t on x execute function f(); select 1") == nil)
         #expect(EventTriggerIntent("create event trigger t on x execute function a.b.f()") == nil)
-        let create = EventTriggerIntent("create event trigger t on ddl_command_start when tag in ('A') execute function f()")
+        let create = EventTriggerIntent(
+            "create event trigger t on ddl_command_start when tag in ('A') execute function f()")
         #expect(create?.functionName == #""f""#)
         #expect(create?.sql(function: "\"s\".\"f\"")
                 == #"CREATE EVENT TRIGGER "t" ON "ddl_command_start" WHEN "tag" IN ('A') EXECUTE FUNCTION "s"."f"()"#)

@@ -581,7 +581,8 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         create function app.rev_cmp(integer, integer) returns integer language sql immutable
             as 'select case when $1 > $2 then -1 when $1 < $2 then 1 else 0 end';
         create operator class app.rev_ops for type integer using btree as
-            operator 1 >, operator 2 >=, operator 3 =, operator 4 <=, operator 5 <, function 1 app.rev_cmp(integer, integer);
+            operator 1 >, operator 2 >=, operator 3 =, operator 4 <=, operator 5 <,
+            function 1 app.rev_cmp(integer, integer);
         create operator family app.int_hash using hash;
         alter operator family app.int_hash using hash add operator 1 = (integer, integer), function 1 hashint4(integer);
         create operator family app.gone using btree;
@@ -597,7 +598,8 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         create function app.rev_cmp8(integer, bigint) returns integer language sql immutable
             as 'select case when $1 > $2 then -1 when $1 < $2 then 1 else 0 end';
         create operator class app.rev_ops for type integer using btree as
-            operator 1 >, operator 2 >=, operator 3 =, operator 4 <=, operator 5 <, function 1 app.rev_cmp2(integer, integer),
+            operator 1 >, operator 2 >=, operator 3 =, operator 4 <=, operator 5 <,
+            function 1 app.rev_cmp2(integer, integer),
             operator 1 > (integer, bigint), function 1 app.rev_cmp8(integer, bigint);
         create operator family app.int_hash using hash;
         alter operator family app.int_hash using hash add function 1 hashint4(integer);
@@ -740,7 +742,8 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         #expect(try engine.plan(url: database.connectionString, desired: desired).isEmpty)
         try Integration.run("alter user mapping for public server s options (set user 'other')", on: database)
         let plan = try engine.plan(url: database.connectionString, desired: desired)
-        #expect(plan.sql.contains("ALTER USER MAPPING FOR PUBLIC SERVER \"s\" OPTIONS (SET \"user\" 'app')"), "\(plan.sql)")
+        #expect(plan.sql.contains(#"ALTER USER MAPPING FOR PUBLIC SERVER "s" OPTIONS (SET "user" 'app')"#),
+                "\(plan.sql)")
         #expect(!plan.sql.contains("secret"))
     }
 

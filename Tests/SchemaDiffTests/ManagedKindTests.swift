@@ -91,7 +91,8 @@ import Testing
         }
         #expect(Self.sql(Self.model(family([compare]), opclass([less])), Self.model()) == [
             #"CREATE OPERATOR FAMILY "app"."ops" USING "btree""#,
-            #"ALTER OPERATOR FAMILY "app"."ops" USING "btree" ADD FUNCTION 1 (integer, integer) btint4cmp(integer,integer)"#,
+            #"ALTER OPERATOR FAMILY "app"."ops" USING "btree" ADD "#
+                + "FUNCTION 1 (integer, integer) btint4cmp(integer,integer)",
             #"CREATE OPERATOR CLASS "app"."ops" FOR TYPE integer USING "btree" FAMILY "app"."ops" AS "#
                 + "OPERATOR 1 <(integer,integer)",
         ])
@@ -117,7 +118,8 @@ import Testing
             .publication(Publication(name: "p", allTables: all, publish: "insert", viaRoot: root, tables: tables,
                                      schemas: schemas))
         }
-        #expect(Self.sql(Self.model(publication([orders], schemas: ["app"])), Self.model(publication([notes], root: true))) == [
+        #expect(Self.sql(Self.model(publication([orders], schemas: ["app"])),
+                         Self.model(publication([notes], root: true))) == [
             #"ALTER PUBLICATION "p" SET (publish = 'insert', publish_via_partition_root = false)"#,
             #"ALTER PUBLICATION "p" DROP TABLE ONLY "app"."notes""#,
             #"ALTER PUBLICATION "p" ADD TABLE ONLY "app"."orders" ("id", "amount") WHERE ((amount > 100)), "#
