@@ -41,8 +41,7 @@ public struct Conversion: ManagedKind {
                    c.conproc::regproc::text, c.condefault::text, obj_description(c.oid, 'pg_conversion'),
                    nullif(pg_get_userbyid(c.conowner), current_user::text), c.oid
             from pg_conversion c join ns n on n.oid = c.connamespace
-            where not exists (select 1 from extension_member e where e.classid = 'pg_conversion'::regclass
-                              and e.objid = c.oid)
+            where \(notInExtension("c.oid"))
             order by 1, 2
             """
     }

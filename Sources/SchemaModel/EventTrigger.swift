@@ -51,7 +51,7 @@ public struct EventTrigger: ManagedKind {
                    e.evtenabled::text, obj_description(e.oid, 'pg_event_trigger'), e.oid
             from pg_event_trigger e
             where \(schema(of: "e")) in (select oid from ns)
-              and e.oid not in (select objid from extension_member where classid = 'pg_event_trigger'::regclass)
+              and \(notInExtension("e.oid"))
             order by 1
             """
     }

@@ -87,7 +87,7 @@ public struct ForeignDataWrapper: ManagedKind {
                    array_to_string(w.fdwoptions, E'\\x1e'), obj_description(w.oid, 'pg_foreign_data_wrapper'),
                    nullif(pg_get_userbyid(w.fdwowner), current_user::text), w.oid
             from pg_foreign_data_wrapper w
-            where w.oid not in (select objid from extension_member where classid = 'pg_foreign_data_wrapper'::regclass)
+            where \(notInExtension("w.oid"))
             order by 1
             """
     }
@@ -153,7 +153,7 @@ public struct ForeignServer: ManagedKind {
                    obj_description(s.oid, 'pg_foreign_server'), nullif(pg_get_userbyid(s.srvowner), current_user::text),
                    s.oid
             from pg_foreign_server s join pg_foreign_data_wrapper w on w.oid = s.srvfdw
-            where s.oid not in (select objid from extension_member where classid = 'pg_foreign_server'::regclass)
+            where \(notInExtension("s.oid"))
             order by 1
             """
     }
@@ -216,7 +216,7 @@ public struct UserMapping: ManagedKind {
         """
             select um.usename, um.srvname, array_to_string(um.umoptions, E'\\x1e'), um.umid
             from pg_user_mappings um
-            where um.umid not in (select objid from extension_member where classid = 'pg_user_mapping'::regclass)
+            where \(notInExtension("um.umid"))
             order by 2, 1
             """
     }

@@ -85,6 +85,12 @@ extension ManagedKind {
         return alterSQL(from: old)
     }
 
+    /// SQL saying the object whose oid is `oid` (of this kind's catalog) is no extension's
+    /// member (an extension manages those), by the inspector's `extension_member`.
+    public static func notInExtension(_ oid: String) -> String {
+        "\(oid) not in (select objid from extension_member where classid = '\(catalog)'::regclass)"
+    }
+
     /// Whether `other` is of this kind and equal apart from comment and owner.
     public func sameDefinition(asAny other: any ManagedKind) -> Bool {
         guard let other = other as? Self else { return false }

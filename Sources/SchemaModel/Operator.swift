@@ -71,7 +71,7 @@ public struct Operator: ManagedKind {
                    o.oprcanhash::text, o.oprcanmerge::text, obj_description(o.oid, 'pg_operator'),
                    nullif(pg_get_userbyid(o.oprowner), current_user::text), o.oid
             from pg_operator o join ns on ns.oid = o.oprnamespace
-            where o.oid not in (select objid from extension_member where classid = 'pg_operator'::regclass)
+            where \(notInExtension("o.oid"))
             order by 1, 2, 3, 4
             """
     }

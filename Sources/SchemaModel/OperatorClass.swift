@@ -57,7 +57,7 @@ public struct OperatorClass: ManagedKind {
                    obj_description(c.oid, 'pg_opclass'), nullif(pg_get_userbyid(c.opcowner), current_user::text), c.oid
             from pg_opclass c join ns on ns.oid = c.opcnamespace join pg_am am on am.oid = c.opcmethod
             join pg_opfamily f on f.oid = c.opcfamily join pg_namespace fn on fn.oid = f.opfnamespace
-            where c.oid not in (select objid from extension_member where classid = 'pg_opclass'::regclass)
+            where \(notInExtension("c.oid"))
             order by 1, 2, 3
             """
     }

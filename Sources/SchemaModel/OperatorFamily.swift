@@ -44,7 +44,7 @@ public struct OperatorFamily: ManagedKind {
             select ns.nspname, f.opfname, am.amname, \(OperatorFamilyMember.members(owner: "f.oid", of: "pg_opfamily")),
                    obj_description(f.oid, 'pg_opfamily'), nullif(pg_get_userbyid(f.opfowner), current_user::text), f.oid
             from pg_opfamily f join ns on ns.oid = f.opfnamespace join pg_am am on am.oid = f.opfmethod
-            where f.oid not in (select objid from extension_member where classid = 'pg_opfamily'::regclass)
+            where \(notInExtension("f.oid"))
             order by 1, 2, 3
             """
     }

@@ -96,7 +96,7 @@ public struct Publication: ManagedKind {
                    nullif(pg_get_userbyid(p.pubowner), current_user::text), p.oid
             from pg_publication p
             where (\(schema(of: "p")) is null or \(schema(of: "p")) in (select oid from ns))
-              and p.oid not in (select objid from extension_member where classid = 'pg_publication'::regclass)
+              and \(notInExtension("p.oid"))
             order by 1
             """
     }

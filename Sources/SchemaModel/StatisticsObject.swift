@@ -49,7 +49,7 @@ public struct StatisticsObject: ManagedKind {
                    s.oid
             from pg_statistic_ext s join ns on ns.oid = s.stxnamespace
             join pg_class t on t.oid = s.stxrelid join pg_namespace tn on tn.oid = t.relnamespace
-            where s.oid not in (select objid from extension_member where classid = 'pg_statistic_ext'::regclass)
+            where \(notInExtension("s.oid"))
             order by 1, 2
             """
     }

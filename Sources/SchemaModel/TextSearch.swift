@@ -38,7 +38,7 @@ public struct TextSearchDictionary: ManagedKind {
                    obj_description(d.oid, 'pg_ts_dict'), nullif(pg_get_userbyid(d.dictowner), current_user::text), d.oid
             from pg_ts_dict d join ns on ns.oid = d.dictnamespace
             join pg_ts_template t on t.oid = d.dicttemplate join pg_namespace tn on tn.oid = t.tmplnamespace
-            where d.oid not in (select objid from extension_member where classid = 'pg_ts_dict'::regclass)
+            where \(notInExtension("d.oid"))
             order by 1, 2
             """
     }
@@ -153,7 +153,7 @@ public struct TextSearchConfiguration: ManagedKind {
                    c.oid
             from pg_ts_config c join ns on ns.oid = c.cfgnamespace
             join pg_ts_parser p on p.oid = c.cfgparser join pg_namespace pn on pn.oid = p.prsnamespace
-            where c.oid not in (select objid from extension_member where classid = 'pg_ts_config'::regclass)
+            where \(notInExtension("c.oid"))
             order by 1, 2
             """
     }
