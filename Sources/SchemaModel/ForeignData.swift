@@ -51,6 +51,12 @@ public struct ForeignOptions: Sendable, Hashable, Codable {
     func sameSet(as other: ForeignOptions) -> Bool { Set(pairs) == Set(other.pairs) }
 }
 
+/// Objects of the database rather than of a schema (wrappers, servers, user mappings) are
+/// managed by a manifest that manages every schema (`$1` null): one restricted to some schemas
+/// would otherwise drop what another manifest on the same database declares. For such a
+/// manifest the census lists them as objects drover does not manage, and refuses a difference.
+let databaseLevel = "$1::text[] is null"
+
 /// A foreign-data wrapper (`CREATE FOREIGN DATA WRAPPER`) that no extension made: of the
 /// database. A managed kind: its model, query and SQL are all here; handler, validator and
 /// options are altered in place. Only a superuser may create one.
@@ -87,7 +93,7 @@ public struct ForeignDataWrapper: ManagedKind {
                    array_to_string(w.fdwoptions, E'\\x1e'), obj_description(w.oid, 'pg_foreign_data_wrapper'),
                    nullif(pg_get_userbyid(w.fdwowner), current_user::text), w.oid
             from pg_foreign_data_wrapper w
-            where \(notInExtension("w.oid"))
+            where \(databaseLevel) and \(notInExtension("w.oid"))
             order by 1
             """
     }
@@ -153,7 +159,7 @@ public struct ForeignServer: ManagedKind {
                    obj_description(s.oid, 'pg_foreign_server'), nullif(pg_get_userbyid(s.srvowner), current_user::text),
                    s.oid
             from pg_foreign_server s join pg_foreign_data_wrapper w on w.oid = s.srvfdw
-            where \(notInExtension("s.oid"))
+            where \(databaseLevel) and \(notInExtension("s.oid"))
             order by 1
             """
     }
@@ -216,7 +222,7 @@ public struct UserMapping: ManagedKind {
         """
             select um.usename, um.srvname, array_to_string(um.umoptions, E'\\x1e'), um.umid
             from pg_user_mappings um
-            where \(notInExtension("um.umid"))
+            where \(databaseLevel) and \(notInExtension("um.umid"))
             order by 2, 1
             """
     }

@@ -3,8 +3,9 @@ import SQLText
 /// A publication for logical replication (`CREATE PUBLICATION`): of the database, placed in
 /// the schemas of its tables (one whose tables are all outside the managed schemas is not the
 /// manifest's; one with no table of its own, `FOR ALL TABLES` or only schemas, is the
-/// database's and every manifest's). A managed kind: its model, query and SQL are all here.
-/// Tables, schemas and options change in place; only `FOR ALL TABLES` needs a new one.
+/// database's, managed by a manifest that manages every schema, see `databaseLevel`). A
+/// managed kind: its model, query and SQL are all here. Tables, schemas and options change in
+/// place; only `FOR ALL TABLES` needs a new one.
 public struct Publication: ManagedKind {
     /// A table it publishes (`TABLE ONLY`: PostgreSQL files each inheritance child apart).
     public struct Member: Sendable, Hashable, Codable {
@@ -95,7 +96,8 @@ public struct Publication: ManagedKind {
                    \(schemas), obj_description(p.oid, 'pg_publication'),
                    nullif(pg_get_userbyid(p.pubowner), current_user::text), p.oid
             from pg_publication p
-            where (\(schema(of: "p")) is null or \(schema(of: "p")) in (select oid from ns))
+            where (\(schema(of: "p")) is null and \(databaseLevel)
+                   or \(schema(of: "p")) in (select oid from ns))
               and \(notInExtension("p.oid"))
             order by 1
             """
