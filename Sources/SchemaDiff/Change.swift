@@ -26,8 +26,6 @@ public enum CommentTarget: Sendable, Hashable {
     case routine(keyword: String, signature: String)
     /// A trigger.
     case trigger(QualifiedName, String)
-    /// A policy.
-    case policy(QualifiedName, String)
     /// A rule on a table or view.
     case rule(QualifiedName, String)
     /// A domain.
@@ -179,10 +177,6 @@ public enum Change: Sendable, Hashable {
     case dropRule(Rule)
     /// `ALTER TABLE … ENABLE/DISABLE … RULE`.
     case setRuleFiring(Rule)
-    /// `CREATE POLICY`.
-    case createPolicy(Policy)
-    /// `DROP POLICY`.
-    case dropPolicy(Policy)
     /// `ALTER TABLE … ENABLE/DISABLE ROW LEVEL SECURITY`.
     case setRowSecurity(QualifiedName, Bool)
     /// `ALTER TABLE … [NO] FORCE ROW LEVEL SECURITY`.

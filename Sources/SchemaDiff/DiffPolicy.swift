@@ -40,7 +40,6 @@ public struct DiffPolicy: Sendable, Hashable {
         out.rangeTypes.removeAll { excludes($0.name.description) }
         out.collations.removeAll { excludes($0.name.description) }
         out.triggers.removeAll { excludes($0.relation.description) || excludes("\($0.relation).\($0.name)") }
-        out.policies.removeAll { excludes($0.table.description) || excludes("\($0.table).\($0.name)") }
         out.rules.removeAll { excludes($0.relation.description) || excludes("\($0.relation).\($0.name)") }
         out.tables.removeAll { excludes($0.name.description) }
         for index in out.tables.indices {
@@ -114,8 +113,6 @@ extension Change {
         case .createRule: [.addRule]
         case .dropRule: [.dropRule]
         case .setRuleFiring: [.modifyRule]
-        case .createPolicy: [.addPolicy]
-        case .dropPolicy: [.dropPolicy]
         case .setRowSecurity, .setForceRowSecurity: [.modifyTable]
         case .createCollation: [.addCollation]
         case .dropCollation: [.dropCollation]

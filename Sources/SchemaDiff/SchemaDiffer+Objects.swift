@@ -1,15 +1,15 @@
 import SchemaModel
 
-/// The diff of views, routines, triggers, policies, domains, composite and range types,
+/// The diff of views, routines, triggers, domains, composite and range types,
 /// row-level security and privileges, and the rebuilding of what depends on a changed object.
 ///
 /// PostgreSQL refuses to drop an object something else depends on, or to change the type of
 /// a column a view reads. So when an object goes, is replaced, or a column changes type,
 /// every object that depends on it (found in the current database's `pg_depend`, through
 /// any number of steps) is dropped first and created again from the declared schema: views,
-/// routines, triggers and policies as a whole, defaults, constraints and indexes on their
-/// own. The planner then orders the drops by the current dependencies and the creations by
-/// the declared ones.
+/// routines, triggers and objects of managed kinds (policies …) as a whole, defaults,
+/// constraints and indexes on their own. The planner then orders the drops by the current
+/// dependencies and the creations by the declared ones.
 extension DiffState {
     mutating func diffObjects() {
         let desiredViews = Dictionary(desired.views.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -59,7 +59,7 @@ extension DiffState {
                  .createIndex, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .createView, .replaceView,
                  .dropView, .createRoutine, .replaceRoutine, .dropRoutine, .createTrigger, .dropTrigger,
                  .setTriggerState, .createRule, .dropRule,
-                 .setRuleFiring, .createPolicy, .dropPolicy, .setRowSecurity, .setForceRowSecurity, .createDomain,
+                 .setRuleFiring, .setRowSecurity, .setForceRowSecurity, .createDomain,
                  .alterDomain, .dropDomainChecks, .createCompositeType, .alterCompositeType, .createRangeType,
                  .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: break
             }
@@ -144,7 +144,6 @@ extension DiffState {
         var rebuiltConstraints = Set<ObjectKey>()
         var rebuiltIndexes = Set<ObjectKey>()
         var rebuiltTriggers = Set<ObjectKey>()
-        var rebuiltPolicies = Set<ObjectKey>()
         var rebuiltDomains = Set<QualifiedName>()
         let (currentManaged, desiredManaged) = (Set(current.managed.map(\.key)), Set(desired.managed.map(\.key)))
         var seen = Set(disturbed)
@@ -167,7 +166,6 @@ extension DiffState {
                         queue.append(dependent)
                     }
                 case .trigger: rebuiltTriggers.insert(dependent)
-                case .policy: rebuiltPolicies.insert(dependent)
                 case .managed:
                     if currentManaged.contains(dependent.name) {
                         if desiredManaged.contains(dependent.name) { rebuiltManaged.insert(dependent.name) }
@@ -213,7 +211,6 @@ extension DiffState {
         diffViews(desired: desiredViews, current: currentViews, rebuilt: rebuiltViews)
         let droppedRelations = droppedRelations
         diffTriggers(rebuilt: rebuiltTriggers, droppedRelations: droppedRelations)
-        diffPolicies(rebuilt: rebuiltPolicies, droppedRelations: droppedRelations)
         diffRules(droppedRelations: droppedRelations, retypedColumns: retypedColumns)
         diffTablePrivileges()
         diffDefaultPrivileges()
@@ -503,27 +500,6 @@ extension DiffState {
         }
         for trigger in current.triggers where !wanted.contains(trigger.key) && !droppedRelations.contains(trigger.relation) {
             changes.append(.dropTrigger(trigger))
-        }
-    }
-
-    private mutating func diffPolicies(rebuilt: Set<ObjectKey>, droppedRelations: Set<QualifiedName>) {
-        let now = Dictionary(current.policies.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-        let wanted = Set(desired.policies.map(\.key))
-        for policy in desired.policies {
-            let existing = droppedRelations.contains(policy.table) ? nil : now[policy.key]
-            var a = existing, b = policy
-            a?.comment = nil
-            b.comment = nil
-            if let existing, a == b, !rebuilt.contains(policy.key) {
-                comment(.policy(policy.table, policy.name), desired: policy.comment, current: existing.comment)
-                continue
-            }
-            if let existing { changes.append(.dropPolicy(existing)) }
-            changes.append(.createPolicy(policy))
-            comment(.policy(policy.table, policy.name), desired: policy.comment, current: nil)
-        }
-        for policy in current.policies where !wanted.contains(policy.key) && !droppedRelations.contains(policy.table) {
-            changes.append(.dropPolicy(policy))
         }
     }
 

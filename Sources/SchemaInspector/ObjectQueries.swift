@@ -81,17 +81,6 @@ extension CatalogQueries {
         """
     }
 
-    /// Row-level security policies.
-    static let policies = managedNamespaces + """
-        select pol.oid::text, ns.nspname, c.relname, pol.polname, pol.polpermissive, pol.polcmd,
-               (select array_agg(case when r = 0 then 'public' else pg_get_userbyid(r)::text end order by 1)
-                from unnest(pol.polroles) r)::text,
-               pg_get_expr(pol.polqual, pol.polrelid), pg_get_expr(pol.polwithcheck, pol.polrelid), de.description
-        from pg_policy pol join pg_class c on c.oid = pol.polrelid join ns on ns.oid = c.relnamespace
-        \(comment(on: "pol.oid", in: "pg_policy"))
-        where \(notExtensionMember)
-        """
-
     /// Domains, composite types and range types (enums have their own query).
     static func types(serverVersion: Int) -> String {
         let multirange = serverVersion >= 140000
@@ -162,7 +151,7 @@ extension CatalogQueries {
 
     /// What depends on what: normal entries of `pg_depend` as oids, each side tagged with
     /// its catalog (`c` relation, `p` routine, `t` type, `d` default, `k` constraint,
-    /// `g` trigger, `o` policy, `m` one of `managed`, the catalogs of the managed kinds, named
+    /// `g` trigger, `m` one of `managed`, the catalogs of the managed kinds, named
     /// in the last two columns), which the inspector turns into `ObjectKey`s with the oids
     /// it read. A view's rewrite rule is given as the view, an array type as its element
     /// type, and a row type as its relation.
@@ -182,7 +171,6 @@ extension CatalogQueries {
                         else case d.classid when 'pg_class'::regclass then 'c' when 'pg_rewrite'::regclass then 'c'
                                   when 'pg_proc'::regclass then 'p' when 'pg_attrdef'::regclass then 'd'
                                   when 'pg_constraint'::regclass then 'k' when 'pg_trigger'::regclass then 'g'
-                                  when 'pg_policy'::regclass then 'o'
                                   else case when dt.typrelid <> 0 then 'c' else 't' end end end,
                    case d.classid when 'pg_rewrite'::regclass then rw.ev_class
                                   when 'pg_type'::regclass
@@ -207,7 +195,7 @@ extension CatalogQueries {
             left join pg_type rt on d.refclassid = 'pg_type'::regclass and rt.oid = d.refobjid
             where d.deptype = 'n'
               and d.classid in ('pg_rewrite'::regclass, 'pg_proc'::regclass, 'pg_trigger'::regclass,
-                                'pg_policy'::regclass, 'pg_type'::regclass, 'pg_attrdef'::regclass,
+                                'pg_type'::regclass, 'pg_attrdef'::regclass,
                                 'pg_constraint'::regclass, 'pg_class'::regclass, \(catalogs))
               and d.refclassid in ('pg_class'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass, \(catalogs))
               -- What foreign keys and defaults use of other tables (referenced keys, sequences)

@@ -30,7 +30,6 @@ struct ObjectOids {
     /// Domain constraints, as their domain.
     var domainConstraints: [UInt32: ObjectKey] = [:]
     var triggers: [UInt32: ObjectKey] = [:]
-    var policies: [UInt32: ObjectKey] = [:]
     /// Everything else read (schemas, rules, collations, extensions …), for the census.
     var others: Set<CatalogObject> = []
     /// Objects of the managed kinds, as dependencies name them.
@@ -51,7 +50,6 @@ struct ObjectOids {
         add("pg_constraint", constraints.keys)
         add("pg_constraint", domainConstraints.keys)
         add("pg_trigger", triggers.keys)
-        add("pg_policy", policies.keys)
         all.formUnion(managed.keys)
         return all
     }
@@ -120,16 +118,6 @@ extension SchemaInspector {
         }
         model.triggers.sort { ($0.relation, $0.name) < ($1.relation, $1.name) }
 
-        try each(CatalogQueries.policies, nil) { row in
-            guard let command = Policy.Command(rawValue: row[5] ?? "*") else {
-                throw UnknownCatalogValue(what: "command of policy \(row[3]!) on \(row[1]!).\(row[2]!)", value: row[5]!)
-            }
-            oids.policies[row.unsigned(0)!] = ObjectKey(.policy, row[1]!, row[2]!, row[3]!)
-            model.policies.append(Policy(table: QualifiedName(row[1]!, row[2]!), name: row[3]!, permissive: row.isTrue(4),
-                                         command: command, roles: parseTextArray(row[6] ?? "{}"), using: row[7], check: row[8],
-                                         comment: row[9]))
-        }
-        model.policies.sort { ($0.table, $0.name) < ($1.table, $1.name) }
 
         var domains: [UInt32: Int] = [:]
         var composites: [UInt32: Int] = [:]  // by the type's relation
@@ -231,7 +219,6 @@ extension SchemaInspector {
                 }
                 return oids.domainConstraints[oid]
             case UInt8(ascii: "g"): return oids.triggers[oid]
-            case UInt8(ascii: "o"): return oids.policies[oid]
             default: return nil
             }
         }

@@ -245,6 +245,7 @@ public struct UserMapping: ManagedKind {
         set {}
     }
     public var wrapped: ManagedObject { .userMapping(self) }
+    public var referencedRoles: [String] { user == "public" ? [] : [user] }
 
     public var createSQL: [String] { ["CREATE USER MAPPING \(sqlName)" + options.createClause] }
 

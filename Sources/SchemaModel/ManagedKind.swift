@@ -47,6 +47,8 @@ public protocol ManagedKind: Sendable, Hashable, Codable {
     var owner: String? { get set }
     /// The object as a `ManagedObject`.
     var wrapped: ManagedObject { get }
+    /// The roles it names, which a target must have (by default its owner).
+    var referencedRoles: [String] { get }
     /// The object as it is once the tables and views `dropped` are (a publication loses them),
     /// by default itself.
     func leaving(_ dropped: Set<QualifiedName>) -> ManagedObject
@@ -69,6 +71,7 @@ extension ManagedKind {
     public static var relationLock: LockLevel { .accessExclusive }
     public static var parts: [ManagedPart] { [] }
     public func leaving(_ dropped: Set<QualifiedName>) -> ManagedObject { wrapped }
+    public var referencedRoles: [String] { owner.map { [$0] } ?? [] }
     public func refusal(from old: (any ManagedKind)?) -> String? { nil }
 
     /// Equal apart from comment and owner (which the shared machinery alters by themselves).
@@ -119,13 +122,14 @@ public enum ManagedObject: Sendable, Hashable, Codable {
     case foreignDataWrapper(ForeignDataWrapper)
     case foreignServer(ForeignServer)
     case userMapping(UserMapping)
+    case policy(Policy)
 
     /// Every kind, in the order they are read and planned.
     public static let kinds: [any ManagedKind.Type] = [Cast.self, Conversion.self, Operator.self, StatisticsObject.self,
                                                        EventTrigger.self, OperatorFamily.self, OperatorClass.self,
                                                        Publication.self, TextSearchDictionary.self,
                                                        TextSearchConfiguration.self, ForeignDataWrapper.self,
-                                                       ForeignServer.self, UserMapping.self]
+                                                       ForeignServer.self, UserMapping.self, Policy.self]
 
     /// The object itself.
     public var object: any ManagedKind {
@@ -143,6 +147,7 @@ public enum ManagedObject: Sendable, Hashable, Codable {
         case .foreignDataWrapper(let object): object
         case .foreignServer(let object): object
         case .userMapping(let object): object
+        case .policy(let object): object
         }
     }
 

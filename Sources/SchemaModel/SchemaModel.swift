@@ -21,8 +21,6 @@ public struct SchemaModel: Sendable, Hashable, Codable {
     public var routines: [Routine] = []
     /// Triggers on tables and views.
     public var triggers: [Trigger] = []
-    /// Row-level security policies.
-    public var policies: [Policy] = []
     /// Domains.
     public var domains: [Domain] = []
     /// Composite types.

@@ -158,62 +158,6 @@ public struct Trigger: Sendable, Hashable, Codable {
     public typealias State = FiringMode
 }
 
-/// A row-level security policy.
-public struct Policy: Sendable, Hashable, Codable {
-    /// The table.
-    public var table: QualifiedName
-    /// Policy name.
-    public var name: String
-    /// `AS PERMISSIVE` (true) or `AS RESTRICTIVE`.
-    public var permissive: Bool
-    /// `FOR ALL|SELECT|INSERT|UPDATE|DELETE`.
-    public var command: Command
-    /// `TO …` roles, sorted; `public` for PUBLIC.
-    public var roles: [String]
-    /// `USING (…)`, as `pg_get_expr` prints it.
-    public var using: String?
-    /// `WITH CHECK (…)`.
-    public var check: String?
-    /// `COMMENT ON POLICY`.
-    public var comment: String?
-
-    /// A policy.
-    public init(table: QualifiedName, name: String, permissive: Bool = true, command: Command = .all, roles: [String] = ["public"],
-                using: String? = nil, check: String? = nil, comment: String? = nil) {
-        self.table = table
-        self.name = name
-        self.permissive = permissive
-        self.command = command
-        self.roles = roles
-        self.using = using
-        self.check = check
-        self.comment = comment
-    }
-
-    /// The key dependencies refer to it by.
-    public var key: ObjectKey { ObjectKey(.policy, table.schema, table.name, name) }
-
-    /// The commands a policy applies to, by their `pg_policy.polcmd` code; the raw value is
-    /// the catalog code, `sql` the keyword.
-    public enum Command: String, Sendable, Hashable, Codable, CaseIterable {
-        case all = "*"
-        case select = "r"
-        case insert = "a"
-        case update = "w"
-        case delete = "d"
-
-        /// The keyword after `FOR`.
-        public var sql: String {
-            switch self {
-            case .all: "ALL"
-            case .select: "SELECT"
-            case .insert: "INSERT"
-            case .update: "UPDATE"
-            case .delete: "DELETE"
-            }
-        }
-    }
-}
 
 /// A domain.
 public struct Domain: Sendable, Hashable, Codable {
@@ -410,7 +354,7 @@ public struct DefaultPrivilege: Sendable, Hashable, Codable {
 public struct ObjectKey: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
     /// Kinds of objects.
     public enum Kind: String, Sendable, Hashable, Codable, Comparable, CaseIterable {
-        case relation, column, constraint, index, trigger, policy, routine, type
+        case relation, column, constraint, index, trigger, routine, type
         /// The default expression of a column.
         case columnDefault = "default"
         /// An object of a managed kind (`ManagedObject`), by its key (as `name`; no schema).
@@ -425,11 +369,10 @@ public struct ObjectKey: Sendable, Hashable, Codable, Comparable, CustomStringCo
             case .columnDefault: 2
             case .index: 3
             case .managed: 4
-            case .policy: 5
-            case .relation: 6
-            case .routine: 7
-            case .trigger: 8
-            case .type: 9
+            case .relation: 5
+            case .routine: 6
+            case .trigger: 7
+            case .type: 8
             }
         }
 
@@ -529,7 +472,7 @@ extension SchemaModel {
             add(type.privileges)
             if let owner = type.owner { roles.insert(owner) }
         }
-        for policy in policies { roles.formUnion(policy.roles.filter { $0 != "public" }) }
+        for object in managed { roles.formUnion(object.object.referencedRoles) }
         for entry in defaultPrivileges {
             if entry.role != Grant.owner { roles.insert(entry.role) }
             add(entry.privileges)

@@ -63,6 +63,7 @@ public enum SkipKey: String, Sendable, Hashable, CaseIterable, Comparable {
     case modifyOperator = "modify_operator"
     case modifyOperatorClass = "modify_operator_class"
     case modifyOwner = "modify_owner"
+    case modifyPolicy = "modify_policy"
     case modifyPrivilege = "modify_privilege"
     case modifyPublication = "modify_publication"
     case modifyRule = "modify_rule"

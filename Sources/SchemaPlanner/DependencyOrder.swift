@@ -28,7 +28,7 @@ struct DependencyOrder {
     }
 
     /// Kinds a dropped or created relation takes with it or brings along.
-    static let memberKinds: Set<ObjectKey.Kind> = [.column, .columnDefault, .constraint, .trigger, .policy]
+    static let memberKinds: Set<ObjectKey.Kind> = [.column, .columnDefault, .constraint, .trigger]
 
     /// `first` before `then` for drops in `members`.
     private func dropEdges(_ members: [Int]) -> [(first: Int, then: Int)] {
@@ -134,7 +134,6 @@ struct DependencyOrder {
         case .dropDefault(let ref): [ObjectKey(.columnDefault, ref.table.schema, ref.table.name, ref.column)]
         case .dropRoutine(let routine): [routine.key]
         case .dropTrigger(let trigger): [trigger.key]
-        case .dropPolicy(let policy): [policy.key]
         case .dropType(let name, _, _), .dropEnum(let name): [ObjectKey(.type, name.schema, name.name)]
         // What the domain's checks and default use stops being used by it.
         case .dropDomainChecks(let domain): [ObjectKey(.type, domain.name.schema, domain.name.name)]
@@ -147,7 +146,7 @@ struct DependencyOrder {
              .setClusterIndex, .addColumn,
              .setInheritance, .alterColumn, .addConstraint, .createIndex, .setIndexStatistics, .setComment,
              .createView, .replaceView, .createRoutine, .replaceRoutine, .createTrigger, .setTriggerState,
-             .createRule, .dropRule, .setRuleFiring, .createPolicy, .setRowSecurity, .setForceRowSecurity, .createDomain,
+             .createRule, .dropRule, .setRuleFiring, .setRowSecurity, .setForceRowSecurity, .createDomain,
              .alterDomain, .createCompositeType,
              .alterCompositeType, .createRangeType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: []
         }
@@ -167,7 +166,6 @@ struct DependencyOrder {
         case .createIndex(let table, let index): [ObjectKey(.index, table.schema, index.name)]
         case .createRoutine(let routine), .replaceRoutine(let routine): [routine.key]
         case .createTrigger(let trigger): [trigger.key]
-        case .createPolicy(let policy): [policy.key]
         case .createEnum(let type): [ObjectKey(.type, type.name.schema, type.name.name)]
         case .rebuildEnum(let type, _): [ObjectKey(.type, type.name.schema, type.name.name)]
         case .addEnumValue(let name, _, _): [ObjectKey(.type, name.schema, name.name)]
@@ -181,7 +179,7 @@ struct DependencyOrder {
              .setPersistence, .setTableOptions, .setReplicaIdentity, .setClusterIndex, .dropColumn,
              .dropColumnKeepingChildren,
              .setInheritance, .dropConstraint, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .dropView,
-             .dropRoutine, .dropTrigger, .setTriggerState, .createRule, .dropRule, .setRuleFiring, .dropPolicy,
+             .dropRoutine, .dropTrigger, .setTriggerState, .createRule, .dropRule, .setRuleFiring, 
              .setRowSecurity, .setForceRowSecurity, .dropDomainChecks, .dropType, .setObjectOwner, .grant, .revoke,
              .setDefaultPrivileges, .dropObject: []
         }
@@ -195,7 +193,6 @@ struct DependencyOrder {
         case .setClusterIndex(let table, _): relation(table)
         case .setIndexStatistics(let table, let index, _): ObjectKey(.index, table.schema, index.name)
         case .createTrigger(let trigger), .setTriggerState(let trigger): relation(trigger.relation)
-        case .createPolicy(let policy): relation(policy.table)
         case .createRule(let rule, _), .setRuleFiring(let rule): relation(rule.relation)
         case .grant(.table(let name), _, _), .revoke(.table(let name), _, _, _): relation(name)
         case .grant(.column(let name, _), _, _), .revoke(.column(let name, _), _, _, _): relation(name)
@@ -210,7 +207,7 @@ struct DependencyOrder {
              .detachPartition, .attachPartition, .setPersistence, .addColumn, .dropColumn, .dropColumnKeepingChildren,
              .setInheritance, .alterColumn, .dropConstraint, .dropIndex, .setComment, .dropDefault, .createView,
              .replaceView, .dropView, .createRoutine, .replaceRoutine, .dropRoutine, .dropTrigger, 
-             .dropRule, .dropPolicy, .setRowSecurity, .setForceRowSecurity, .createDomain, .alterDomain,
+             .dropRule, .setRowSecurity, .setForceRowSecurity, .createDomain, .alterDomain,
              .dropDomainChecks, .createCompositeType, .alterCompositeType, .createRangeType, .dropType,
              .setObjectOwner, .grant, .revoke, .setDefaultPrivileges: nil
         }

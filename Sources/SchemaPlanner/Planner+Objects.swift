@@ -49,17 +49,6 @@ extension Planner {
                              summary: "\(state.lowercased()) trigger \(trigger.name) on \(trigger.relation)",
                              hazards: [.lock(.shareRowExclusive)])]
 
-        case .createPolicy(let policy):
-            var sql = "CREATE POLICY \(quoteIdentifier(policy.name)) ON \(policy.table.sql) AS \(policy.permissive ? "PERMISSIVE" : "RESTRICTIVE")"
-                + " FOR \(policy.command.sql) TO \(policy.roles.map(roleName).joined(separator: ", "))"
-            if let using = policy.using { sql += " USING (\(using))" }
-            if let check = policy.check { sql += " WITH CHECK (\(check))" }
-            return [PlanStep(sql: sql, summary: "create policy \(policy.name) on \(policy.table)")]
-
-        case .dropPolicy(let policy):
-            return [PlanStep(sql: "DROP POLICY \(quoteIdentifier(policy.name)) ON \(policy.table.sql)",
-                             summary: "drop policy \(policy.name) on \(policy.table)")]
-
         case .setRowSecurity(let table, let enabled):
             return [PlanStep(sql: "ALTER TABLE \(table.sql) \(enabled ? "ENABLE" : "DISABLE") ROW LEVEL SECURITY",
                              summary: "\(enabled ? "enable" : "disable") row-level security on \(table)")]

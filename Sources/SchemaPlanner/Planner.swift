@@ -28,7 +28,7 @@ public enum Planner {
     /// alterations, from 210 the drops that must wait until nothing uses the object.
     static func rank(_ change: Change) -> Int {
         switch change {
-        case .dropTrigger, .dropPolicy, .dropRule: -30
+        case .dropTrigger, .dropRule: -30
         case .dropObject(let object): type(of: object.object).ranks.drop
         case .dropView: -20
         case .dropConstraint(_, let constraint): constraint.kind == .foreignKey ? 0 : 20
@@ -67,7 +67,7 @@ public enum Planner {
         case .createIndex, .setIndexStatistics: 170
         case .createView, .replaceView: 185
         case .setViewColumnDefault: 186
-        case .createTrigger, .setTriggerState, .createPolicy, .setRowSecurity, .setForceRowSecurity: 190
+        case .createTrigger, .setTriggerState, .setRowSecurity, .setForceRowSecurity: 190
         case .createRule, .setRuleFiring: 191
         case .setObjectOwner: 195
         case .setComment: 200
@@ -301,7 +301,7 @@ public enum Planner {
             return [commentStep(target, text)]
 
         case .dropDefault, .createView, .replaceView, .dropView, .createRoutine, .replaceRoutine, .dropRoutine,
-             .createTrigger, .dropTrigger, .setTriggerState, .createPolicy, .dropPolicy, .setRowSecurity,
+             .createTrigger, .dropTrigger, .setTriggerState, .setRowSecurity,
              .setForceRowSecurity, .createDomain, .alterDomain, .dropDomainChecks, .createCompositeType, .alterCompositeType,
              .createRangeType, .dropType, .setObjectOwner, .grant, .revoke, .setDefaultPrivileges:
             return objectSteps(for: change)
@@ -523,7 +523,6 @@ public enum Planner {
         case .view(let name, let materialized): object = "\(materialized ? "MATERIALIZED VIEW" : "VIEW") \(name.sql)"
         case .routine(let keyword, let signature): object = "\(keyword) \(signature)"
         case .trigger(let table, let name): object = "TRIGGER \(quoteIdentifier(name)) ON \(table.sql)"
-        case .policy(let table, let name): object = "POLICY \(quoteIdentifier(name)) ON \(table.sql)"
         case .rule(let table, let name): object = "RULE \(quoteIdentifier(name)) ON \(table.sql)"
         case .domain(let name): object = "DOMAIN \(name.sql)"
         case .domainConstraint(let domain, let name): object = "CONSTRAINT \(quoteIdentifier(name)) ON DOMAIN \(domain.sql)"

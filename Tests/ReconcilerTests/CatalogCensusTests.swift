@@ -104,7 +104,8 @@ import TestSupport
         #expect(model.managed.map(\.key).sorted()
                 == ["CAST (app.comp AS text)", "CONVERSION app.conv", "EVENT TRIGGER et",
                     #"OPERATOR "app".=== (integer, integer)"#, "OPERATOR CLASS app.oc USING btree",
-                    "OPERATOR FAMILY app.oc USING btree", "OPERATOR FAMILY app.ofam USING hash", "PUBLICATION pub",
+                    "OPERATOR FAMILY app.oc USING btree", "OPERATOR FAMILY app.ofam USING hash", "POLICY app.t.pol",
+                    "PUBLICATION pub",
                     "STATISTICS app.st", "TEXT SEARCH CONFIGURATION app.tsc", "TEXT SEARCH DICTIONARY app.tsd"])
     }
 

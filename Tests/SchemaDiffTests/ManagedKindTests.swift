@@ -136,6 +136,21 @@ import Testing
         #expect(Self.sql(recreated, dropped).contains(#"ALTER PUBLICATION "p" ADD TABLE ONLY "app"."notes""#))
     }
 
+    /// Policies: roles and expressions altered in place; an expression that goes, or another
+    /// command, is a drop and a create.
+    @Test func policiesAlterInPlaceWhereTheyCan() {
+        func policy(_ roles: [String] = ["public"], using: String? = "(a > 0)", check: String? = nil) -> ManagedObject {
+            .policy(Policy(table: QualifiedName("app", "t"), name: "p", roles: roles, using: using, check: check))
+        }
+        #expect(Self.sql(Self.model(policy(["r"], check: "(b)")), Self.model(policy())) == [
+            #"ALTER POLICY "p" ON "app"."t" TO "r" WITH CHECK ((b))"#,
+        ])
+        #expect(Self.sql(Self.model(policy(using: nil)), Self.model(policy())) == [
+            #"DROP POLICY "p" ON "app"."t""#, #"CREATE POLICY "p" ON "app"."t" AS PERMISSIVE FOR ALL TO PUBLIC"#,
+        ])
+        #expect(Set(Self.model(policy(["r", "public"])).referencedRoles) == ["r"])
+    }
+
     @Test func kindsAreMatchedByKindAndIdentity() {
         let cast = ManagedObject.cast(Cast(source: "app.t", target: "text", method: .throughText, context: .explicit))
         #expect(Set([cast.key, Self.conversion("c").key]) == ["CAST (app.t AS text)", "CONVERSION app.c"])
