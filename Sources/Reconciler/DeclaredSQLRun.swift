@@ -168,7 +168,7 @@ struct DeclaredSQLRun {
                 throw ReconcileError(.invalidSchema, describe(error, statement) + "; drover creates extension "
                     + "\(intent.name) as superuser only while the database has no event trigger: declare it first")
             }
-            let extensionAdmin = try Connection(ConnectionString(parsing: adminInfo).withDatabase(scratch.name))
+            let extensionAdmin = try scratchSuperuser()
             defer { extensionAdmin.close() }
             var explicit = intent
             explicit.schema = schema
@@ -199,7 +199,7 @@ struct DeclaredSQLRun {
                 }
                 function = resolved
             }
-            let superuser = try Connection(ConnectionString(parsing: adminInfo).withDatabase(scratch.name))
+            let superuser = try scratchSuperuser()
             defer { superuser.close() }
             try superuser.execute(intent.sql(function: function))
         } catch let failure as ReconcileError {
@@ -210,6 +210,12 @@ struct DeclaredSQLRun {
         } catch let failure {
             throw ReconcileError(.devDatabaseFailed, "\(describe(error, statement)); on the dev server: \(failure)")
         }
+    }
+
+    /// A connection to the scratch database as the dev server's superuser, for what drover does
+    /// there itself.
+    private func scratchSuperuser() throws -> Connection {
+        try Connection(ConnectionString(parsing: adminInfo).withDatabase(scratch.name))
     }
 
     private func sessionExecute(_ sql: String, _ statement: SQLStatement, _ error: PostgresError) throws(ReconcileError) {

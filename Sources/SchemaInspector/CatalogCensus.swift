@@ -258,15 +258,7 @@ extension CatalogCensus {
     /// A column's value as text that means the same in every database.
     static func value(_ column: CatalogColumn) -> String {
         let field = "x.\(column.name)"
-        if column.type == "aclitem[]" {
-            return """
-                (select string_agg(case when a.grantee = 0 then 'PUBLIC'
-                                        when pg_get_userbyid(a.grantee) = current_user::text then '(owner)'
-                                        else pg_get_userbyid(a.grantee) end
-                                   || ':' || a.privilege_type || case when a.is_grantable then '*' else '' end,
-                                   ',' order by 1) from aclexplode(\(field)) a)
-                """
-        }
+        if column.type == "aclitem[]" { return grants(field) }
         if column.type == "pg_node_tree" {
             // Node trees hold oids; a digest without positions differs where the oids differ,
             // so an expression drover cannot read is refused rather than taken as equal.
@@ -314,10 +306,10 @@ extension CatalogCensus {
     ]
 
     /// Options (`text[]` of `key=value`) with those that look like secrets shown as a digest: a
-    /// change is seen, the value never printed (the same test as `ForeignOptions.isSecret`).
+    /// change is seen, the value never printed (`ForeignOptions.isSecret`'s words).
     static func hidingSecrets(_ field: String) -> String {
         """
-        (select string_agg(case when split_part(o, '=', 1) ~* '(pass|secret|token|key|credential)'
+        (select string_agg(case when split_part(o, '=', 1) ~* '(\(ForeignOptions.secretWords.joined(separator: "|")))'
                                 then split_part(o, '=', 1) || '=(hidden, md5 ' || md5(o) || ')' else o end,
                            ',' order by o) from unnest(\(field)) o)
         """

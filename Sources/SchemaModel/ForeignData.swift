@@ -22,11 +22,15 @@ public struct ForeignOptions: Sendable, Hashable, Codable {
         }
     }
 
-    /// Whether an option's name says it holds a secret (as the census says: a password, a
-    /// key, a token): its value is never printed nor written by drover.
+    /// Words that, within an option's name, say it holds a secret (a password, a key, a token);
+    /// the census hides such options by the same words.
+    public static let secretWords = ["pass", "secret", "token", "key", "credential"]
+
+    /// Whether an option's name says it holds a secret: its value is never printed nor written
+    /// by drover.
     public static func isSecret(_ key: String) -> Bool {
         let lower = key.lowercased()
-        return ["pass", "secret", "token", "key", "credential"].contains { lower.contains($0) }
+        return secretWords.contains { lower.contains($0) }
     }
 
     /// ` OPTIONS (key 'value', …)`, or nothing.

@@ -46,14 +46,14 @@ public struct OperatorClass: ManagedKind {
     public static let ranks = (create: 139, drop: 55)
 
     /// The members it owns.
-    public static let parts = OperatorFamilyMember.parts(of: "pg_opclass")
+    public static let parts = OperatorFamilyMember.parts(of: .operatorClass)
 
     /// Operator classes of the managed schemas, not those of extensions.
     public static func query(serverVersion: Int) -> String {
         """
             select ns.nspname, c.opcname, am.amname, format_type(c.opcintype, null), c.opcdefault::text, fn.nspname,
                    f.opfname, case when c.opckeytype <> 0 then format_type(c.opckeytype, null) end,
-                   \(OperatorFamilyMember.members(owner: "c.oid", of: "pg_opclass")),
+                   \(OperatorFamilyMember.members(owner: "c.oid", of: .operatorClass)),
                    obj_description(c.oid, 'pg_opclass'), nullif(pg_get_userbyid(c.opcowner), current_user::text), c.oid
             from pg_opclass c join ns on ns.oid = c.opcnamespace join pg_am am on am.oid = c.opcmethod
             join pg_opfamily f on f.oid = c.opcfamily join pg_namespace fn on fn.oid = f.opfnamespace

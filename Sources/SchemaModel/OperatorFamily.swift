@@ -36,12 +36,12 @@ public struct OperatorFamily: ManagedKind {
     public static let ranks = (create: 138, drop: 56)
 
     /// Its loose members.
-    public static let parts = OperatorFamilyMember.parts(of: "pg_opfamily")
+    public static let parts = OperatorFamilyMember.parts(of: .family)
 
     /// Operator families of the managed schemas, not those of extensions.
     public static func query(serverVersion: Int) -> String {
         """
-            select ns.nspname, f.opfname, am.amname, \(OperatorFamilyMember.members(owner: "f.oid", of: "pg_opfamily")),
+            select ns.nspname, f.opfname, am.amname, \(OperatorFamilyMember.members(owner: "f.oid", of: .family)),
                    obj_description(f.oid, 'pg_opfamily'), nullif(pg_get_userbyid(f.opfowner), current_user::text), f.oid
             from pg_opfamily f join ns on ns.oid = f.opfnamespace join pg_am am on am.oid = f.opfmethod
             where \(notInExtension("f.oid"))
@@ -92,16 +92,35 @@ public struct OperatorFamilyMember: Sendable, Hashable, Codable {
         self.item = item
     }
 
+    /// What holds a member: its family (a loose member), or a class.
+    enum Holder {
+        case family, operatorClass
+    }
+
+    /// The class that owns the member `member` (an oid expression) of catalog `part`
+    /// (`pg_amop`, `pg_amproc`), NULL for a loose one: PostgreSQL records a class's members
+    /// as depending on it.
+    static func owningClass(of member: String, in part: String) -> String {
+        """
+        (select x.refobjid from pg_depend x where x.classid = '\(part)'::regclass and x.objid = \(member)
+         and x.refclassid = 'pg_opclass'::regclass)
+        """
+    }
+
     /// Members (key and item, unit- and record-separated, ordered by key) of the family or
-    /// class `owner` (an oid expression) of `catalog`: a family's are those no class owns.
-    static func members(owner: String, of catalog: String) -> String {
-        let family = catalog == "pg_opfamily"
+    /// class `owner` (an oid expression): a family's are those no class owns.
+    static func members(owner: String, of holder: Holder) -> String {
         func owned(_ part: String) -> String {
-            let test = "exists (select 1 from pg_depend d where d.classid = '\(part)'::regclass and d.objid = m.oid "
-                + "and d.refclassid = 'pg_opclass'::regclass"
-            return family ? "not \(test))" : "\(test) and d.refobjid = \(owner))"
+            let owningClass = owningClass(of: "m.oid", in: part)
+            return switch holder {
+            case .family: "\(owningClass) is null"
+            case .operatorClass: "\(owningClass) = \(owner)"
+            }
         }
-        let familyOid = family ? owner : "(select opcfamily from pg_opclass where oid = \(owner))"
+        let familyOid = switch holder {
+        case .family: owner
+        case .operatorClass: "(select opcfamily from pg_opclass where oid = \(owner))"
+        }
         let within = "m.amopfamily = \(familyOid)", functionsWithin = "m.amprocfamily = \(familyOid)"
         return """
             (select string_agg(x.key || E'\\x1f' || x.item, E'\\x1e' order by x.key collate "C") from (
@@ -122,16 +141,14 @@ public struct OperatorFamilyMember: Sendable, Hashable, Codable {
             """
     }
 
-    /// The members of the families (`pg_opfamily`: loose ones) or classes (`pg_opclass`) as
-    /// parts (see `ManagedKind.parts`).
-    static func parts(of catalog: String) -> [ManagedPart] {
+    /// The members of the families (loose ones) or classes as parts (see `ManagedKind.parts`).
+    static func parts(of holder: Holder) -> [ManagedPart] {
         [("pg_amop", "amopfamily"), ("pg_amproc", "amprocfamily")].map { part, family in
-            let byClass = """
-                (select x.refobjid from pg_depend x where x.classid = '\(part)'::regclass and x.objid = d.objid
-                 and x.refclassid = 'pg_opclass'::regclass)
-                """
-            let owner = catalog == "pg_opclass" ? byClass
-                : "(select m.\(family) from \(part) m where m.oid = d.objid and \(byClass) is null)"
+            let owningClass = owningClass(of: "d.objid", in: part)
+            let owner = switch holder {
+            case .operatorClass: owningClass
+            case .family: "(select m.\(family) from \(part) m where m.oid = d.objid and \(owningClass) is null)"
+            }
             return ManagedPart(catalog: part, owner: owner)
         }
     }

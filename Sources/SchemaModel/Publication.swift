@@ -95,9 +95,8 @@ public struct Publication: ManagedKind {
                     join pg_namespace n on n.oid = c.relnamespace where r.prpubid = p.oid),
                    \(schemas), obj_description(p.oid, 'pg_publication'),
                    nullif(pg_get_userbyid(p.pubowner), current_user::text), p.oid
-            from pg_publication p
-            where (\(schema(of: "p")) is null and \(databaseLevel)
-                   or \(schema(of: "p")) in (select oid from ns))
+            from pg_publication p cross join lateral (select \(schema(of: "p")) as nsp) place
+            where (place.nsp is null and \(databaseLevel) or place.nsp in (select oid from ns))
               and \(notInExtension("p.oid"))
             order by 1
             """
