@@ -1,9 +1,10 @@
 import SQLText
 
 /// Generic options of a foreign-data wrapper, server or user mapping (`OPTIONS (key 'value')`),
-/// in PostgreSQL's order, as it stores them (`key=value`).
+/// by key: the order PostgreSQL keeps them in (as set) means nothing to a wrapper, so options
+/// that differ only in order are equal.
 public struct ForeignOptions: Sendable, Hashable, Codable {
-    public var pairs: [Pair]
+    public private(set) var pairs: [Pair]
 
     public struct Pair: Sendable, Hashable, Codable {
         public var key: String
@@ -11,7 +12,7 @@ public struct ForeignOptions: Sendable, Hashable, Codable {
     }
 
     public init(_ pairs: [(String, String)] = []) {
-        self.pairs = pairs.map { Pair(key: $0.0, value: $0.1) }
+        self.pairs = pairs.map { Pair(key: $0.0, value: $0.1) }.sorted { $0.key < $1.key }
     }
 
     /// Options read as `array_to_string(options, E'\x1e')`.
@@ -19,7 +20,7 @@ public struct ForeignOptions: Sendable, Hashable, Codable {
         pairs = (text ?? "").split(separator: "\u{1e}").map { option in
             let parts = option.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             return Pair(key: String(parts[0]), value: parts.count > 1 ? String(parts[1]) : "")
-        }
+        }.sorted { $0.key < $1.key }
     }
 
     /// Words that, within an option's name, say it holds a secret (a password, a key, a token);
@@ -51,8 +52,6 @@ public struct ForeignOptions: Sendable, Hashable, Codable {
         return actions.isEmpty ? "" : " OPTIONS (\(actions.joined(separator: ", ")))"
     }
 
-    /// Options compared as sets (PostgreSQL keeps the order set, which means nothing here).
-    func sameSet(as other: ForeignOptions) -> Bool { Set(pairs) == Set(other.pairs) }
 }
 
 /// Objects of the database rather than of a schema (wrappers, servers, user mappings) are
@@ -119,7 +118,7 @@ public struct ForeignDataWrapper: ManagedKind {
 
     public func alterSQL(from old: ForeignDataWrapper) -> [String]? {
         let changed = zip(functions, old.functions).filter { $0 != $1 }.map(\.0).joined()
-        let options = options.sameSet(as: old.options) ? "" : options.alterClause(from: old.options)
+        let options = options.alterClause(from: old.options)
         return changed.isEmpty && options.isEmpty ? [] : ["ALTER FOREIGN DATA WRAPPER \(sqlName)\(changed)\(options)"]
     }
 
@@ -189,7 +188,7 @@ public struct ForeignServer: ManagedKind {
     public func alterSQL(from old: ForeignServer) -> [String]? {
         guard wrapper == old.wrapper, type == old.type, version != nil || old.version == nil else { return nil }
         let version = version != old.version ? version.map { " VERSION \(quoteLiteral($0))" } ?? "" : ""
-        let options = options.sameSet(as: old.options) ? "" : options.alterClause(from: old.options)
+        let options = options.alterClause(from: old.options)
         return version.isEmpty && options.isEmpty ? [] : ["ALTER SERVER \(sqlName)\(version)\(options)"]
     }
 }
@@ -256,7 +255,7 @@ public struct UserMapping: ManagedKind {
     public var dropSQL: String { "DROP USER MAPPING \(sqlName)" }
 
     public func alterSQL(from old: UserMapping) -> [String]? {
-        let options = options.sameSet(as: old.options) ? "" : options.alterClause(from: old.options)
+        let options = options.alterClause(from: old.options)
         return options.isEmpty ? [] : ["ALTER USER MAPPING \(sqlName)\(options)"]
     }
 

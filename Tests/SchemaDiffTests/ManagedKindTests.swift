@@ -151,6 +151,19 @@ import Testing
         #expect(Set(Self.model(policy(["r", "public"])).referencedRoles) == ["r"])
     }
 
+    /// Options of a server that differ only in order are the same: nothing is planned (a
+    /// changed order replaced the server before).
+    @Test func foreignOptionsInAnotherOrderAreEqual() {
+        func server(_ options: [(String, String)]) -> ManagedObject {
+            .foreignServer(ForeignServer(name: "s", wrapper: "w", options: ForeignOptions(options)))
+        }
+        #expect(Self.sql(Self.model(server([("host", "a"), ("port", "1")])),
+                         Self.model(server([("port", "1"), ("host", "a")]))).isEmpty)
+        #expect(Self.sql(Self.model(server([("host", "b")])), Self.model(server([("port", "1"), ("host", "a")]))) == [
+            #"ALTER SERVER "s" OPTIONS (SET "host" 'b', DROP "port")"#,
+        ])
+    }
+
     @Test func kindsAreMatchedByKindAndIdentity() {
         let cast = ManagedObject.cast(Cast(source: "app.t", target: "text", method: .throughText, context: .explicit))
         #expect(Set([cast.key, Self.conversion("c").key]) == ["CAST (app.t AS text)", "CONVERSION app.c"])
