@@ -10,6 +10,8 @@ public enum CommentTarget: Sendable, Hashable {
     case managed(keyword: String, name: String)
     /// A table.
     case table(QualifiedName)
+    /// A foreign table.
+    case foreignTable(QualifiedName)
     /// A column of a table.
     case column(QualifiedName, String)
     /// A constraint of a table.
@@ -36,6 +38,11 @@ public enum CommentTarget: Sendable, Hashable {
     case collation(QualifiedName)
 }
 
+extension Table {
+    /// What `COMMENT ON` calls the table.
+    var commentTarget: CommentTarget { foreign == nil ? .table(name) : .foreignTable(name) }
+}
+
 /// What a privilege is granted on.
 public enum PrivilegeTarget: Sendable, Hashable {
     case schema(String)
@@ -46,6 +53,8 @@ public enum PrivilegeTarget: Sendable, Hashable {
     /// `FUNCTION`/`PROCEDURE` and the signature.
     case routine(keyword: String, signature: String)
     case type(QualifiedName)
+    /// An object of a managed kind: what GRANT calls the kind (`FOREIGN SERVER`), and its name.
+    case managed(keyword: String, name: String)
 }
 
 /// One semantic difference the planner knows how to carry out.
@@ -109,8 +118,8 @@ public enum Change: Sendable, Hashable {
     case setSequencePersistence(QualifiedName, unlogged: Bool)
     /// `CREATE TABLE` with its columns (constraints and indexes are separate changes).
     case createTable(Table)
-    /// `DROP TABLE`.
-    case dropTable(QualifiedName)
+    /// `DROP TABLE`, or `DROP FOREIGN TABLE`.
+    case dropTable(QualifiedName, foreign: Bool)
     /// `ALTER TABLE … OWNER TO` (nil: the role drover connects as).
     case setOwner(QualifiedName, String?)
     /// `ALTER TABLE parent DETACH PARTITION child` (its bound is changing).
@@ -122,6 +131,8 @@ public enum Change: Sendable, Hashable {
     /// `ALTER TABLE … SET (…)` the `set` options (`name=value`) and `RESET (…)` the `reset`
     /// names (a `toast.` prefix for the TOAST table's).
     case setTableOptions(QualifiedName, set: [String], reset: [String])
+    /// `ALTER FOREIGN TABLE … OPTIONS (ADD/SET/DROP …)` from `from` to the options.
+    case setForeignTableOptions(QualifiedName, ForeignOptions, from: ForeignOptions)
     /// `ALTER TABLE … REPLICA IDENTITY …`.
     case setReplicaIdentity(QualifiedName, Table.ReplicaIdentity)
     /// `ALTER TABLE … CLUSTER ON index`, or `SET WITHOUT CLUSTER` for nil.
@@ -129,7 +140,8 @@ public enum Change: Sendable, Hashable {
     /// `ALTER TABLE … ADD COLUMN`.
     case addColumn(QualifiedName, Column)
     /// `ALTER TABLE … DROP COLUMN`.
-    case dropColumn(QualifiedName, String)
+    /// (`foreign`: of a foreign table, whose rows are elsewhere: no data is lost.)
+    case dropColumn(QualifiedName, String, foreign: Bool = false)
     /// `ALTER TABLE ONLY … DROP COLUMN`: the inheritance children keep their copy, which
     /// becomes their own.
     case dropColumnKeepingChildren(QualifiedName, String)
@@ -272,4 +284,7 @@ public enum ColumnConversion: Sendable, Hashable {
     /// `USING (expression)`: the conversion the declared SQL gives in a
     /// `-- drover:convert` comment.
     case declared(String)
+    /// No `USING` (PostgreSQL allows none): a foreign table's column, whose rows are elsewhere
+    /// and are not converted.
+    case relabel
 }

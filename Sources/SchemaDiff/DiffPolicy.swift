@@ -79,7 +79,7 @@ extension Change {
         case .createTable: [.addTable]
         case .dropTable: [.dropTable]
         case .setOwner, .setPersistence, .detachPartition, .attachPartition: [.modifyTable]
-        case .setTableOptions, .setReplicaIdentity, .setClusterIndex: [.modifyTable]
+        case .setTableOptions, .setForeignTableOptions, .setReplicaIdentity, .setClusterIndex: [.modifyTable]
         case .addColumn: [.addColumn]
         case .dropColumn, .dropColumnKeepingChildren: [.dropColumn]
         case .setInheritance: [.modifyTable]

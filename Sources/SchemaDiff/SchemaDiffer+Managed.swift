@@ -34,6 +34,7 @@ extension DiffState {
             if !new.sameDefinition(asAny: old) { changes.append(.alterObject(object, from: existing)) }
             comment(target, desired: new.comment, current: old.comment)
             owner(kind.keyword, new.sqlName, desired: new.owner, current: old.owner, created: false)
+            grants(new, current: old.privileges)
         }
         for object in current.managed where !gone(object) {
             if !wanted.contains(object.key) || rebuilt.contains(object.key) { changes.append(.dropObject(object)) }
@@ -57,5 +58,13 @@ extension DiffState {
         changes.append(.createObject(object))
         comment(.managed(keyword: kind.keyword, name: new.sqlName), desired: new.comment, current: nil)
         owner(kind.keyword, new.sqlName, desired: new.owner, current: nil, created: true)
+        grants(new, current: nil)
+    }
+
+    /// Grants and revokes turning `current` (nil: a new object's) into `object`'s privileges.
+    private mutating func grants(_ object: any ManagedKind, current: [Grant]?) {
+        guard let spec = type(of: object).privilegeSpec else { return }
+        privileges(.managed(keyword: spec.keyword, name: object.sqlName), owner: object.owner,
+                   desired: object.privileges, current: current ?? spec.initial)
     }
 }

@@ -33,8 +33,8 @@ extension DiffState {
         var replacedTypes = Set<QualifiedName>()
         for change in changes {
             switch change {
-            case .dropTable(let name): disturbed.append(ObjectKey(.relation, name.schema, name.name))
-            case .dropColumn(let table, let column), .dropColumnKeepingChildren(let table, let column):
+            case .dropTable(let name, _): disturbed.append(ObjectKey(.relation, name.schema, name.name))
+            case .dropColumn(let table, let column, _), .dropColumnKeepingChildren(let table, let column):
                 droppedColumns.insert(ObjectKey(.column, table.schema, table.name, column))
             case .alterColumn(let table, let from, let to, _) where from.type != to.type || from.collation != to.collation:
                 retypedColumns.insert(ObjectKey(.column, table.schema, table.name, to.name))
@@ -53,7 +53,7 @@ extension DiffState {
                  .setViewColumnDefault, .namePartitionIndex, .tuneAttachedIndex, .createPlaceholderView, .createObject,
                  .alterObject, .dropObject,
                  .setSequencePersistence, .createTable,
-                 .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions,
+                 .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setForeignTableOptions,
                  .setReplicaIdentity, .setClusterIndex, .addColumn, .setInheritance, .alterColumn, .addConstraint,
                  .dropConstraint,
                  .createIndex, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .createView, .replaceView,
@@ -220,7 +220,7 @@ extension DiffState {
     /// their triggers, policies, rules and statistics with them.
     var droppedRelations: Set<QualifiedName> {
         Set(changes.compactMap { change -> QualifiedName? in
-            if case .dropTable(let name) = change { return name }
+            if case .dropTable(let name, _) = change { return name }
             if case .dropView(let view) = change { return view.name }
             return nil
         })
@@ -254,7 +254,7 @@ extension DiffState {
                 from.defaultExpression = nil
                 changes[position] = .alterColumn(name, from: from, to: to, conversion: conversion)
             } else if wanted.defaultExpression != nil, !changes.contains(where: {
-                if case .dropColumn(let name, let column) = $0 { return name == table && column == key.member }
+                if case .dropColumn(let name, let column, _) = $0 { return name == table && column == key.member }
                 return false
             }) {
                 var from = old
@@ -508,10 +508,10 @@ extension DiffState {
         let dropped = droppedTables
         var recreatedColumns = Set<ColumnRef>()
         for change in changes {
-            if case .dropColumn(let table, let column) = change { recreatedColumns.insert(ColumnRef(table: table, column: column)) }
+            if case .dropColumn(let table, let column, _) = change { recreatedColumns.insert(ColumnRef(table: table, column: column)) }
         }
         let recreatedTables = Set(changes.compactMap { change -> QualifiedName? in
-            if case .dropTable(let name) = change { return name }
+            if case .dropTable(let name, _) = change { return name }
             return nil
         }).subtracting(dropped)
         for table in desired.tables {

@@ -8,6 +8,10 @@ extension DiffState {
         if let change = optionChanges(from: existing?.options ?? [], to: table.options) {
             changes.append(.setTableOptions(table.name, set: change.set, reset: change.reset))
         }
+        // A new foreign table is created with its options.
+        if let options = table.foreign?.options, let old = existing?.foreign?.options, options != old {
+            changes.append(.setForeignTableOptions(table.name, options, from: old))
+        }
         if table.replicaIdentity != (existing?.replicaIdentity ?? .default) {
             changes.append(.setReplicaIdentity(table.name, table.replicaIdentity))
         }

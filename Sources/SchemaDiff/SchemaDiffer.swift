@@ -5,9 +5,9 @@ import SQLText
 ///
 /// Objects are matched by name (routines by name and argument types); a renamed object is a
 /// drop and a create. Column order is never a difference. What depends on a dropped or
-/// replaced object is rebuilt (see `SchemaDiffer+Objects.swift`). Kinds the model does not
-/// cover yet (classic inheritance, foreign tables) are compared by a description and
-/// reported as unsupported when they differ.
+/// replaced object is rebuilt (see `SchemaDiffer+Objects.swift`). Objects the model does not
+/// hold (the census's `otherObjects`) are compared by a description and reported as
+/// unsupported when they differ.
 public enum SchemaDiffer {
     /// The changes that turn `current` into `desired`, leaving out what `policy` excludes or skips.
     public static func diff(desired: SchemaModel, current: SchemaModel, policy: DiffPolicy = DiffPolicy(),
@@ -99,12 +99,26 @@ struct DiffState {
         Set(current.tables.map(\.name)).subtracting(desired.tables.map(\.name))
     }
 
-    /// Tables whose partitioning changes shape: dropped and created again.
+    /// Tables whose partitioning changes shape, that become or stop being foreign tables, and
+    /// foreign tables on another server or one dropped and created again: dropped and created
+    /// again.
     var recreatedTables: Set<QualifiedName> {
-        Set(desired.tables.compactMap { table -> QualifiedName? in
+        let replaced = Set(replacedManagedObjects)
+        func replacedServer(_ name: String) -> Bool {
+            let wrapper = desired.managed.lazy.compactMap { object -> String? in
+                guard case .foreignServer(let server) = object, server.name == name else { return nil }
+                return server.wrapper
+            }.first
+            return replaced.contains(ManagedObject.foreignServer(ForeignServer(name: name, wrapper: "")).dependencyKey)
+                || wrapper.map { replaced.contains(ManagedObject.foreignDataWrapper(ForeignDataWrapper(name: $0)).dependencyKey) }
+                    ?? false
+        }
+        return Set(desired.tables.compactMap { table -> QualifiedName? in
             guard let existing = currentTables[table.name] else { return nil }
             let sameShape = existing.partitionKey == table.partitionKey
                 && existing.partitionOf?.parent == table.partitionOf?.parent
+                && existing.foreign?.server == table.foreign?.server
+                && !(table.foreign.map { replacedServer($0.server) } ?? false)
             return sameShape ? nil : table.name
         })
     }
@@ -280,7 +294,7 @@ struct DiffState {
             for constraint in table.constraints where constraint.kind == .foreignKey {
                 changes.append(.dropConstraint(table.name, constraint))
             }
-            changes.append(.dropTable(table.name))
+            changes.append(.dropTable(table.name, foreign: table.foreign != nil))
         }
     }
 
@@ -360,7 +374,7 @@ struct DiffState {
         }
         if let owner = table.owner { changes.append(.setOwner(table.name, owner)) }
         diffStorage(desired: table, current: nil)
-        comment(.table(table.name), desired: table.comment, current: nil)
+        comment(table.commentTarget, desired: table.comment, current: nil)
         for column in table.columns { comment(.column(table.name, column.name), desired: column.comment, current: nil) }
         for constraint in table.constraints {
             changes.append(.addConstraint(table.name, constraint))
@@ -377,7 +391,7 @@ struct DiffState {
         if table.persistence != existing.persistence { changes.append(.setPersistence(name, table.persistence)) }
         if table.owner != existing.owner { changes.append(.setOwner(name, table.owner)) }
         diffStorage(desired: table, current: existing)
-        comment(.table(name), desired: table.comment, current: existing.comment)
+        comment(table.commentTarget, desired: table.comment, current: existing.comment)
 
         for parent in existing.inherits where !table.inherits.contains(parent) {
             changes.append(.setInheritance(name, parent: parent, inherits: false))
@@ -396,14 +410,15 @@ struct DiffState {
                 continue
             }
             let declared = conversions[ColumnRef(table: name, column: column.name)]
-            let noCast = old.type != column.type && declared == nil
+            // A foreign table's column holds no rows here: any type is set in place.
+            let noCast = old.type != column.type && declared == nil && table.foreign == nil
                 && uncastable.contains(TypeChange(from: old.type, to: column.type))
             if old.generatedExpression != column.generatedExpression || noCast {
                 // A generated expression cannot be changed in place: drop and add the column
                 // (its value is derived, so nothing is lost). Nor can a type with no cast from
                 // the old one: the column's values are lost (the drop is a data-loss step).
                 keepOwnedSequences { $0 == ColumnRef(table: name, column: column.name) }
-                changes.append(.dropColumn(name, column.name))
+                changes.append(.dropColumn(name, column.name, foreign: table.foreign != nil))
                 changes.append(.addColumn(name, column))
                 recreatedColumns.insert(column.name)
                 comment(.column(name, column.name), desired: column.comment, current: nil)
@@ -416,7 +431,8 @@ struct DiffState {
             a.identitySequence?.privileges = []
             b.identitySequence?.privileges = []
             if a != b {
-                changes.append(.alterColumn(name, from: old, to: column, conversion: conversion(old, column, declared)))
+                let conversion = table.foreign == nil ? conversion(old, column, declared) : .relabel
+                changes.append(.alterColumn(name, from: old, to: column, conversion: conversion))
             }
             comment(.column(name, column.name), desired: column.comment, current: old.comment)
         }
@@ -425,7 +441,8 @@ struct DiffState {
             let kept = inheritanceChildren[name, default: []].contains { child in
                 desiredTables[child]?.column(column.name) != nil
             }
-            changes.append(kept ? .dropColumnKeepingChildren(name, column.name) : .dropColumn(name, column.name))
+            changes.append(kept ? .dropColumnKeepingChildren(name, column.name)
+                : .dropColumn(name, column.name, foreign: table.foreign != nil))
         }
 
         let constraints = Dictionary(existing.constraints.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })

@@ -309,7 +309,7 @@ extension CatalogCensus {
     /// change is seen, the value never printed (`ForeignOptions.isSecret`'s words).
     static func hidingSecrets(_ field: String) -> String {
         """
-        (select string_agg(case when split_part(o, '=', 1) ~* '(\(ForeignOptions.secretWords.joined(separator: "|")))'
+        (select string_agg(case when \(CatalogQueries.secretOption("o"))
                                 then split_part(o, '=', 1) || '=(hidden, md5 ' || md5(o) || ')' else o end,
                            ',' order by o) from unnest(\(field)) o)
         """
@@ -344,8 +344,6 @@ extension CatalogCensus {
     /// expression over the row `x` that is NULL in the usual case (so only unusual objects
     /// are named) and means the same in every database. A difference is refused.
     static let comparedAttributes: [String: [(label: String, sql: String)]] = [
-        "pg_foreign_data_wrapper": [("privileges", grants("x.fdwacl"))],
-        "pg_foreign_server": [("privileges", grants("x.srvacl"))],
         "pg_class": [
             ("tablespace", "(select t.spcname::text from pg_tablespace t where t.oid = x.reltablespace)"),
             ("access method", """
@@ -374,7 +372,6 @@ extension CatalogCensus {
     /// For each catalog of `comparedAttributes`, a cheap test that a row has any of them (no
     /// subquery per row), so that the attributes are worked out for those rows only.
     static let comparedFilter: [String: String] = [
-        "pg_foreign_data_wrapper": "x.fdwacl is not null", "pg_foreign_server": "x.srvacl is not null",
         "pg_class": """
             x.reltablespace <> 0 or x.reloftype <> 0
             or (x.relkind in ('r', 'm') and x.relam <> (select am.oid from pg_am am where am.amname = 'heap'))
@@ -518,6 +515,7 @@ extension CatalogCensus {
                 .derived: "attlen attndims attcacheoff attbyval attalign atthasdef attinhcount attisdropped",
                 .state: "atthasmissing attmissingval",
             ],
+            "pg_foreign_table": [.identity: "ftrelid", .modelled: "ftserver ftoptions"],
             "pg_index": [
                 .identity: "indexrelid indrelid",
                 .modelled: """
@@ -599,10 +597,10 @@ extension CatalogCensus {
             "pg_publication_rel": [.identity: "oid prpubid prrelid", .modelled: "prqual prattrs"],
             "pg_publication_namespace": [.identity: "oid pnpubid pnnspid"],
             "pg_foreign_data_wrapper": [.identity: "oid fdwname", .modelled: """
-                fdwowner fdwhandler fdwvalidator fdwoptions
-                """, .compared: "fdwacl"],
-            "pg_foreign_server": [.identity: "oid srvname", .modelled: "srvowner srvfdw srvtype srvversion srvoptions",
-                                  .compared: "srvacl"],
+                fdwowner fdwhandler fdwvalidator fdwoptions fdwacl
+                """],
+            "pg_foreign_server": [.identity: "oid srvname",
+                                  .modelled: "srvowner srvfdw srvtype srvversion srvoptions srvacl"],
             "pg_user_mapping": [.identity: "oid umuser umserver", .modelled: "umoptions"],
             // Its owner is whoever created it (a superuser): see `EventTrigger`.
             "pg_event_trigger": [.identity: "oid evtname", .modelled: "evtevent evtfoid evtenabled evttags",

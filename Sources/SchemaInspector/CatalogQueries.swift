@@ -1,3 +1,5 @@
+import SchemaModel
+
 /// The catalog SQL the inspector runs, one bulk query per object kind.
 ///
 /// The queries on schemas and tables take `$1`, a text array of the managed schema names, or
@@ -31,8 +33,22 @@ enum CatalogQueries {
         """
 
     /// Tables the model covers: ordinary, partitioned, partitions and tables in a classic
-    /// inheritance tree.
-    static let plainTable = "c.relkind in ('r', 'p')"
+    /// inheritance tree, and foreign tables, except those with an option that looks like a
+    /// secret (never read into the model; the census lists them with the value hidden) and
+    /// foreign partitions with column options (a partition's columns are its parent's).
+    static let plainTable = """
+        (c.relkind in ('r', 'p')
+         or (c.relkind = 'f'
+             and not exists (select from pg_foreign_table f, unnest(f.ftoptions) o
+                             where f.ftrelid = c.oid and \(secretOption("o")))
+             and not exists (select from pg_attribute fa, unnest(fa.attfdwoptions) o
+                             where fa.attrelid = c.oid and (c.relispartition or \(secretOption("o"))))))
+        """
+
+    /// Whether the option `option` (`key=value`) looks like a secret (`ForeignOptions.isSecret`).
+    static func secretOption(_ option: String) -> String {
+        "split_part(\(option), '=', 1) ~* '(\(ForeignOptions.secretWords.joined(separator: "|")))'"
+    }
 
     static let schemas = managedNamespaces + """
         select ns.nspname, obj_description(ns.oid, 'pg_namespace'), \(privileges("n.nspacl", kind: "n", owner: "n.nspowner")), n.oid,
@@ -57,13 +73,16 @@ enum CatalogQueries {
                array_cat(c.reloptions, (select array_agg('toast.' || o order by n)
                                         from pg_class t, unnest(t.reloptions) with ordinality u(o, n)
                                         where t.oid = c.reltoastrelid))::text,
-               c.relreplident::text,
+               case when c.relkind = 'f' then 'd' else c.relreplident::text end,
                case when c.relreplident = 'i' then (select ic.relname from pg_index ri join pg_class ic on ic.oid = ri.indexrelid
                                                     where ri.indrelid = c.oid and ri.indisreplident) end,
                case when c.relhasindex
                     then (select ic.relname from pg_index ci join pg_class ic on ic.oid = ci.indexrelid
-                          where ci.indrelid = c.oid and ci.indisclustered) end
+                          where ci.indrelid = c.oid and ci.indisclustered) end,
+               fs.srvname, array_to_string(ft.ftoptions, E'\\x1e')
         from pg_class c join ns on ns.oid = c.relnamespace
+        left join pg_foreign_table ft on ft.ftrelid = c.oid
+        left join pg_foreign_server fs on fs.oid = ft.ftserver
         left join (select i2.inhrelid, array_agg(n2.nspname order by i2.inhseqno)::text as parent_schemas,
                           array_agg(p2.relname order by i2.inhseqno)::text as parent_names
                    from pg_inherits i2 join pg_class ch on ch.oid = i2.inhrelid and not ch.relispartition
@@ -88,7 +107,7 @@ enum CatalogQueries {
     static func columns(serverVersion: Int) -> String {
         let compression = serverVersion >= 140000 ? "nullif(a.attcompression::text, '')" : "null::text"
         return columnsHead + ",\n       case when a.attstattarget >= 0 then a.attstattarget end, \(compression), "
-            + "a.attoptions::text\n" + columnsTail
+            + "a.attoptions::text, array_to_string(a.attfdwoptions, E'\\x1e')\n" + columnsTail
     }
 
     private static let columnsHead = """

@@ -9,6 +9,15 @@ extension CatalogQueries {
         "coalesce(\(acl), acldefault('\(kind)', \(owner)))::text, pg_get_userbyid(\(owner))"
     }
 
+    /// The privileges (as `privileges` gives them) of the objects `$1` (oids) of a managed
+    /// kind's catalog.
+    static func acls(_ catalog: String, _ spec: ManagedPrivileges) -> String {
+        """
+        select x.oid, \(privileges("x.\(spec.aclColumn)", kind: String(spec.defaultLetter), owner: "x.\(spec.ownerColumn)"))
+        from pg_catalog.\(catalog) x where x.oid = any($1::oid[])
+        """
+    }
+
     /// Owner when it is not the connecting role.
     static func owner(_ owner: String) -> String {
         "nullif(pg_get_userbyid(\(owner)), current_user::text)"

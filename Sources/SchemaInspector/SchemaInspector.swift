@@ -129,6 +129,7 @@ public struct SchemaInspector {
             tables[oid]!.options = parseTextArray(row[17] ?? "{}")
             tables[oid]!.replicaIdentity = try replicaIdentity(row[18] ?? "d", index: row[19], of: name)
             tables[oid]!.clusteredOn = row[20]
+            tables[oid]!.foreign = row[21].map { ForeignTableSource(server: $0, options: ForeignOptions(stored: row[22])) }
         }
         // Sorted here rather than by the server (which would sort wide rows): by schema, then
         // name, in byte order as PostgreSQL sorts names.
@@ -206,6 +207,7 @@ public struct SchemaInspector {
             column.statistics = row.signed(17)
             column.compression = try row[18].map(compressionName)
             column.options = parseTextArray(row[19] ?? "{}")
+            column.foreignOptions = ForeignOptions(stored: row[20])
             let index = columnsByTable[table]?.count ?? 0
             columnsByTable[table, default: []].append((number, column))
             pendingColumns.append(Pending(table: table, index: Int32(index), typeSlot: Int32(slot),
@@ -413,12 +415,20 @@ public struct SchemaInspector {
         }
         for kind in ManagedObject.kinds {
             let query = CatalogQueries.managedNamespaces + kind.query(serverVersion: version)
-            objects.model.managed += try all(query, in: kind.catalog) { row in
+            var read: [(oid: UInt32, object: any ManagedKind)] = try all(query, in: kind.catalog) { row in
                 let values = row.values
-                let object = try kind.init(row: values).wrapped
-                objectOids.managed[CatalogObject(catalog: kind.catalog, oid: row.unsigned(values.count - 1)!)]
-                    = object.dependencyKey
-                return object
+                return (row.unsigned(values.count - 1)!, try kind.init(row: values))
+            }
+            if let spec = kind.privilegeSpec, !read.isEmpty {
+                var acls: [UInt32: [Grant]] = [:]
+                try each(CatalogQueries.acls(kind.catalog, spec), [arrayLiteral(read.map(\.oid))]) { row in
+                    acls[row.unsigned(0)!] = privileges.grants(row[1], owner: row[2] ?? "")
+                }
+                for index in read.indices { read[index].object.privileges = acls[read[index].oid] ?? [] }
+            }
+            for (oid, object) in read {
+                objectOids.managed[CatalogObject(catalog: kind.catalog, oid: oid)] = object.wrapped.dependencyKey
+                objects.model.managed.append(object.wrapped)
             }
         }
         let census = try census(accounted: objectOids.accounted, catalogs: userCatalogs.sorted(), version: version,

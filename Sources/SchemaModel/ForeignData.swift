@@ -16,7 +16,7 @@ public struct ForeignOptions: Sendable, Hashable, Codable {
     }
 
     /// Options read as `array_to_string(options, E'\x1e')`.
-    init(stored text: String?) {
+    public init(stored text: String?) {
         pairs = (text ?? "").split(separator: "\u{1e}").map { option in
             let parts = option.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             return Pair(key: String(parts[0]), value: parts.count > 1 ? String(parts[1]) : "")
@@ -34,14 +34,16 @@ public struct ForeignOptions: Sendable, Hashable, Codable {
         return secretWords.contains { lower.contains($0) }
     }
 
+    public var isEmpty: Bool { pairs.isEmpty }
+
     /// ` OPTIONS (key 'value', …)`, or nothing.
-    var createClause: String {
+    public var createClause: String {
         let spelled = pairs.map { "\(quoteIdentifier($0.key)) \(quoteLiteral($0.value))" }
         return pairs.isEmpty ? "" : " OPTIONS (\(spelled.joined(separator: ", ")))"
     }
 
     /// ` OPTIONS (ADD …, SET …, DROP …)` turning `old` into these, or nothing.
-    func alterClause(from old: ForeignOptions) -> String {
+    public func alterClause(from old: ForeignOptions) -> String {
         let had = Dictionary(old.pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
         let wanted = Set(pairs.map(\.key))
         var actions = pairs.compactMap { pair -> String? in
@@ -52,6 +54,20 @@ public struct ForeignOptions: Sendable, Hashable, Codable {
         return actions.isEmpty ? "" : " OPTIONS (\(actions.joined(separator: ", ")))"
     }
 
+}
+
+/// Where a foreign table's rows are (`CREATE FOREIGN TABLE … SERVER s OPTIONS (…)`). The server
+/// cannot be changed in place: a new one means the table is dropped and created again (it
+/// holds no rows of its own). Foreign tables with options that look like secrets are not read
+/// into the model (the census lists them, hiding the values, and refuses a difference).
+public struct ForeignTableSource: Sendable, Hashable, Codable {
+    public var server: String
+    public var options: ForeignOptions
+
+    public init(server: String, options: ForeignOptions = .init()) {
+        self.server = server
+        self.options = options
+    }
 }
 
 /// Objects of the database rather than of a schema (wrappers, servers, user mappings) are
@@ -71,6 +87,7 @@ public struct ForeignDataWrapper: ManagedKind {
     public var options: ForeignOptions
     public var comment: String?
     public var owner: String?
+    public var privileges: [Grant] = []
 
     public init(name: String, handler: String? = nil, validator: String? = nil, options: ForeignOptions = .init(),
                 comment: String? = nil, owner: String? = nil) {
@@ -88,6 +105,9 @@ public struct ForeignDataWrapper: ManagedKind {
                                   drop: SkipKey.dropForeignData)
     /// After the functions it names, before the servers that use it; dropped after them.
     public static let ranks = (create: 137, drop: 59)
+    public static let privilegeSpec: ManagedPrivileges? = ManagedPrivileges(
+        keyword: "FOREIGN DATA WRAPPER", aclColumn: "fdwacl", ownerColumn: "fdwowner", defaultLetter: "F",
+        ownerHolds: ["USAGE"])
 
     public static func query(serverVersion: Int) -> String {
         """
@@ -129,7 +149,7 @@ public struct ForeignDataWrapper: ManagedKind {
 
 /// A foreign server (`CREATE SERVER`): of the database. A managed kind: its model, query and
 /// SQL are all here; version and options are altered in place, a new wrapper or type is a drop
-/// and a create. Its grants are compared by the census and a difference refused.
+/// and a create.
 public struct ForeignServer: ManagedKind {
     public var name: String
     public var wrapper: String
@@ -138,6 +158,7 @@ public struct ForeignServer: ManagedKind {
     public var options: ForeignOptions
     public var comment: String?
     public var owner: String?
+    public var privileges: [Grant] = []
 
     public init(name: String, wrapper: String, type: String? = nil, version: String? = nil,
                 options: ForeignOptions = .init(), comment: String? = nil, owner: String? = nil) {
@@ -155,6 +176,9 @@ public struct ForeignServer: ManagedKind {
     public static let skipKeys = (add: SkipKey.addForeignData, modify: SkipKey.modifyForeignData,
                                   drop: SkipKey.dropForeignData)
     public static let ranks = (create: 138, drop: 58)
+    public static let privilegeSpec: ManagedPrivileges? = ManagedPrivileges(
+        keyword: "FOREIGN SERVER", aclColumn: "srvacl", ownerColumn: "srvowner", defaultLetter: "S",
+        ownerHolds: ["USAGE"])
 
     public static func query(serverVersion: Int) -> String {
         """

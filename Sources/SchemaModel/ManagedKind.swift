@@ -28,6 +28,8 @@ public protocol ManagedKind: Sendable, Hashable, Codable {
     /// the SQL giving the owning object's oid for the part `d.objid` (NULL when the part is not
     /// one of this kind's): what a part depends on, its object depends on.
     static var parts: [ManagedPart] { get }
+    /// How its objects hold privileges (`GRANT … ON FOREIGN SERVER`), nil for a kind without.
+    static var privilegeSpec: ManagedPrivileges? { get }
 
     /// The object from one row of `query`.
     init(row: [String?]) throws
@@ -45,6 +47,9 @@ public protocol ManagedKind: Sendable, Hashable, Codable {
     var comment: String? { get set }
     /// Its owner, nil when the kind has none or it is the role drover connects as.
     var owner: String? { get set }
+    /// Its privileges (see `Grant`), for a kind with a `privilegeSpec`; the inspector reads
+    /// them and the differ grants and revokes them, like comments and owners.
+    var privileges: [Grant] { get set }
     /// The object as a `ManagedObject`.
     var wrapped: ManagedObject { get }
     /// The roles it names, which a target must have (by default its owner).
@@ -70,14 +75,23 @@ extension ManagedKind {
     public var relation: QualifiedName? { nil }
     public static var relationLock: LockLevel { .accessExclusive }
     public static var parts: [ManagedPart] { [] }
+    public static var privilegeSpec: ManagedPrivileges? { nil }
+    public var privileges: [Grant] {
+        get { [] }
+        set {}
+    }
     public func leaving(_ dropped: Set<QualifiedName>) -> ManagedObject { wrapped }
-    public var referencedRoles: [String] { owner.map { [$0] } ?? [] }
+    public var referencedRoles: [String] {
+        (owner.map { [$0] } ?? []) + privileges.map(\.grantee).filter { $0 != Grant.owner && $0 != Grant.everyone }
+    }
     public func refusal(from old: (any ManagedKind)?) -> String? { nil }
 
-    /// Equal apart from comment and owner (which the shared machinery alters by themselves).
+    /// Equal apart from comment, owner and privileges (which the shared machinery alters by
+    /// themselves).
     public func sameDefinition(as other: Self) -> Bool {
         var (a, b) = (self, other)
         (a.comment, a.owner, b.comment, b.owner) = (nil, nil, nil, nil)
+        (a.privileges, b.privileges) = ([], [])
         return a == b
     }
 
@@ -164,6 +178,31 @@ public enum ManagedObject: Sendable, Hashable, Codable {
     public static var parts: [(owner: String, part: ManagedPart)] {
         kinds.flatMap { kind in kind.parts.map { (kind.catalog, $0) } }
     }
+}
+
+/// How the objects of a managed kind hold privileges.
+public struct ManagedPrivileges: Sendable {
+    /// What GRANT and REVOKE call the kind (`FOREIGN SERVER`).
+    public var keyword: String
+    /// The ACL and owner columns of the kind's catalog.
+    public var aclColumn: String
+    public var ownerColumn: String
+    /// `acldefault`'s letter for the kind: a NULL ACL means what it gives.
+    public var defaultLetter: Character
+    /// What the owner of a new object holds (PUBLIC holds nothing on these kinds).
+    public var ownerHolds: [String]
+
+    public init(keyword: String, aclColumn: String, ownerColumn: String, defaultLetter: Character,
+                ownerHolds: [String]) {
+        self.keyword = keyword
+        self.aclColumn = aclColumn
+        self.ownerColumn = ownerColumn
+        self.defaultLetter = defaultLetter
+        self.ownerHolds = ownerHolds
+    }
+
+    /// The privileges a new object starts with.
+    public var initial: [Grant] { ownerHolds.map { Grant(grantee: Grant.owner, privilege: $0) } }
 }
 
 /// Rows of a catalog that are parts of objects of a managed kind (see `ManagedKind.parts`).

@@ -151,6 +151,9 @@ public struct Table: Sendable, Hashable, Codable {
     /// (storage parameters, a comment, statistics targets), by the parent index's name;
     /// absent when none.
     public var partitionIndexSettings: [String: IndexSettings] = [:]
+    /// For a foreign table (`CREATE FOREIGN TABLE`): its server and options; nil for a table
+    /// that holds its rows.
+    public var foreign: ForeignTableSource?
 
     /// What logical replication sends of an updated or deleted row (`relreplident`).
     public enum ReplicaIdentity: Sendable, Hashable, Codable {
@@ -181,6 +184,9 @@ public struct Table: Sendable, Hashable, Codable {
 
     /// The column called `name`.
     public func column(_ name: String) -> Column? { columns.first { $0.name == name } }
+
+    /// `TABLE` or `FOREIGN TABLE`, as `CREATE`, `DROP` and `COMMENT ON` spell it.
+    public var keyword: String { foreign == nil ? "TABLE" : "FOREIGN TABLE" }
 }
 
 /// Where a partition sits: its parent and its bound.
@@ -241,6 +247,8 @@ public struct Column: Sendable, Hashable, Codable {
     public var compression: String?
     /// `SET (n_distinct = …)` options as PostgreSQL stores them, in its order.
     public var options: [String] = []
+    /// A foreign table column's options for its wrapper (`OPTIONS (column_name 'c')`).
+    public var foreignOptions = ForeignOptions()
 
     /// A column with the given attributes.
     public init(name: String, type: String, notNull: Bool = false, defaultExpression: String? = nil,

@@ -124,10 +124,10 @@ struct DependencyOrder {
     /// What a drop removes.
     private func removedKeys(_ change: Change) -> [ObjectKey] {
         switch change {
-        case .dropTable(let name): [relation(name)]
+        case .dropTable(let name, _): [relation(name)]
         case .dropView(let view): [relation(view.name)]
         case .dropSequence(let name, _): [relation(name)]
-        case .dropColumn(let table, let column), .dropColumnKeepingChildren(let table, let column):
+        case .dropColumn(let table, let column, _), .dropColumnKeepingChildren(let table, let column):
             [ObjectKey(.column, table.schema, table.name, column)]
         case .dropConstraint(let table, let constraint): [ObjectKey(.constraint, table.schema, table.name, constraint.name)]
         case .dropIndex(let table, let index): [ObjectKey(.index, table.schema, index.name)]
@@ -142,7 +142,7 @@ struct DependencyOrder {
              .replaceCollation, .createEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
              .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .tuneAttachedIndex, .createPlaceholderView,
              .createObject, .alterObject, .setSequencePersistence, .createTable, .setOwner,
-             .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity,
+             .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setForeignTableOptions, .setReplicaIdentity,
              .setClusterIndex, .addColumn,
              .setInheritance, .alterColumn, .addConstraint, .createIndex, .setIndexStatistics, .setComment,
              .createView, .replaceView, .createRoutine, .replaceRoutine, .createTrigger, .setTriggerState,
@@ -176,7 +176,7 @@ struct DependencyOrder {
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .dropEnum, .alterSequence, .dropSequence, .setSequenceOwner, .setViewColumnDefault,
              .namePartitionIndex, .tuneAttachedIndex, .setSequencePersistence, .dropTable, .setOwner, .detachPartition, .attachPartition,
-             .setPersistence, .setTableOptions, .setReplicaIdentity, .setClusterIndex, .dropColumn,
+             .setPersistence, .setTableOptions, .setForeignTableOptions, .setReplicaIdentity, .setClusterIndex, .dropColumn,
              .dropColumnKeepingChildren,
              .setInheritance, .dropConstraint, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .dropView,
              .dropRoutine, .dropTrigger, .setTriggerState, .createRule, .dropRule, .setRuleFiring, 
@@ -190,6 +190,7 @@ struct DependencyOrder {
         switch change {
         case .createIndex(let table, _), .addConstraint(let table, _): relation(table)
         case .setTableOptions(let table, _, _), .setReplicaIdentity(let table, _): relation(table)
+        case .setForeignTableOptions(let table, _, _): relation(table)
         case .setClusterIndex(let table, _): relation(table)
         case .setIndexStatistics(let table, let index, _): ObjectKey(.index, table.schema, index.name)
         case .createTrigger(let trigger), .setTriggerState(let trigger): relation(trigger.relation)

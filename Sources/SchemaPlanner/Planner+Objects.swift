@@ -154,7 +154,7 @@ extension Planner {
              .dropSequence, .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .tuneAttachedIndex, .createPlaceholderView,
              .createObject, .alterObject, .dropObject,
              .setSequencePersistence, .createTable, .dropTable,
-             .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setReplicaIdentity,
+             .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setForeignTableOptions, .setReplicaIdentity,
              .setClusterIndex,
              .addColumn, .dropColumn, .dropColumnKeepingChildren, .setInheritance, .alterColumn, .addConstraint,
              .dropConstraint, .createIndex, .dropIndex, .setIndexStatistics, .setComment,
@@ -254,6 +254,7 @@ extension Planner {
         case .sequence(let name): "SEQUENCE \(name.sql)"
         case .routine(let keyword, let signature): "\(keyword) \(signature)"
         case .type(let name): "TYPE \(name.sql)"
+        case .managed(let keyword, let name): "\(keyword) \(name)"
         }
     }
 }

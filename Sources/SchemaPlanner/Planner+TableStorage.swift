@@ -55,6 +55,11 @@ extension Planner {
             steps.append(PlanStep(sql: "\(prefix) SET COMPRESSION \(column.compression ?? "default")",
                                   summary: "set the compression of \(at)", hazards: [.lock(.accessExclusive)]))
         }
+        let wrapperOptions = column.foreignOptions.alterClause(from: from?.foreignOptions ?? .init())
+        if !wrapperOptions.isEmpty {
+            steps.append(PlanStep(sql: "\(prefix)\(wrapperOptions)", summary: "set the wrapper options of \(at)",
+                                  hazards: [.lock(.accessExclusive)]))
+        }
         let (set, reset) = optionChanges(from: from?.options ?? [], to: column.options) ?? ([], [])
         if !reset.isEmpty {
             steps.append(PlanStep(sql: "\(prefix) RESET (\(reset.joined(separator: ", ")))",

@@ -52,7 +52,7 @@ public enum Planner {
         case .createRoutine, .replaceRoutine: 135
         case .createObject(let object), .alterObject(let object, _): type(of: object.object).ranks.create
         case .createTable: 140
-        case .setPersistence, .addColumn, .alterColumn, .setOwner, .setTableOptions: 150
+        case .setPersistence, .addColumn, .alterColumn, .setOwner, .setTableOptions, .setForeignTableOptions: 150
         // After the indexes, one of which it may name.
         case .setReplicaIdentity, .setClusterIndex: 182
         // After the indexes, the keys and the partitions it names.
@@ -118,6 +118,10 @@ public enum Planner {
 
         case .setTableOptions(let table, let set, let reset):
             return [tableOptionsStep(table, set: set, reset: reset)]
+
+        case .setForeignTableOptions(let table, let options, let old):
+            return [PlanStep(sql: "ALTER FOREIGN TABLE \(table.sql)\(options.alterClause(from: old))",
+                             summary: "change the options of foreign table \(table)", hazards: [.lock(.accessExclusive)])]
 
         case .setReplicaIdentity(let table, let identity):
             return [replicaIdentityStep(table, identity)]
@@ -214,6 +218,9 @@ public enum Planner {
             return [PlanStep(sql: "ALTER SEQUENCE \(sequence.sql) OWNED BY \(target)",
                              summary: owner.map { "make \($0) own sequence \(sequence)" } ?? "make sequence \(sequence) free-standing")]
 
+        case .createTable(let table) where table.foreign != nil:
+            return createForeignTable(table)
+
         case .createTable(let table):
             let unlogged = table.persistence == .unlogged ? "UNLOGGED " : ""
             let partitioned = table.partitionKey.map { " PARTITION BY \($0)" } ?? ""
@@ -239,8 +246,11 @@ public enum Planner {
             return [PlanStep(sql: "ALTER TABLE \(partition.parent.sql) ATTACH PARTITION \(name.sql) \(partition.bound)",
                              summary: "attach partition \(name)", hazards: [.lock(.shareUpdateExclusive)])]
 
-        case .dropTable(let name):
-            return [PlanStep(sql: "DROP TABLE \(name.sql)", summary: "drop table \(name)", hazards: [.dataLoss, .lock(.accessExclusive)])]
+        case .dropTable(let name, let foreign):
+            // A foreign table's rows are elsewhere: dropping it loses none.
+            return [PlanStep(sql: "DROP \(foreign ? "FOREIGN TABLE" : "TABLE") \(name.sql)",
+                             summary: "drop \(foreign ? "foreign table" : "table") \(name)",
+                             hazards: foreign ? [.lock(.accessExclusive)] : [.dataLoss, .lock(.accessExclusive)])]
 
         case .setPersistence(let name, let persistence):
             return [PlanStep(sql: "ALTER TABLE \(name.sql) SET \(persistence == .unlogged ? "UNLOGGED" : "LOGGED")",
@@ -255,9 +265,10 @@ public enum Planner {
                 + (column.storage.map { [setStorage(table, column.name, $0)] } ?? [])
                 + columnTuning(table, from: nil, to: column)
 
-        case .dropColumn(let table, let column):
+        case .dropColumn(let table, let column, let foreign):
             return [PlanStep(sql: "ALTER TABLE \(table.sql) DROP COLUMN \(quoteIdentifier(column))",
-                             summary: "drop column \(column) of \(table)", hazards: [.dataLoss, .lock(.accessExclusive)])]
+                             summary: "drop column \(column) of \(table)",
+                             hazards: foreign ? [.lock(.accessExclusive)] : [.dataLoss, .lock(.accessExclusive)])]
 
         case .dropColumnKeepingChildren(let table, let column):
             return [PlanStep(sql: "ALTER TABLE ONLY \(table.sql) DROP COLUMN \(quoteIdentifier(column))",
@@ -321,7 +332,12 @@ public enum Planner {
         if from.defaultExpression != nil && (defaultChanged || typeChanged) {
             steps.append(PlanStep(sql: "\(prefix) DROP DEFAULT", summary: "drop default of \(table).\(to.name)"))
         }
-        if typeChanged {
+        if typeChanged, conversion == .relabel {
+            let collate = to.collation.map { " COLLATE \($0.sql)" } ?? ""
+            steps.append(PlanStep(sql: "\(prefix) TYPE \(to.type)\(collate)",
+                                  summary: "change type of foreign table column \(table).\(to.name) to \(to.type)",
+                                  hazards: [.lock(.accessExclusive)]))
+        } else if typeChanged {
             let collate = to.collation.map { " COLLATE \($0.sql)" } ?? ""
             var hazards: [Hazard] = [.tableRewrite, .lock(.accessExclusive)]
             if !isLossless(from: from.type, to: to.type) { hazards.insert(.dataLoss, at: 0) }
@@ -375,6 +391,7 @@ public enum Planner {
         case .cast: return "\(name)::\(column.type)"
         case .viaText: return "\(name)::\(column.type.hasSuffix("[]") ? "text[]" : "text")::\(column.type)"
         case .declared(let expression): return "(\(expression))"
+        case .relabel: return name
         }
     }
 
@@ -433,6 +450,22 @@ public enum Planner {
         }
         if column.notNull { parts.append("NOT NULL") }
         return parts.joined(separator: " ")
+    }
+
+    /// `CREATE FOREIGN TABLE`, then what columns set apart (their options among it).
+    private static func createForeignTable(_ table: Table) -> [PlanStep] {
+        let server = " SERVER \(quoteIdentifier(table.foreign?.server ?? ""))" + (table.foreign?.options.createClause ?? "")
+        if let partition = table.partitionOf {
+            return [PlanStep(sql: "CREATE FOREIGN TABLE \(table.name.sql) PARTITION OF \(partition.parent.sql) "
+                                  + "\(partition.bound)\(server)",
+                             summary: "create foreign partition \(table.name) of \(partition.parent)")]
+        }
+        let columns = table.columns.filter { !$0.inherited }.map { "    " + columnDefinition($0) }.joined(separator: ",\n")
+        let inherits = table.inherits.isEmpty ? "" : " INHERITS (\(table.inherits.map(\.sql).joined(separator: ", ")))"
+        return [PlanStep(sql: "CREATE FOREIGN TABLE \(table.name.sql) (\n\(columns)\n)\(inherits)\(server)",
+                         summary: "create foreign table \(table.name)")]
+            + table.columns.compactMap { column in column.storage.map { setStorage(table.name, column.name, $0) } }
+            + table.columns.flatMap { columnTuning(table.name, from: nil, to: $0) }
     }
 
     /// ` (SEQUENCE NAME … START WITH …)` for an identity column, empty when unknown.
@@ -515,6 +548,7 @@ public enum Planner {
         case .managed(let keyword, let name): object = "\(keyword) \(name)"
         case .installedExtension(let name): object = "EXTENSION \(quoteIdentifier(name))"
         case .table(let name): object = "TABLE \(name.sql)"
+        case .foreignTable(let name): object = "FOREIGN TABLE \(name.sql)"
         case .column(let table, let column): object = "COLUMN \(table.sql).\(quoteIdentifier(column))"
         case .constraint(let table, let name): object = "CONSTRAINT \(quoteIdentifier(name)) ON \(table.sql)"
         case .index(let name): object = "INDEX \(name.sql)"

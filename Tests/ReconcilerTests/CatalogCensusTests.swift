@@ -48,6 +48,7 @@ import TestSupport
         create server srv foreign data wrapper fdw options (host 'x');
         create user mapping for public server srv options (password 'hunter2');
         create foreign table app.ft (a int) server srv;
+        create foreign table app.ft_secret (a int) server srv options (password 'hunter2');
         create text search configuration app.tsc (copy = english);
         create text search dictionary app.tsd (template = simple);
         create publication pub for table app.t;
@@ -65,7 +66,7 @@ import TestSupport
     /// not manage yet.
     static let unmanaged: Set<String> = [
         "access method am2",
-        "foreign table app.ft", "foreign-data wrapper fdw", "server srv", "user mapping public on server srv",
+        "foreign table app.ft_secret", "foreign-data wrapper fdw", "server srv", "user mapping public on server srv",
 
         "type app.shell",
 
@@ -99,7 +100,11 @@ import TestSupport
         #expect(attributes["table app.t"] == nil && model.table(QualifiedName("app", "t"))?.clusteredOn == "t_n")
         // Modelled objects, including those PostgreSQL derives (the partition's index, the
         // inherited check) are in the model, not refused.
-        #expect(model.tables.map(\.name.name).sorted() == ["child", "idt", "parent", "part1", "t"])
+        #expect(model.tables.map(\.name.name).sorted() == ["child", "ft", "idt", "parent", "part1", "t"])
+        #expect(model.table(QualifiedName("app", "ft"))?.foreign == ForeignTableSource(server: "srv"))
+        // A foreign table with a secret-looking option is left to the census, the value hidden.
+        let secretTable = try #require(model.otherObjects.first { $0.identity == "app.ft_secret" })
+        #expect(!secretTable.definition.contains("hunter2") && secretTable.definition.contains("password=(hidden"))
         #expect(model.collations.count == 1 && model.rules.count == 1)
         #expect(model.managed.map(\.key).sorted()
                 == ["CAST (app.comp AS text)", "CONVERSION app.conv", "EVENT TRIGGER et",
@@ -132,7 +137,7 @@ import TestSupport
                         "pg_enum", "pg_range", "pg_aggregate", "pg_ts_dict", "pg_ts_config", "pg_ts_config_map",
                         "pg_event_trigger", "pg_opclass", "pg_opfamily", "pg_amop", "pg_amproc", "pg_publication",
                         "pg_publication_rel", "pg_publication_namespace", "pg_foreign_data_wrapper",
-                        "pg_foreign_server",
+                        "pg_foreign_server", "pg_foreign_table",
                         "pg_user_mapping"]
         #expect(Set(modelled) == Set(CatalogCensus.attributes.keys))
     }

@@ -655,6 +655,7 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         create user mapping for public server s1 options (user 'app');
         create user mapping for drover_it_reader server s2;
         comment on server s1 is 'first';
+        grant usage on foreign server s1 to drover_it_reader, public;
         """, after: """
         create foreign data wrapper w1 options (debug 'false', extra 'x');
         create server s1 type 'pg' version '15' foreign data wrapper w1 options (host 'b', dbname 'd');
@@ -664,16 +665,57 @@ struct ObjectScenario: Sendable, CustomTestStringConvertible {
         create user mapping for drover_it_writer server s3 options (user 'w');
         comment on server s1 is 'second';
         comment on foreign data wrapper w1 is 'wrapper';
+        grant usage on foreign server s1 to drover_it_writer with grant option;
+        grant usage on foreign data wrapper w1 to drover_it_reader;
+        revoke usage on foreign server s3 from drover_it_reader;
         """, check: """
         select string_agg(srvname || ':' || coalesce(srvversion, '-') || ':'
-                          || coalesce(array_to_string(srvoptions, ','), ''), ' '
+                          || coalesce(array_to_string(srvoptions, ','), '') || ':'
+                          || (select coalesce(string_agg(pg_get_userbyid(a.grantee) || a.privilege_type
+                                                         || case when a.is_grantable then '*' else '' end, ','), '')
+                              from aclexplode(srvacl) a where a.grantee <> srvowner), ' '
                           order by srvname) from pg_foreign_server
-        """, expected: [["s1:15:host=b,dbname=d s3:-:"]])
+        """, expected: [["s1:15:host=b,dbname=d:drover_it_writerUSAGE* s3:-::"]])
+
+    /// Foreign tables: server and options, column options, types, defaults, checks, comments,
+    /// owners and grants changed in place; a new server, or a table becoming foreign, is a drop
+    /// and a create (with the view over it rebuilt); foreign partitions and inheritance.
+    static let foreignTables = ObjectScenario(name: "foreign tables", before: """
+        create foreign data wrapper w;
+        create server s1 foreign data wrapper w;
+        create server s2 foreign data wrapper w;
+        create foreign table ft (a int options (column_name 'aa'), b text, gone int) server s1
+            options (table_name 'x', schema_name 'p');
+        create foreign table moved (id int) server s1;
+        create view over_moved as select id from moved;
+        create table becomes (id int);
+        create table parted (id int, k int) partition by list (k);
+        """, after: """
+        create foreign data wrapper w;
+        create server s1 foreign data wrapper w;
+        create server s2 foreign data wrapper w;
+        create foreign table ft (a bigint options (column_name 'a2') not null default 1, b text, c date,
+            constraint pos check (a > 0)) server s1 options (table_name 'y');
+        alter foreign table ft owner to drover_it_reader;
+        grant select on ft to drover_it_writer;
+        grant update (b) on ft to drover_it_writer;
+        comment on foreign table ft is 'remote';
+        create foreign table moved (id int) server s2;
+        create view over_moved as select id from moved;
+        create foreign table becomes (id int) server s2;
+        create table parted (id int, k int) partition by list (k);
+        create foreign table parted_far partition of parted for values in (9) server s1;
+        """, check: """
+        select string_agg(c.relname || ':' || s.srvname || ':' || coalesce(array_to_string(f.ftoptions, ','), ''), ' '
+                          order by c.relname)
+        from pg_foreign_table f join pg_class c on c.oid = f.ftrelid join pg_foreign_server s on s.oid = f.ftserver
+        """, expected: [["becomes:s2: ft:s1:table_name=y moved:s2: parted_far:s1:"]])
 
     static let all = [views, routines, triggers, domains, types, policies, privileges, inheritance, collations, storage,
                       rules, statistics, owners, sequenceFacts, viewDefaults,
                       partitionIndexNames, partitionIndexSettings, viewCycles, casts, operators, textSearch, conversions,
-                      managedDependents, eventTriggers, operatorClasses, publications, foreignData]
+                      managedDependents, eventTriggers, operatorClasses, publications, foreignData,
+                      foreignTables]
 }
 
 @Suite(.serialized) struct ObjectRoundTripTests {

@@ -164,6 +164,29 @@ import Testing
         ])
     }
 
+    /// Privileges of a kind that has them are granted and revoked by the shared machinery: a
+    /// new object from what PostgreSQL gives its owner, a kept one in place (never replaced
+    /// for a grant), and their grantees are roles a target must have.
+    @Test func privilegesAreGrantedAndRevokedInPlace() {
+        func server(_ grants: [Grant]) -> ManagedObject {
+            var server = ForeignServer(name: "s", wrapper: "w")
+            server.privileges = [Grant(grantee: Grant.owner, privilege: "USAGE")] + grants
+            return .foreignServer(server)
+        }
+        let reader = Grant(grantee: "reader", privilege: "USAGE")
+        #expect(Self.sql(Self.model(server([reader])), Self.model()) == [
+            #"CREATE SERVER "s" FOREIGN DATA WRAPPER "w""#,
+            #"GRANT USAGE ON FOREIGN SERVER "s" TO "reader""#,
+        ])
+        let everyone = Grant(grantee: Grant.everyone, privilege: "USAGE", grantable: true)
+        #expect(Self.sql(Self.model(server([everyone])), Self.model(server([reader]))) == [
+            #"REVOKE USAGE ON FOREIGN SERVER "s" FROM "reader""#,
+            #"GRANT USAGE ON FOREIGN SERVER "s" TO PUBLIC WITH GRANT OPTION"#,
+        ])
+        #expect(Self.sql(Self.model(server([reader])), Self.model(server([reader]))).isEmpty)
+        #expect(Self.model(server([reader, everyone])).referencedRoles == ["reader"])
+    }
+
     @Test func kindsAreMatchedByKindAndIdentity() {
         let cast = ManagedObject.cast(Cast(source: "app.t", target: "text", method: .throughText, context: .explicit))
         #expect(Set([cast.key, Self.conversion("c").key]) == ["CAST (app.t AS text)", "CONVERSION app.c"])

@@ -1,0 +1,13 @@
+create foreign data wrapper w;
+create server s1 foreign data wrapper w options (host 'a');
+create server s2 foreign data wrapper w;
+create foreign table ft_keep (a int, b text) server s1 options (table_name 'keep');
+create foreign table ft_alter (a int options (column_name 'aa'), b text, gone int, c varchar(10)) server s1 options (table_name 'x', schema_name 'p');
+comment on foreign table ft_alter is 'old';
+create foreign table ft_move (id int, v text) server s1;
+create view v_move as select id, v from ft_move;
+create foreign table ft_gone (a int) server s2;
+create table t_to_ft (id int primary key, v text);
+create table parted (id int, k int) partition by list (k);
+create table parted_1 partition of parted for values in (1);
+create table base (id int);
