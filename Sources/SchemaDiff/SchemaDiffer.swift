@@ -267,6 +267,9 @@ struct DiffState {
         // A table whose partitioning changes shape is dropped and created again.
         let recreated = recreatedTables
         keepOwnedSequences { recreated.contains($0.table) }
+        // A table made anew takes its keys with it for the while, as do (see below) others.
+        rebuiltKeys.formUnion(recreated)
+        rebuiltKeys.formUnion(partitionKeysDisturbed(rebuilt: rebuiltKeys, recreated: recreated))
 
         for table in partitionOrder(desired.tables) {
             guard let existing = now[table.name], !recreated.contains(table.name) else {
@@ -296,6 +299,28 @@ struct DiffState {
             }
             changes.append(.dropTable(table.name, foreign: table.foreign != nil))
         }
+    }
+
+    /// More tables whose keys foreign keys must let go of while the plan runs. A partition's
+    /// keys are clones of its parent's, so rebuilding the parent's rebuilds theirs (a foreign
+    /// key may point at a partition). And a foreign key pointing at a partitioned table has a
+    /// clone that depends on each partition's key: a partition dropped (or made anew) takes
+    /// its ancestors' keys with it for the while.
+    private func partitionKeysDisturbed(rebuilt: Set<QualifiedName>, recreated: Set<QualifiedName>) -> Set<QualifiedName> {
+        var children: [QualifiedName: [QualifiedName]] = [:]
+        for table in current.tables {
+            if let parent = table.partitionOf?.parent { children[parent, default: []].append(table.name) }
+        }
+        var disturbed = Set<QualifiedName>()
+        var pending = Array(rebuilt)
+        while let table = pending.popLast() {
+            for child in children[table] ?? [] where disturbed.insert(child).inserted { pending.append(child) }
+        }
+        for table in current.tables where desiredTables[table.name] == nil || recreated.contains(table.name) {
+            var parent = table.partitionOf?.parent
+            while let name = parent, disturbed.insert(name).inserted { parent = currentTables[name]?.partitionOf?.parent }
+        }
+        return disturbed
     }
 
     /// Names of partitions' indexes attached to their parent's: renamed where they differ;

@@ -43,6 +43,12 @@ struct DependencyOrder {
             return found
         }
         var edges: [(Int, Int)] = []
+        // A partition kept while its parent is dropped (to be made anew) is detached first:
+        // the parent's drop would take it along.
+        for detach in members {
+            guard case .detachPartition(_, let parent) = changes[detach] else { continue }
+            for drop in removers[relation(parent)] ?? [] where drop != detach { edges.append((detach, drop)) }
+        }
         for dependency in current {
             let targets = covering(dependency.referenced)
             guard !targets.isEmpty else { continue }

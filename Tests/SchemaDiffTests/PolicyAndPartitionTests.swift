@@ -54,6 +54,38 @@ import Testing
         ])
     }
 
+    /// A foreign key to a partitioned table has clones that depend on each partition's key: a
+    /// partition dropped, or a parent made anew, needs the key dropped first and added after;
+    /// a kept partition is detached before its parent is dropped (which would take it along).
+    @Test func foreignKeysLetGoOfPartitionsThatGoAndPartitionsAreDetachedBeforeTheirParentGoes() {
+        let key = Constraint(name: "events_pkey", kind: .primaryKey, definition: "PRIMARY KEY (id, at)")
+        let parent = Table(name: Self.events, columns: [Column(name: "id", type: "integer", notNull: true),
+                                                        Column(name: "at", type: "integer", notNull: true)],
+                           constraints: [key], partitionKey: "LIST (at)")
+        let part = Table(name: QualifiedName("public", "events_1"),
+                         partitionOf: PartitionOf(parent: Self.events, bound: "FOR VALUES IN (1)"))
+        let fk = Constraint(name: "ref_fkey", kind: .foreignKey, definition: "FOREIGN KEY (id, at) REFERENCES public.events(id, at)",
+                            referencedTable: Self.events)
+        let ref = Table(name: QualifiedName("public", "ref"), columns: parent.columns, constraints: [fk])
+        let current = SchemaModel(schemas: [Schema(name: "public")], tables: [parent, part, ref])
+        let withoutPartition = SchemaModel(schemas: [Schema(name: "public")], tables: [parent, ref])
+        #expect(Planner.plan(SchemaDiffer.diff(desired: withoutPartition, current: current).changes).steps.map(\.sql) == [
+            "ALTER TABLE \"public\".\"ref\" DROP CONSTRAINT \"ref_fkey\"",
+            "DROP TABLE \"public\".\"events_1\"",
+            "ALTER TABLE \"public\".\"ref\" ADD CONSTRAINT \"ref_fkey\" FOREIGN KEY (id, at) REFERENCES public.events(id, at)",
+        ])
+        var ranged = current
+        ranged.tables[0].partitionKey = "RANGE (at)"
+        ranged.tables[1].partitionOf?.bound = "FOR VALUES FROM (0) TO (10)"
+        let steps = Planner.plan(SchemaDiffer.diff(desired: ranged, current: current).changes).steps.map(\.sql)
+        #expect(steps.prefix(3) == [
+            "ALTER TABLE \"public\".\"ref\" DROP CONSTRAINT \"ref_fkey\"",
+            "ALTER TABLE \"public\".\"events\" DETACH PARTITION \"public\".\"events_1\"",
+            "DROP TABLE \"public\".\"events\"",
+        ])
+        #expect(steps.last?.hasPrefix("ALTER TABLE \"public\".\"ref\" ADD CONSTRAINT \"ref_fkey\"") == true)
+    }
+
     @Test func anExcludedUnmanagedObjectIsLeftAloneAndAnyOtherRefused() {
         let current = SchemaModel(otherObjects: [ObjectRef(kind: "publication", identity: "debezium_pub", definition: "x"),
                                                  ObjectRef(kind: "event trigger", identity: "audit", definition: "y")])
