@@ -114,6 +114,13 @@ public enum Change: Sendable, Hashable {
     case createPlaceholderView(View)
     /// `ALTER VIEW … ALTER COLUMN … SET DEFAULT` (nil: `DROP DEFAULT`).
     case setViewColumnDefault(QualifiedName, column: String, String?)
+    /// `ALTER SEQUENCE … RENAME TO` a name out of the way: a column's old sequence whose name
+    /// its new one takes (see `carrySequenceValue`).
+    case renameSequence(QualifiedName, to: String)
+    /// `setval` of `to` from `from`'s value: a column's numbers moving from a serial sequence
+    /// to an identity one (`intoIdentity`, made by the column's change) or back go on from
+    /// where they were, not from the start.
+    case carrySequenceValue(from: QualifiedName, to: QualifiedName, intoIdentity: Bool)
     /// `ALTER SEQUENCE … SET LOGGED / SET UNLOGGED`.
     case setSequencePersistence(QualifiedName, unlogged: Bool)
     /// `CREATE TABLE` with its columns (constraints and indexes are separate changes).

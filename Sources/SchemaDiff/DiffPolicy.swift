@@ -71,6 +71,7 @@ extension Change {
         case .createSequence: [.addSequence]
         case .dropSequence: [.dropSequence]
         case .alterSequence, .setSequenceOwner, .setSequencePersistence: [.modifySequence]
+        case .renameSequence, .carrySequenceValue: [.modifyColumn]
         case .setViewColumnDefault: [.modifyView]
         case .namePartitionIndex, .tuneAttachedIndex: [.modifyIndex]
         case .createObject(let object): [type(of: object.object).skipKeys.add]

@@ -52,7 +52,7 @@ extension DiffState {
                  .createEnum, .addEnumValue, .createSequence, .alterSequence, .dropSequence, .setSequenceOwner,
                  .setViewColumnDefault, .namePartitionIndex, .tuneAttachedIndex, .createPlaceholderView, .createObject,
                  .alterObject, .dropObject,
-                 .setSequencePersistence, .createTable,
+                 .setSequencePersistence, .renameSequence, .carrySequenceValue, .createTable,
                  .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setForeignTableOptions,
                  .setReplicaIdentity, .setClusterIndex, .addColumn, .setInheritance, .alterColumn, .addConstraint,
                  .dropConstraint,

@@ -21,6 +21,7 @@ public enum SchemaDiffer {
         state.diffEnums()
         state.diffSequences()
         state.diffTables()
+        state.handOverSequences()
         state.diffOtherObjects()
         state.diffUnmanagedAttributes()
         state.diffObjects()

@@ -147,7 +147,7 @@ struct DependencyOrder {
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
              .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .tuneAttachedIndex, .createPlaceholderView,
-             .createObject, .alterObject, .setSequencePersistence, .createTable, .setOwner,
+             .createObject, .alterObject, .setSequencePersistence, .renameSequence, .carrySequenceValue, .createTable, .setOwner,
              .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setForeignTableOptions, .setReplicaIdentity,
              .setClusterIndex, .addColumn,
              .setInheritance, .alterColumn, .addConstraint, .createIndex, .setIndexStatistics, .setComment,
@@ -181,7 +181,7 @@ struct DependencyOrder {
         case .createObject(let object), .alterObject(let object, _): [object.dependencyKey]
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .dropEnum, .alterSequence, .dropSequence, .setSequenceOwner, .setViewColumnDefault,
-             .namePartitionIndex, .tuneAttachedIndex, .setSequencePersistence, .dropTable, .setOwner, .detachPartition, .attachPartition,
+             .namePartitionIndex, .tuneAttachedIndex, .setSequencePersistence, .renameSequence, .carrySequenceValue, .dropTable, .setOwner, .detachPartition, .attachPartition,
              .setPersistence, .setTableOptions, .setForeignTableOptions, .setReplicaIdentity, .setClusterIndex, .dropColumn,
              .dropColumnKeepingChildren,
              .setInheritance, .dropConstraint, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .dropView,
@@ -210,7 +210,7 @@ struct DependencyOrder {
         case .createPlaceholderView, .dropObject: nil
         case .createSchema, .dropSchema, .createExtension, .dropExtension, .createCollation, .dropCollation,
              .replaceCollation, .createEnum, .dropEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
-             .dropSequence, .setSequenceOwner, .setSequencePersistence, .createTable, .dropTable, .setOwner,
+             .dropSequence, .setSequenceOwner, .setSequencePersistence, .renameSequence, .carrySequenceValue, .createTable, .dropTable, .setOwner,
              .detachPartition, .attachPartition, .setPersistence, .addColumn, .dropColumn, .dropColumnKeepingChildren,
              .setInheritance, .alterColumn, .dropConstraint, .dropIndex, .setComment, .dropDefault, .createView,
              .replaceView, .dropView, .createRoutine, .replaceRoutine, .dropRoutine, .dropTrigger, 

@@ -153,7 +153,7 @@ extension Planner {
              .replaceCollation, .createEnum, .dropEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
              .dropSequence, .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .tuneAttachedIndex, .createPlaceholderView,
              .createObject, .alterObject, .dropObject,
-             .setSequencePersistence, .createTable, .dropTable,
+             .setSequencePersistence, .renameSequence, .carrySequenceValue, .createTable, .dropTable,
              .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setForeignTableOptions, .setReplicaIdentity,
              .setClusterIndex,
              .addColumn, .dropColumn, .dropColumnKeepingChildren, .setInheritance, .alterColumn, .addConstraint,

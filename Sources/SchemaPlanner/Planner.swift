@@ -74,6 +74,10 @@ public enum Planner {
         case .revoke, .grant: 205
         case .setDefaultPrivileges: 206
         case .dropSequence: 210
+        // Before a new sequence takes the name; the value carried once both exist, and (into
+        // a serial sequence) before DROP IDENTITY takes the old one.
+        case .renameSequence: 125
+        case .carrySequenceValue(_, _, let intoIdentity): intoIdentity ? 155 : 140
         case .dropEnum: 220
         case .dropCollation: 225
         case .dropExtension: 230
@@ -208,6 +212,14 @@ public enum Planner {
             return [keepInBounds(sequence.name, from: old, to: sequence),
                     PlanStep(sql: "ALTER SEQUENCE \(sequence.name.sql)\(sequenceOptions(sequence))", summary: "alter sequence \(sequence.name)")]
                 .compactMap { $0 }
+
+        case .renameSequence(let name, let newName):
+            return [PlanStep(sql: "ALTER SEQUENCE \(name.sql) RENAME TO \(quoteIdentifier(newName))",
+                             summary: "rename sequence \(name) out of the way of its successor")]
+
+        case .carrySequenceValue(let from, let to, _):
+            return [PlanStep(sql: "SELECT setval(\(quoteLiteral(to.sql)), last_value, is_called) FROM \(from.sql)",
+                             summary: "carry on the numbers of \(from) in \(to)")]
 
         case .dropSequence(let name, let ownerGoes):
             return [PlanStep(sql: "DROP SEQUENCE \(ownerGoes ? "IF EXISTS " : "")\(name.sql)", summary: "drop sequence \(name)",
