@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresServer", "SQLText", "TestSupport"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "SchemaModel"]),
         .testTarget(name: "SchemaDiffTests", dependencies: ["SchemaModel", "SchemaDiff", "SchemaPlanner", "SQLText"]),
-        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "SchemaInspector", "Manifest", "Postgres", "PostgresServer", "TestSupport"]),
+        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "SchemaInspector", "SchemaPlanner", "Manifest", "Postgres", "PostgresServer", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Git", "Manifest", "Postgres", "Reconciler", "TestSupport"]),
     ]
 )

@@ -112,10 +112,23 @@ public struct DaemonConfig: Sendable {
         }
     }
 
+    /// Timeouts of an apply: `lockTimeout` (default 5s), `statementTimeout` (5min) and
+    /// `onlineStatementTimeout` (6h, for index builds and validations).
+    private static func applySettings(_ root: YAMLNode) throws -> ApplySettings {
+        let defaults = ApplySettings()
+        return ApplySettings(
+            lockTimeout: try root.optional("lockTimeout").map { try postgresInterval($0) } ?? defaults.lockTimeout,
+            statementTimeout: try root.optional("statementTimeout").map { try postgresInterval($0) }
+                ?? defaults.statementTimeout,
+            onlineStatementTimeout: try root.optional("onlineStatementTimeout").map { try postgresInterval($0) }
+                ?? defaults.onlineStatementTimeout)
+    }
+
     private static func parse(_ root: YAMLNode, baseDirectory: String) throws -> DaemonConfig {
         let unknown = try unknownFields(root, ["environment", "stateDir", "source", "status", "interval", "jitter", "retry",
                                             "concurrency", "drift", "logLevel", "stopTimeout", "dev",
-                                            "targets", "secrets", "lockTimeout", "statementTimeout"])
+                                            "targets", "secrets", "lockTimeout", "statementTimeout",
+                                            "lockRetries", "onlineStatementTimeout"])
         if let first = unknown.first { throw first }
         func resolvePath(_ path: String) -> String {
             // Symlinks are resolved so a server running as another OS user gets a path it can traverse.
@@ -172,8 +185,7 @@ public struct DaemonConfig: Sendable {
         var config = DaemonConfig(
             environment: environment, stateDirectory: stateDirectory, source: source, status: status,
             interval: interval, devURL: devURL, targets: targets, secretsDirectory: secretsDirectory,
-            apply: ApplySettings(lockTimeout: try root.optional("lockTimeout").map { try postgresInterval($0) } ?? "10s",
-                                 statementTimeout: try root.optional("statementTimeout").map { try postgresInterval($0) } ?? "5min"))
+            apply: try applySettings(root))
         config.normalisationLimits = limits
         config.jitter = interval / 10
         if let jitter = try root.optional("jitter") {
@@ -193,6 +205,12 @@ public struct DaemonConfig: Sendable {
             if config.retryMaxInterval < config.retryInterval {
                 throw try retry.required("maxInterval").error("retry.maxInterval must not be shorter than retry.interval")
             }
+        }
+        if let retries = try root.optional("lockRetries") {
+            guard let value = try? retries.int(), (0...100).contains(value) else {
+                throw retries.error("lockRetries must be a whole number from 0 to 100")
+            }
+            config.apply.lockRetries = value
         }
         if let concurrency = try root.optional("concurrency") {
             guard let value = try? concurrency.int(), value >= 1, value <= 64 else {

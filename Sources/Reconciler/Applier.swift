@@ -4,14 +4,17 @@ import SchemaInspector
 import SchemaModel
 import SchemaPlanner
 
-/// Applies a plan safely: one transaction, `lock_timeout` and `statement_timeout` set, an
-/// advisory lock so two drover processes never apply to one database at once, the current
-/// schema inspected under that lock, and the result verified before COMMIT (a plan that does
-/// not converge is rolled back, not committed).
+/// Applies a plan safely, in two phases (see `Phase`): its transaction steps in one
+/// transaction, with `lock_timeout` and `statement_timeout` set, the current schema inspected
+/// in it and the result verified before COMMIT (a plan whose transaction does not leave
+/// exactly its online steps to do is rolled back, not committed); then its online steps, each
+/// statement by itself; then the whole verified again. A session advisory lock held for all of
+/// it keeps two drover processes from applying to one database at once. A statement that
+/// cannot get its lock within `lock_timeout` is tried again, a few times, after a pause.
 public struct Applier {
     /// Key of the advisory lock, computed by the server from a fixed text so every drover
     /// version agrees on it. Advisory locks are per database, so one key serves all.
-    static let lockKeySQL = "SELECT pg_advisory_xact_lock(hashtextextended('drover.dev/apply', 0))"
+    static let lockKey = "hashtextextended('drover.dev/apply', 0)"
 
     /// Timeouts to set.
     public var settings: ApplySettings
@@ -30,7 +33,8 @@ public struct Applier {
         try Self.checkRoles(of: desired, on: connection)
         let current = try inspect(SchemaInspector(schemas: schemas), connection)
         let uncastable = Self.uncastable(desired: desired, current: current, on: connection, inTransaction: false)
-        return try Self.plan(SchemaDiffer.diff(desired: desired, current: current, policy: policy, uncastable: uncastable))
+        let difference = SchemaDiffer.diff(desired: desired, current: current, policy: policy, uncastable: uncastable)
+        return try Self.plan(difference, live: Self.liveTables(difference.changes, on: connection))
     }
 
     /// The column type changes the target has no cast for (`SELECT NULL::old::new` fails with
@@ -54,13 +58,13 @@ public struct Applier {
     }
 
     /// The plan for `difference`, refusing differences the engine cannot plan yet.
-    static func plan(_ difference: SchemaDifference) throws(ReconcileError) -> Plan {
+    static func plan(_ difference: SchemaDifference, live: LiveTables = LiveTables()) throws(ReconcileError) -> Plan {
         guard difference.unsupported.isEmpty else {
             throw ReconcileError(.unsupportedChange,
                                  "the database differs from the declared schema in \(difference.unsupported.count) way(s) this version cannot plan yet; nothing was applied",
                                  pending: difference.unsupported.map(\.description))
         }
-        return Planner.plan(difference)
+        return Planner.plan(difference, live: live)
     }
 
     /// Makes the database `connection` is on match `desired`. Returns the applied plan, or nil
@@ -72,25 +76,35 @@ public struct Applier {
     /// transaction. Only those additive steps can outlive a failed apply.
     public func apply(desired: SchemaModel, schemas: [String], allowDestructive: Bool = false,
                       on connection: Connection) throws(ReconcileError) -> Plan? {
+        try lock(connection)
+        defer { unlock(connection) }
+        var applied: [PlanStep] = []
+        var online: [PlanStep] = []
         switch try applyOnce(desired: desired, schemas: schemas, allowDestructive: allowDestructive, on: connection) {
         case .nothing:
             return nil
-        case .done(let plan):
-            return plan
-        case .committedFirst(let early):
+        case .done(let plan, let later):
+            (applied, online) = (plan.steps, later)
+        case .committedFirst(let early, _):
             let rest = try applyOnce(desired: desired, schemas: schemas, allowDestructive: allowDestructive,
                                      onlyTransactional: true, on: connection)
             switch rest {
             case .nothing: return early
-            case .done(let plan), .committedFirst(let plan): return Plan(steps: early.steps + plan.steps)
+            case .done(let plan, let later), .committedFirst(let plan, let later):
+                (applied, online) = (early.steps + plan.steps, later)
             }
         }
+        guard !online.isEmpty else { return Plan(steps: applied) }
+        try runOnline(online, on: connection)
+        try verify(desired: desired, schemas: schemas, on: connection)
+        return Plan(steps: applied + online)
     }
 
     private enum Outcome {
         case nothing
-        case done(Plan)
-        case committedFirst(Plan)
+        /// The transaction committed, with what is then left to do online.
+        case done(Plan, online: [PlanStep])
+        case committedFirst(Plan, online: [PlanStep] = [])
     }
 
     private func applyOnce(desired: SchemaModel, schemas: [String], allowDestructive: Bool,
@@ -103,13 +117,8 @@ public struct Applier {
             _ = try connection.query("SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true), "
                                      + "set_config('check_function_bodies', 'off', true)",
                                      [settings.lockTimeout, settings.statementTimeout])
-            _ = try connection.query(Self.lockKeySQL)
         } catch {
             try? connection.execute("ROLLBACK")
-            if let error = error as? PostgresError, error.sqlState == "55P03", let holder = Self.lockHolder(connection) {
-                throw ReconcileError(.applyFailed, "another drover is applying to this database (\(holder)); gave up "
-                                     + "after waiting \(settings.lockTimeout) for it; the pass is retried")
-            }
             throw ReconcileError(.applyFailed, "cannot start the apply transaction: \(error)")
         }
         do {
@@ -121,7 +130,8 @@ public struct Applier {
                 try? connection.execute("ROLLBACK")
                 return .nothing
             }
-            var plan = try Self.plan(difference)
+            let live = try Self.liveTables(difference.changes, on: connection)
+            var plan = try Self.plan(difference, live: live)
             let destructive = plan.steps.filter(\.isDestructive)
             if !allowDestructive && !destructive.isEmpty {
                 throw ReconcileError(.destructiveChangeBlocked,
@@ -131,13 +141,14 @@ public struct Applier {
             let early = plan.steps.filter { $0.hazards.contains(.commitsFirst) }
             let splitting = !onlyTransactional && !early.isEmpty && early.count < plan.steps.count
             if splitting { plan = Plan(steps: early) }
-            for step in plan.steps {
-                do {
-                    try connection.execute(step.sql)
-                } catch {
-                    throw ReconcileError(.applyFailed, "\(error) while running: \(step.sql); everything was rolled back",
-                                         pending: plan.steps.map(\.sql))
-                }
+            let transaction = plan.steps(in: .transaction)
+            if transaction.isEmpty {
+                // Only online steps (left by a pass cut short, or all the plan has).
+                try? connection.execute("ROLLBACK")
+                return .done(Plan(steps: []), online: plan.steps)
+            }
+            for step in transaction {
+                try run(step, inTransaction: true, on: connection, pending: transaction)
             }
             if splitting {
                 do {
@@ -147,18 +158,20 @@ public struct Applier {
                 }
                 return .committedFirst(plan)
             }
+            // What is left must be exactly online work (builds, validations).
             let after = try inspect(inspector, connection)
             let left = SchemaDiffer.diff(desired: desired, current: after, policy: policy)
-            guard left.isEmpty else {
+            let rest = Planner.plan(left, live: live)
+            guard left.unsupported.isEmpty, rest.steps(in: .transaction).isEmpty else {
                 throw ReconcileError(.notConverged, "after applying, the database still differs; everything was rolled back",
-                                     pending: Planner.plan(left).steps.map(\.sql) + left.unsupported.map(\.description))
+                                     pending: rest.steps.map(\.sql) + left.unsupported.map(\.description))
             }
             do {
                 try connection.execute("COMMIT")
             } catch {
                 throw ReconcileError(.applyFailed, "COMMIT failed: \(error)")
             }
-            return .done(plan)
+            return .done(Plan(steps: transaction), online: rest.steps)
         } catch let error as ReconcileError {
             try? connection.execute("ROLLBACK")
             throw error

@@ -10,13 +10,22 @@ import SchemaPlanner
 public struct ApplySettings: Sendable, Hashable {
     /// `lock_timeout` (PostgreSQL interval syntax, e.g. `10s`).
     public var lockTimeout: String
-    /// `statement_timeout`.
+    /// `statement_timeout` of the transaction's statements.
     public var statementTimeout: String
+    /// How many more times a statement that timed out waiting for its lock is tried, after
+    /// a pause (0.25 s, doubling, at most 8 s).
+    public var lockRetries: Int
+    /// `statement_timeout` of an online step (an index build, a validation), which may take
+    /// long on a big table without blocking writes.
+    public var onlineStatementTimeout: String
 
     /// Settings with the given timeouts.
-    public init(lockTimeout: String = "10s", statementTimeout: String = "5min") {
+    public init(lockTimeout: String = "5s", statementTimeout: String = "5min", lockRetries: Int = 5,
+                onlineStatementTimeout: String = "6h") {
         self.lockTimeout = lockTimeout
         self.statementTimeout = statementTimeout
+        self.lockRetries = lockRetries
+        self.onlineStatementTimeout = onlineStatementTimeout
     }
 }
 

@@ -159,6 +159,9 @@ public enum Change: Sendable, Hashable {
     case alterColumn(QualifiedName, from: Column, to: Column, conversion: ColumnConversion)
     /// `ALTER TABLE … ADD CONSTRAINT`.
     case addConstraint(QualifiedName, Constraint)
+    /// `ALTER TABLE … VALIDATE CONSTRAINT`: a check or foreign key the database has as
+    /// `NOT VALID` (an online apply cut short, or added by hand) and the declaration has valid.
+    case validateConstraint(QualifiedName, Constraint)
     /// `ALTER TABLE … DROP CONSTRAINT`.
     case dropConstraint(QualifiedName, Constraint)
     /// `CREATE INDEX`.

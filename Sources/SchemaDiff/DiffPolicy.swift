@@ -91,6 +91,12 @@ extension Change {
             case .check: [.addCheck, .addConstraint]
             case .primaryKey, .unique, .exclusion: [.addConstraint]
             }
+        case .validateConstraint(_, let constraint):
+            switch constraint.kind {
+            case .foreignKey: [.addForeignKey, .addConstraint]
+            case .check: [.addCheck, .addConstraint]
+            case .primaryKey, .unique, .exclusion: [.addConstraint]
+            }
         case .dropConstraint(_, let constraint):
             switch constraint.kind {
             case .foreignKey: [.dropForeignKey, .dropConstraint]

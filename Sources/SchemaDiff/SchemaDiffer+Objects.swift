@@ -54,7 +54,7 @@ extension DiffState {
                  .alterObject, .dropObject,
                  .setSequencePersistence, .renameSequence, .carrySequenceValue, .createTable,
                  .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setForeignTableOptions,
-                 .setReplicaIdentity, .setClusterIndex, .addColumn, .setInheritance, .alterColumn, .addConstraint,
+                 .setReplicaIdentity, .setClusterIndex, .addColumn, .setInheritance, .alterColumn, .addConstraint, .validateConstraint,
                  .dropConstraint,
                  .createIndex, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .createView, .replaceView,
                  .dropView, .createRoutine, .replaceRoutine, .dropRoutine, .createTrigger, .dropTrigger,

@@ -483,6 +483,16 @@ struct DiffState {
                 comment(.constraint(name, constraint.name), desired: constraint.comment, current: old.comment)
                 continue
             }
+            // Left NOT VALID (an online apply cut short): validated, not made again.
+            if let old, var a, old.definition == constraint.definition + " NOT VALID", !mentionsRecreated,
+               !pointsAtRebuilt {
+                a.definition = b.definition
+                if a == b {
+                    changes.append(.validateConstraint(name, constraint))
+                    comment(.constraint(name, constraint.name), desired: constraint.comment, current: old.comment)
+                    continue
+                }
+            }
             if let old { changes.append(.dropConstraint(name, old)) }
             changes.append(.addConstraint(name, constraint))
             comment(.constraint(name, constraint.name), desired: constraint.comment, current: nil)

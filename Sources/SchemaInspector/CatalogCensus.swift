@@ -351,11 +351,6 @@ extension CatalogCensus {
                      then nullif((select am.amname::text from pg_am am where am.oid = x.relam), 'heap') end
                 """),
             ("typed table of", "case when x.reloftype <> 0 then format_type(x.reloftype, null) end"),
-            ("index state", """
-                (select nullif(concat_ws(' ', case when not i.indisvalid then 'invalid' end,
-                                         case when not i.indisready then 'not ready' end), '')
-                 from pg_index i where i.indexrelid = x.oid)
-                """),
         ],
     ]
 
@@ -375,7 +370,6 @@ extension CatalogCensus {
         "pg_class": """
             x.reltablespace <> 0 or x.reloftype <> 0
             or (x.relkind in ('r', 'm') and x.relam <> (select am.oid from pg_am am where am.amname = 'heap'))
-            or x.oid in (select i.indexrelid from pg_index i where not (i.indisvalid and i.indisready))
             """,
     ]
 
@@ -520,9 +514,9 @@ extension CatalogCensus {
                 .identity: "indexrelid indrelid",
                 .modelled: """
                     indnatts indnkeyatts indisunique indnullsnotdistinct indisprimary indisexclusion indimmediate \
-                    indkey indcollation indclass indoption indexprs indpred indisreplident indisclustered
+                    indkey indcollation indclass indoption indexprs indpred indisreplident indisclustered \
+                    indisvalid indisready
                     """,
-                .compared: "indisvalid indisready",
                 .state: "indcheckxmin indislive",
             ],
             "pg_constraint": [

@@ -240,7 +240,8 @@ enum CatalogQueries {
                ic.relam, quote_ident(am.amname), i.indnkeyatts, i.indkey, i.indclass,
                i.indcollation, i.indoption, i.indexprs, i.indpred,
                (select array_agg(a.attnum || '=' || a.attstattarget order by a.attnum) from pg_attribute a
-                where a.attrelid = i.indexrelid and a.attstattarget >= 0)::text
+                where a.attrelid = i.indexrelid and a.attstattarget >= 0)::text,
+               not (i.indisvalid and i.indisready)
         from pg_index i
         join pg_class ic on ic.oid = i.indexrelid
         join pg_am am on am.oid = ic.relam

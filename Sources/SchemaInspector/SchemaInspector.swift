@@ -349,6 +349,7 @@ public struct SchemaInspector {
                 if let oid = row.unsigned(4) { objectOids.indexes[oid] = (row.unsigned(0)!, row[1]!) }
                 var index = Index(name: row[1]!, definition: definition, comment: row[3])
                 index.statistics = parseTextArray(row[17] ?? "{}")
+                index.invalid = row.isTrue(18)
                 return index
             })
 

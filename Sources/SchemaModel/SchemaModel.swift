@@ -317,6 +317,10 @@ public struct Index: Sendable, Hashable, Codable {
     /// Statistics targets set on its expression columns (`ALTER INDEX … ALTER COLUMN 2 SET
     /// STATISTICS 1000`), as `number=target`, by column number.
     public var statistics: [String] = []
+    /// Left invalid (or not ready) by a `CREATE INDEX CONCURRENTLY` that failed or was cut
+    /// short: PostgreSQL keeps it but does not use it. Never equal to a declared index, so it
+    /// is dropped and built again.
+    public var invalid = false
 
     /// An index with the given definition.
     public init(name: String, definition: String, comment: String? = nil) {

@@ -128,7 +128,7 @@ struct DependencyOrder {
     }
 
     /// What a drop removes.
-    private func removedKeys(_ change: Change) -> [ObjectKey] {
+    func removedKeys(_ change: Change) -> [ObjectKey] {
         switch change {
         case .dropTable(let name, _): [relation(name)]
         case .dropView(let view): [relation(view.name)]
@@ -150,7 +150,7 @@ struct DependencyOrder {
              .createObject, .alterObject, .setSequencePersistence, .renameSequence, .carrySequenceValue, .createTable, .setOwner,
              .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setForeignTableOptions, .setReplicaIdentity,
              .setClusterIndex, .addColumn,
-             .setInheritance, .alterColumn, .addConstraint, .createIndex, .setIndexStatistics, .setComment,
+             .setInheritance, .alterColumn, .addConstraint, .validateConstraint, .createIndex, .setIndexStatistics, .setComment,
              .createView, .replaceView, .createRoutine, .replaceRoutine, .createTrigger, .setTriggerState,
              .createRule, .dropRule, .setRuleFiring, .setRowSecurity, .setForceRowSecurity, .createDomain,
              .alterDomain, .createCompositeType,
@@ -184,7 +184,7 @@ struct DependencyOrder {
              .namePartitionIndex, .tuneAttachedIndex, .setSequencePersistence, .renameSequence, .carrySequenceValue, .dropTable, .setOwner, .detachPartition, .attachPartition,
              .setPersistence, .setTableOptions, .setForeignTableOptions, .setReplicaIdentity, .setClusterIndex, .dropColumn,
              .dropColumnKeepingChildren,
-             .setInheritance, .dropConstraint, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .dropView,
+             .setInheritance, .dropConstraint, .validateConstraint, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .dropView,
              .dropRoutine, .dropTrigger, .setTriggerState, .createRule, .dropRule, .setRuleFiring, 
              .setRowSecurity, .setForceRowSecurity, .dropDomainChecks, .dropType, .setObjectOwner, .grant, .revoke,
              .setDefaultPrivileges, .dropObject: []
@@ -212,7 +212,7 @@ struct DependencyOrder {
              .replaceCollation, .createEnum, .dropEnum, .addEnumValue, .rebuildEnum, .createSequence, .alterSequence,
              .dropSequence, .setSequenceOwner, .setSequencePersistence, .renameSequence, .carrySequenceValue, .createTable, .dropTable, .setOwner,
              .detachPartition, .attachPartition, .setPersistence, .addColumn, .dropColumn, .dropColumnKeepingChildren,
-             .setInheritance, .alterColumn, .dropConstraint, .dropIndex, .setComment, .dropDefault, .createView,
+             .setInheritance, .alterColumn, .dropConstraint, .validateConstraint, .dropIndex, .setComment, .dropDefault, .createView,
              .replaceView, .dropView, .createRoutine, .replaceRoutine, .dropRoutine, .dropTrigger, 
              .dropRule, .setRowSecurity, .setForceRowSecurity, .createDomain, .alterDomain,
              .dropDomainChecks, .createCompositeType, .alterCompositeType, .createRangeType, .dropType,

@@ -16,6 +16,9 @@ public enum Hazard: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Must be committed before later steps can use what it creates (a new enum value):
     /// runs in a transaction of its own ahead of the rest of the plan.
     case commitsFirst
+    /// Scans or rewrites a table that holds rows (of `bytes` on disk) under a lock that
+    /// blocks its writes for as long: there is no online way to make this change.
+    case blocksWrites(bytes: Int64)
 
     /// Short tag such as `lock:ACCESS EXCLUSIVE`.
     public var description: String {
@@ -26,8 +29,31 @@ public enum Hazard: Sendable, Hashable, Codable, CustomStringConvertible {
         case .indexBuild: "index-build"
         case .nonTransactional: "non-transactional"
         case .commitsFirst: "commits-first"
+        case .blocksWrites(let bytes): "blocks-writes:\(Self.size(bytes))"
         }
     }
+
+    /// `12 MB`, `3.4 GB` (powers of 1024, as PostgreSQL's `pg_size_pretty`).
+    static func size(_ bytes: Int64) -> String {
+        let units = ["bytes", "kB", "MB", "GB", "TB"]
+        var value = Double(bytes), unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        let rounded = (value * 10).rounded() / 10
+        return unit == 0 ? "\(bytes) bytes" : "\(rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)) \(units[unit])"
+    }
+}
+
+/// Where a step runs. A plan's transaction steps run first, in one transaction with the
+/// apply's checks; its online steps run once that has committed, each statement by itself,
+/// while the application goes on writing (`CREATE INDEX CONCURRENTLY`, `VALIDATE
+/// CONSTRAINT`). A pass cut short between them leaves a valid database; the next one plans
+/// what is left.
+public enum Phase: String, Sendable, Hashable, Codable {
+    case transaction
+    case online
 }
 
 /// One SQL statement of a plan, with what it is for and what it risks.
@@ -39,12 +65,15 @@ public struct PlanStep: Sendable, Hashable, Codable {
     public var summary: String
     /// Its risks.
     public var hazards: [Hazard]
+    /// In the transaction, or online after it.
+    public var phase: Phase
 
     /// A step running `sql`.
-    public init(sql: String, summary: String, hazards: [Hazard] = []) {
+    public init(sql: String, summary: String, hazards: [Hazard] = [], phase: Phase = .transaction) {
         self.sql = sql
         self.summary = escapingControlCharacters(summary)
         self.hazards = hazards
+        self.phase = phase
     }
 
     /// True when the step loses data.
@@ -62,11 +91,17 @@ public struct Plan: Sendable, Hashable, Codable {
     /// True when there is nothing to do.
     public var isEmpty: Bool { steps.isEmpty }
 
-    /// The plan as an SQL script, one statement per line group, hazards as comments.
+    /// The steps of `phase`, in order.
+    public func steps(in phase: Phase) -> [PlanStep] { steps.filter { $0.phase == phase } }
+
+    /// The plan as an SQL script, one statement per line group, hazards as comments; the
+    /// online steps after a comment saying so.
     public var sql: String {
-        steps.map { step in
+        steps.enumerated().map { index, step in
             let tags = step.hazards.isEmpty ? "" : " [\(step.hazards.map(\.description).joined(separator: ", "))]"
-            return "-- \(step.summary)\(tags)\n\(step.sql);"
+            let online = step.phase == .online && (index == 0 || steps[index - 1].phase == .transaction)
+            let header = online ? "-- online, after the transaction commits, one statement at a time:\n" : ""
+            return "\(header)-- \(step.summary)\(tags)\n\(step.sql);"
         }.joined(separator: "\n")
     }
 }

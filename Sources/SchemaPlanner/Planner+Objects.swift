@@ -156,7 +156,7 @@ extension Planner {
              .setSequencePersistence, .renameSequence, .carrySequenceValue, .createTable, .dropTable,
              .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setForeignTableOptions, .setReplicaIdentity,
              .setClusterIndex,
-             .addColumn, .dropColumn, .dropColumnKeepingChildren, .setInheritance, .alterColumn, .addConstraint,
+             .addColumn, .dropColumn, .dropColumnKeepingChildren, .setInheritance, .alterColumn, .addConstraint, .validateConstraint,
              .dropConstraint, .createIndex, .dropIndex, .setIndexStatistics, .setComment,
              .createRule, .dropRule, .setRuleFiring:
             return steps(for: change)

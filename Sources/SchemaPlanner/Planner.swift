@@ -10,18 +10,35 @@ import SQLText
 /// only could go once nothing used it any more (sequences, types, extensions, schemas).
 public enum Planner {
     /// Plans a difference: its changes in phase order, drops ordered by the current
-    /// dependencies and creations by the desired ones.
-    public static func plan(_ difference: SchemaDifference) -> Plan {
-        plan(difference.changes, current: difference.currentDependencies, desired: difference.desiredDependencies)
+    /// dependencies and creations by the desired ones; on the `live` tables (which hold rows)
+    /// what can run online does (see `OnlinePlan`).
+    public static func plan(_ difference: SchemaDifference, live: LiveTables = LiveTables()) -> Plan {
+        plan(difference.changes, current: difference.currentDependencies, desired: difference.desiredDependencies,
+             live: live)
     }
 
     /// Plans `changes`. Each change has a rank (its phase); within the phases of drops, of
     /// creations and alterations, and of late drops, a change waits for those it depends
     /// on (`DependencyOrder`) and otherwise keeps rank and then the diff's order.
-    public static func plan(_ changes: [Change], current: [Dependency] = [], desired: [Dependency] = []) -> Plan {
+    public static func plan(_ changes: [Change], current: [Dependency] = [], desired: [Dependency] = [],
+                            live: LiveTables = LiveTables()) -> Plan {
         let changes = placeholdersForViewCycles(changes, desired: desired)
-        let order = DependencyOrder(changes: changes, ranks: changes.map(rank), current: current, desired: desired).order()
-        return Plan(steps: order.flatMap { steps(for: changes[$0]) })
+        let dependencies = DependencyOrder(changes: changes, ranks: changes.map(rank), current: current, desired: desired)
+        let order = dependencies.order()
+        // An index that depends on something the transaction drops must go in it first.
+        let removed = live.sizes.isEmpty ? [] : Set(changes.flatMap(dependencies.removedKeys))
+        let held = Set(current.filter { $0.dependent.kind == .index && removed.contains($0.referenced) }
+            .map { QualifiedName($0.dependent.schema, $0.dependent.name) })
+        let online = OnlinePlan(changes: changes, live: live, held: held)
+        var transaction: [PlanStep] = [], after: [PlanStep] = []
+        for index in order {
+            let phased = online.steps(index) { Self.steps(for: changes[index]) }
+            transaction += phased.transaction
+            after += phased.online
+        }
+        // Validations last: they scan while writes go on, best once the builds are done.
+        let validations = after.filter { $0.sql.contains(" VALIDATE CONSTRAINT ") }
+        return Plan(steps: transaction + after.filter { !$0.sql.contains(" VALIDATE CONSTRAINT ") } + validations)
     }
 
     /// The phase and place of a change: below 100 drops, 100–209 creations and
@@ -65,6 +82,7 @@ public enum Planner {
         // Unique indexes come before foreign keys, which may reference them.
         case .addConstraint(_, let constraint): constraint.kind == .foreignKey ? 180 : 170
         case .createIndex, .setIndexStatistics: 170
+        case .validateConstraint: 181
         case .createView, .replaceView: 185
         case .setViewColumnDefault: 186
         case .createTrigger, .setTriggerState, .setRowSecurity, .setForceRowSecurity: 190
@@ -300,6 +318,11 @@ public enum Planner {
             if [.primaryKey, .unique, .exclusion].contains(constraint.kind) { hazards.append(.indexBuild) }
             return [PlanStep(sql: "ALTER TABLE \(table.sql) ADD CONSTRAINT \(quoteIdentifier(constraint.name)) \(constraint.definition)",
                              summary: "add constraint \(constraint.name) to \(table)", hazards: hazards)]
+
+        case .validateConstraint(let table, let constraint):
+            return [PlanStep(sql: "ALTER TABLE \(table.sql) VALIDATE CONSTRAINT \(quoteIdentifier(constraint.name))",
+                             summary: "validate constraint \(constraint.name) of \(table)",
+                             hazards: [.lock(.shareUpdateExclusive)])]
 
         case .dropConstraint(let table, let constraint):
             return [PlanStep(sql: "ALTER TABLE \(table.sql) DROP CONSTRAINT \(quoteIdentifier(constraint.name))",

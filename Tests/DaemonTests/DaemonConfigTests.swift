@@ -30,7 +30,8 @@ import Testing
         #expect(config.drift == .correct)
         #expect(config.logLevel == .info)
         #expect(config.stopTimeout == 30)
-        #expect(config.apply == ApplySettings(lockTimeout: "10s", statementTimeout: "5min"))
+        #expect(config.apply == ApplySettings(lockTimeout: "5s", statementTimeout: "5min", lockRetries: 5,
+                                              onlineStatementTimeout: "6h"))
     }
 
     @Test func settingsAreRead() throws {
@@ -44,12 +45,15 @@ import Testing
             stopTimeout: 45s
             lockTimeout: 500ms
             statementTimeout: 1h
+            lockRetries: 2
+            onlineStatementTimeout: 12h
             """)
         #expect(config.interval == 300 && config.jitter == 60)
         #expect(config.retryInterval == 10 && config.retryMaxInterval == 120)
         #expect(config.concurrency == 8 && config.drift == .report && config.logLevel == .debug)
         #expect(config.stopTimeout == 45)
-        #expect(config.apply == ApplySettings(lockTimeout: "500ms", statementTimeout: "1h"))
+        #expect(config.apply == ApplySettings(lockTimeout: "500ms", statementTimeout: "1h", lockRetries: 2,
+                                              onlineStatementTimeout: "12h"))
         #expect(try Self.parse("jitter: 5s\n").jitter == 5)
         #expect(try Self.parse("jitter: 0\n").jitter == 0)
     }

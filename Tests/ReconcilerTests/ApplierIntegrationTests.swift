@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 @testable import Reconciler
+import SchemaPlanner
 import Testing
 import TestSupport
 
@@ -154,10 +155,8 @@ import TestSupport
 
         var testDescription: String { name }
 
+        // (A CHECK on a table with rows is validated online: see `failedValidationKeepsTheTransaction`.)
         static let all = [
-            Violation(name: "CHECK", rows: "(1, 5), (2, -1)",
-                      table: "create table t (id integer primary key, extra text default 'x', v integer constraint v_positive check (v > 0))",
-                      failing: #"ALTER TABLE "public"."t" ADD CONSTRAINT "v_positive" CHECK ((v > 0))"#, sqlState: "23514"),
             Violation(name: "NOT NULL", rows: "(1, 5), (2, null)",
                       table: "create table t (id integer primary key, extra text default 'x', v integer not null)",
                       failing: #"ALTER TABLE "public"."t" ALTER COLUMN "v" SET NOT NULL"#, sqlState: "23502"),
@@ -206,6 +205,42 @@ import TestSupport
         #expect(try Integration.rows("select count(*)::text from pg_namespace where nspname = 'added_schema'", on: database) == [["0"]])
         #expect(try Integration.rows("select obj_description('t'::regclass, 'pg_class')", on: database) == [["before"]])
     }
+
+    /// A check added to a table with rows is added NOT VALID in the transaction and validated
+    /// online. Rows that violate it fail the validation: the transaction stays committed, the
+    /// check stays NOT VALID (it holds for new rows), no row changes, the pass fails saying so;
+    /// once the rows are fixed, the next pass only validates.
+    @Test func failedValidationKeepsTheTransaction() throws {
+        let database = try TestPostgres.shared.makeDatabase(prefix: "it_validate")
+        defer { try? database.drop() }
+        try Integration.run("create table t (id integer primary key, v integer); insert into t values (1, 5), (2, -1);",
+                            on: database)
+        let engine = try Integration.engine()
+        let desired = try Integration.desired("""
+            create schema added_schema;
+            create table t (id integer primary key, extra text default 'x', v integer constraint v_positive check (v > 0));
+            """, engine: engine)
+        let plan = try engine.plan(url: database.connectionString, desired: desired)
+        let validate = #"ALTER TABLE "public"."t" VALIDATE CONSTRAINT "v_positive""#
+        #expect(plan.steps.last == PlanStep(sql: validate, summary: "validate constraint v_positive of public.t (writes go on)",
+                                            hazards: [.lock(.shareUpdateExclusive)], phase: .online), "\(plan.sql)")
+        #expect(plan.steps.contains { $0.sql.hasSuffix(#"CHECK ((v > 0)) NOT VALID"#) && $0.phase == .transaction })
+
+        let error = try #require(Integration.error { _ = try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false) })
+        #expect(error.reason == .applyFailed && error.message.contains("ERROR 23514"), "\(error)")
+        #expect(error.message.contains("while running: \(validate); the transaction and the online steps before it "
+                                       + "were committed"), "\(error.message)")
+        #expect(try Integration.rows("select convalidated::text from pg_constraint where conname = 'v_positive'",
+                                     on: database) == [["false"]])
+        #expect(try Integration.rows("select count(*)::text from pg_namespace where nspname = 'added_schema'",
+                                     on: database) == [["1"]])
+        #expect(try Integration.rows("select id::text, v::text from t order by id", on: database) == [["1", "5"], ["2", "-1"]])
+
+        try Integration.run("update t set v = 1 where id = 2", on: database)
+        #expect(try engine.plan(url: database.connectionString, desired: desired).steps.map(\.sql) == [validate])
+        #expect(try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false) != nil)
+        #expect(try engine.plan(url: database.connectionString, desired: desired).isEmpty)
+    }
 }
 
 /// Two applies to one database at once: the advisory lock makes them take turns.
@@ -218,7 +253,7 @@ import TestSupport
         create index tags_tag on shop.tags (tag);
         """
 
-    /// The session-level form of the key `Applier.lockKeySQL` takes per transaction.
+    /// The advisory lock `Applier` holds for a whole apply (`Applier.lockKey`).
     static let holdLock = "SELECT pg_advisory_lock(hashtextextended('drover.dev/apply', 0))"
     static let releaseLock = "SELECT pg_advisory_unlock(hashtextextended('drover.dev/apply', 0))"
 

@@ -1,0 +1,143 @@
+import Foundation
+import Postgres
+import SchemaDiff
+import SchemaInspector
+import SchemaModel
+import SchemaPlanner
+import SQLText
+
+/// The I/O around the phases of an apply: the session advisory lock, each statement with its
+/// lock timeout and bounded retries, the online steps, and the tables that hold rows.
+extension Applier {
+    /// Takes drover's advisory lock for the whole apply (both phases), waiting at most
+    /// `lock_timeout`: a session lock, so it outlives the transaction and goes with the
+    /// connection if drover dies.
+    func lock(_ connection: Connection) throws(ReconcileError) {
+        do {
+            _ = try connection.query("SELECT set_config('lock_timeout', $1, false)", [settings.lockTimeout])
+            _ = try connection.query("SELECT pg_advisory_lock(\(Self.lockKey))")
+        } catch {
+            if let error = error as? PostgresError, error.sqlState == "55P03", let holder = Self.lockHolder(connection) {
+                throw ReconcileError(.applyFailed, "another drover is applying to this database (\(holder)); gave up "
+                                     + "after waiting \(settings.lockTimeout) for it; the pass is retried")
+            }
+            throw ReconcileError(.applyFailed, "cannot take drover's apply lock: \(error)")
+        }
+    }
+
+    func unlock(_ connection: Connection) {
+        _ = try? connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))")
+        _ = try? connection.query("SELECT set_config('lock_timeout', DEFAULT, false), "
+                                  + "set_config('statement_timeout', DEFAULT, false)")
+    }
+
+    /// Runs `step`; when it cannot get a lock within `lock_timeout` (55P03), waits and tries
+    /// again, up to `settings.lockRetries` more times (in a transaction, from a savepoint, so
+    /// what ran before stays). Then fails naming the step and who held locks.
+    func run(_ step: PlanStep, inTransaction: Bool, on connection: Connection, pending: [PlanStep]) throws(ReconcileError) {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                if inTransaction { try connection.execute("SAVEPOINT drover_step") }
+                try connection.execute(step.sql)
+                if inTransaction { try connection.execute("RELEASE SAVEPOINT drover_step") }
+                return
+            } catch {
+                let lockTimedOut = (error as? PostgresError)?.sqlState == "55P03"
+                if inTransaction, lockTimedOut { try? connection.execute("ROLLBACK TO SAVEPOINT drover_step") }
+                guard lockTimedOut, attempt <= settings.lockRetries else {
+                    throw failure(step, error, attempt: attempt, inTransaction: inTransaction, connection, pending)
+                }
+                Thread.sleep(forTimeInterval: Self.backoff(attempt))
+            }
+        }
+    }
+
+    /// The pause before attempt `attempt + 1`: 0.25 s, doubling, at most 8 s.
+    static func backoff(_ attempt: Int) -> TimeInterval { min(8, 0.25 * pow(2, Double(attempt - 1))) }
+
+    private func failure(_ step: PlanStep, _ error: any Error, attempt: Int, inTransaction: Bool,
+                         _ connection: Connection, _ pending: [PlanStep]) -> ReconcileError {
+        let after = inTransaction ? "everything was rolled back"
+            : "the transaction and the online steps before it were committed; the next pass goes on from there"
+        guard (error as? PostgresError)?.sqlState == "55P03" else {
+            return ReconcileError(.applyFailed, "\(error) while running: \(step.sql); \(after)",
+                                  pending: pending.map(\.sql))
+        }
+        let holders = Self.lockHolders(connection)
+        return ReconcileError(.applyFailed, "could not get a lock within lock_timeout \(settings.lockTimeout), "
+                              + "\(attempt) time(s), for: \(step.sql); "
+                              + (holders.isEmpty ? "no session holds a table lock any more" : "held by " + holders)
+                              + "; \(after)", pending: pending.map(\.sql))
+    }
+
+    /// Sessions that hold locks on tables of this database in transactions still open, the
+    /// oldest first: who blocks a statement that timed out waiting for its lock.
+    static func lockHolders(_ connection: Connection) -> String {
+        let rows = (try? connection.query("""
+            select a.pid::text, coalesce(a.usename, '?'), coalesce(a.application_name, ''), a.state,
+                   extract(epoch from now() - a.xact_start)::int::text,
+                   string_agg(distinct format('%I.%I %s', n.nspname, c.relname, l.mode), ', ')
+            from pg_locks l join pg_stat_activity a on a.pid = l.pid
+            join pg_class c on c.oid = l.relation join pg_namespace n on n.oid = c.relnamespace
+            where l.granted and l.locktype = 'relation' and l.pid <> pg_backend_pid()
+              and l.database = (select oid from pg_database where datname = current_database())
+              and l.relation >= 16384 and a.xact_start is not null and n.nspname <> 'pg_toast'
+            group by a.pid, a.usename, a.application_name, a.state, a.xact_start
+            order by a.xact_start limit 3
+            """).rows) ?? []
+        return rows.map { row in
+            "session \(row[0] ?? "?") (user \(row[1] ?? "?"), application \"\(row[2] ?? "")\", \(row[3] ?? "?"), "
+                + "transaction open \(row[4] ?? "?") s, holding \(row[5] ?? "?"))"
+        }.joined(separator: "; ")
+    }
+
+    /// Runs the online steps, each by itself (no transaction), with the long statement timeout.
+    func runOnline(_ steps: [PlanStep], on connection: Connection) throws(ReconcileError) {
+        do {
+            _ = try connection.query("SELECT set_config('statement_timeout', $1, false)",
+                                     [settings.onlineStatementTimeout])
+        } catch {
+            throw ReconcileError(.applyFailed, "cannot set the online statement timeout: \(error)")
+        }
+        for step in steps {
+            try run(step, inTransaction: false, on: connection, pending: steps)
+        }
+    }
+
+    /// After the online steps: the database must be what is declared.
+    func verify(desired: SchemaModel, schemas: [String], on connection: Connection) throws(ReconcileError) {
+        let after: SchemaModel
+        do {
+            after = try SchemaInspector(schemas: schemas).inspect(connection)
+        } catch {
+            throw ReconcileError(.applyFailed, "cannot inspect the target after the online steps: \(error)")
+        }
+        let left = SchemaDiffer.diff(desired: desired, current: after, policy: policy)
+        guard left.isEmpty else {
+            throw ReconcileError(.notConverged, "after the online steps the database still differs (what was "
+                                 + "committed stays; the next pass plans the rest)",
+                                 pending: Planner.plan(left).steps.map(\.sql) + left.unsupported.map(\.description))
+        }
+    }
+
+    /// The tables among those `changes` touch that hold rows (a main fork of one page or
+    /// more), with their size.
+    static func liveTables(_ changes: [Change], on connection: Connection) throws(ReconcileError) -> LiveTables {
+        let tables = LiveTables.candidates(changes).sorted()
+        guard !tables.isEmpty else { return LiveTables() }
+        do {
+            let rows = try connection.query("""
+                select x.s, x.t, pg_table_size(c.oid)::text
+                from unnest($1::text[], $2::text[]) x(s, t)
+                join pg_namespace n on n.nspname = x.s join pg_class c on c.relnamespace = n.oid and c.relname = x.t
+                where c.relkind = 'r' and pg_relation_size(c.oid) > 0
+                """, [textArrayLiteral(tables.map(\.schema)), textArrayLiteral(tables.map(\.name))]).rows
+            return LiveTables(Dictionary(rows.map { (QualifiedName($0[0]!, $0[1]!), Int64($0[2] ?? "0") ?? 0) },
+                                         uniquingKeysWith: { a, _ in a }))
+        } catch {
+            throw ReconcileError(.applyFailed, "cannot read which tables hold rows: \(error)")
+        }
+    }
+}

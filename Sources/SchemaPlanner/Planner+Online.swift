@@ -1,0 +1,227 @@
+import SchemaDiff
+import SchemaModel
+import SQLText
+
+/// The tables of a target that hold rows, with their size on disk: the changes on them that
+/// PostgreSQL can make without blocking writes for a scan or a build are planned online (see
+/// `Phase`). A table the plan creates, or an empty one, has none of this: its changes stay in
+/// the transaction, where they take no time.
+public struct LiveTables: Sendable, Hashable {
+    /// Bytes on disk, by table.
+    public var sizes: [QualifiedName: Int64]
+
+    public init(_ sizes: [QualifiedName: Int64] = [:]) { self.sizes = sizes }
+
+    /// The tables whose rows decide how `changes` are planned, to be asked of the target:
+    /// those the plan builds or drops an index on, adds or validates a constraint on, or
+    /// rewrites or scans.
+    public static func candidates(_ changes: [Change]) -> Set<QualifiedName> {
+        Set(changes.compactMap(OnlinePlan.table(of:)))
+    }
+}
+
+/// Which changes of a plan run online, and how: a new index on a table that holds rows is
+/// built `CONCURRENTLY`; a changed one is built under another name, the old one dropped
+/// `CONCURRENTLY` and the new one renamed (the table is never without it); an index that goes
+/// is dropped `CONCURRENTLY`; a check or foreign key is added `NOT VALID` in the transaction
+/// (a short lock) and validated online (which does not block writes). What must stay in the
+/// transaction on such a table (a rewrite, a scan, an index another step of the plan needs)
+/// gets a `blocksWrites` hazard with the table's size.
+struct OnlinePlan {
+    /// Steps that replace a change's own in the transaction (empty: it has none there).
+    private(set) var transaction: [Int: [PlanStep]] = [:]
+    /// Steps a change runs online, after the transaction.
+    private(set) var online: [Int: [PlanStep]] = [:]
+    /// Hazards added to a change's own steps.
+    private(set) var blocking: [Int: Hazard] = [:]
+
+    /// `held`: indexes that depend on something the transaction drops, which must be dropped
+    /// (and made again) in it.
+    init(changes: [Change], live: LiveTables, held: Set<QualifiedName> = []) {
+        guard !live.sizes.isEmpty else { return }
+        var facts = Facts(changes: changes, live: live)
+        facts.pinned.formUnion(held)
+        for (index, change) in changes.enumerated() {
+            plan(index, change, facts)
+        }
+    }
+
+    /// The steps of change `index` (its own being `own`), by phase.
+    func steps(_ index: Int, own: () -> [PlanStep]) -> (transaction: [PlanStep], online: [PlanStep]) {
+        var steps = transaction[index] ?? own()
+        if let hazard = blocking[index] {
+            steps = steps.map { step in
+                var step = step
+                if Self.scansOrRewrites(step) { step.hazards.append(hazard) }
+                return step
+            }
+        }
+        return (steps, online[index] ?? [])
+    }
+
+    private static func scansOrRewrites(_ step: PlanStep) -> Bool {
+        step.hazards.contains(.tableRewrite) || step.hazards.contains(.indexBuild)
+            || step.sql.hasSuffix(" SET NOT NULL")
+            || (step.sql.contains(" ADD CONSTRAINT ") && !step.sql.hasSuffix(" NOT VALID"))
+    }
+
+    /// What the plan as a whole says about indexes and tables.
+    private struct Facts {
+        var live: [QualifiedName: Int64] = [:]
+        /// Indexes (schema-qualified) another change of the plan needs by name in the
+        /// transaction: replica identity, CLUSTER ON, a constraint taking its name.
+        var pinned = Set<QualifiedName>()
+        /// Tables a foreign key added by the plan points at (a unique index they may need
+        /// must be there in the transaction).
+        var referenced = Set<QualifiedName>()
+        /// Tables the plan changes columns of or drops (which may take an index with them).
+        var reshaped = Set<QualifiedName>()
+        /// Indexes the plan drops and creates, by name, with the drop's position.
+        var dropped: [QualifiedName: Int] = [:]
+        var created = Set<QualifiedName>()
+        /// Comments on indexes, by index, with their position.
+        var comments: [QualifiedName: Int] = [:]
+
+        init(changes: [Change], live sizes: LiveTables) {
+            var new = Set<QualifiedName>()
+            for (index, change) in changes.enumerated() {
+                if case .createTable(let table) = change { new.insert(table.name) }
+                if case .setReplicaIdentity(let table, .index(let name)) = change {
+                    pinned.insert(QualifiedName(table.schema, name))
+                }
+                if case .setClusterIndex(let table, let name?) = change { pinned.insert(QualifiedName(table.schema, name)) }
+                if case .addConstraint(let table, let constraint) = change {
+                    pinned.insert(QualifiedName(table.schema, constraint.name))
+                    if let target = constraint.referencedTable, constraint.kind == .foreignKey { referenced.insert(target) }
+                }
+                if case .dropIndex(let table, let old) = change { dropped[QualifiedName(table.schema, old.name)] = index }
+                if case .createIndex(let table, let wanted) = change { created.insert(QualifiedName(table.schema, wanted.name)) }
+                if case .setComment(.index(let name), _) = change { comments[name] = index }
+                if case .dropTable(let name, _) = change { reshaped.insert(name) }
+                if case .dropColumn(let table, _, _) = change { reshaped.insert(table) }
+                if case .alterColumn(let table, _, _, _) = change { reshaped.insert(table) }
+            }
+            live = sizes.sizes.filter { !new.contains($0.key) }
+        }
+    }
+
+    private mutating func plan(_ index: Int, _ change: Change, _ facts: Facts) {
+        guard let table = Self.table(of: change), let size = facts.live[table] else { return }
+        if case .createIndex(_, let wanted) = change {
+            buildIndex(index, table, wanted, facts)
+        } else if case .dropIndex(_, let old) = change {
+            dropIndex(index, table, old, facts)
+        } else if case .addConstraint(_, let constraint) = change,
+                  [.check, .foreignKey].contains(constraint.kind), !constraint.definition.hasSuffix(" NOT VALID") {
+            let prefix = "ALTER TABLE \(table.sql)"
+            let name = quoteIdentifier(constraint.name)
+            transaction[index] = [PlanStep(sql: "\(prefix) ADD CONSTRAINT \(name) \(constraint.definition) NOT VALID",
+                                           summary: "add constraint \(constraint.name) to \(table), not validated yet",
+                                           hazards: [.lock(constraint.kind == .foreignKey ? .shareRowExclusive
+                                                                                           : .accessExclusive)])]
+            online[index] = [validate(table, constraint.name)]
+        } else if case .validateConstraint(_, let constraint) = change {
+            transaction[index] = []
+            online[index] = [validate(table, constraint.name)]
+        }
+        if transaction[index] == nil, online[index] == nil { blocking[index] = .blocksWrites(bytes: size) }
+    }
+
+    private func validate(_ table: QualifiedName, _ name: String) -> PlanStep {
+        PlanStep(sql: "ALTER TABLE \(table.sql) VALIDATE CONSTRAINT \(quoteIdentifier(name))",
+                 summary: "validate constraint \(name) of \(table) (writes go on)",
+                 hazards: [.lock(.shareUpdateExclusive)], phase: .online)
+    }
+
+    /// `CREATE INDEX CONCURRENTLY`, or (replacing one of the same name) a build under another
+    /// name, the old one dropped and the new one renamed; then its statistics and comment.
+    private mutating func buildIndex(_ index: Int, _ table: QualifiedName, _ wanted: Index, _ facts: Facts) {
+        let name = QualifiedName(table.schema, wanted.name)
+        let unique = wanted.definition.hasPrefix("CREATE UNIQUE ")
+        guard !facts.pinned.contains(name), !(unique && facts.referenced.contains(table)),
+              !wanted.definition.contains(" ON ONLY ") else { return }
+        var steps: [PlanStep]
+        if let drop = facts.dropped[name] {
+            let temporary = String(decoding: wanted.name.utf8.prefix(52), as: UTF8.self) + "_drover_new"
+            guard let build = Self.concurrently(wanted.definition, name: temporary) else { return }
+            steps = [Self.build(build, name, table),
+                     Self.dropConcurrently(name, table),
+                     PlanStep(sql: "ALTER INDEX \(QualifiedName(table.schema, temporary).sql) RENAME TO "
+                                  + quoteIdentifier(wanted.name),
+                              summary: "give the new index its name \(wanted.name)",
+                              hazards: [.lock(.shareUpdateExclusive)], phase: .online)]
+            transaction[drop] = []
+        } else {
+            guard let build = Self.concurrently(wanted.definition, name: nil) else { return }
+            steps = [Self.build(build, name, table)]
+        }
+        steps += Planner.indexStatisticsSteps(table, wanted, from: []).map { step in
+            var step = step
+            step.phase = .online
+            return step
+        }
+        if let comment = facts.comments[name] {
+            transaction[comment] = []
+            steps += [Planner.commentStep(.index(name), wanted.comment)].map { step in
+                var step = step
+                step.phase = .online
+                return step
+            }
+        }
+        transaction[index] = []
+        online[index] = steps
+    }
+
+    /// `DROP INDEX CONCURRENTLY` of an index that goes, when nothing else of the plan touches
+    /// its table's columns or needs its name.
+    private mutating func dropIndex(_ index: Int, _ table: QualifiedName, _ old: Index, _ facts: Facts) {
+        let name = QualifiedName(table.schema, old.name)
+        guard !facts.created.contains(name), !facts.pinned.contains(name), !facts.reshaped.contains(table) else { return }
+        transaction[index] = []
+        online[index] = [Self.dropConcurrently(name, table)]
+    }
+
+    private static func build(_ sql: String, _ name: QualifiedName, _ table: QualifiedName) -> PlanStep {
+        PlanStep(sql: sql, summary: "build index \(name.name) on \(table) (writes go on)",
+                 hazards: [.nonTransactional, .indexBuild, .lock(.shareUpdateExclusive)], phase: .online)
+    }
+
+    private static func dropConcurrently(_ name: QualifiedName, _ table: QualifiedName) -> PlanStep {
+        PlanStep(sql: "DROP INDEX CONCURRENTLY IF EXISTS \(name.sql)",
+                 summary: "drop index \(name.name) of \(table) (writes go on)",
+                 hazards: [.nonTransactional, .lock(.shareUpdateExclusive)], phase: .online)
+    }
+
+    /// `pg_get_indexdef`'s `CREATE [UNIQUE] INDEX name ON …` as `CREATE … INDEX CONCURRENTLY`,
+    /// under `name` when given; nil when it is not of that shape.
+    static func concurrently(_ definition: String, name: String?) -> String? {
+        for prefix in ["CREATE UNIQUE INDEX ", "CREATE INDEX "] where definition.hasPrefix(prefix) {
+            let rest = definition.dropFirst(prefix.count)
+            var end = rest.startIndex
+            if rest.first == "\"" {
+                var quoted = false
+                for position in rest.indices.dropFirst() {
+                    if rest[position] == "\"" { quoted.toggle() } else if quoted { end = position; break }
+                }
+            } else {
+                end = rest.firstIndex(of: " ") ?? rest.endIndex
+            }
+            let tail = rest[end...]
+            guard tail.hasPrefix(" ON ") else { return nil }
+            return prefix + "CONCURRENTLY " + (name.map(quoteIdentifier) ?? String(rest[..<end])) + tail
+        }
+        return nil
+    }
+
+    /// The existing table a change builds, drops, adds or scans on, for `LiveTables`.
+    static func table(of change: Change) -> QualifiedName? {
+        if case .createIndex(let table, _) = change { return table }
+        if case .dropIndex(let table, _) = change { return table }
+        if case .addConstraint(let table, _) = change { return table }
+        if case .validateConstraint(let table, _) = change { return table }
+        if case .alterColumn(let table, _, _, _) = change { return table }
+        if case .addColumn(let table, _) = change { return table }
+        if case .setPersistence(let table, _) = change { return table }
+        return nil
+    }
+}

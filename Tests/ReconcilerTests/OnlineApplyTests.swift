@@ -1,0 +1,107 @@
+import Foundation
+import Postgres
+@testable import Reconciler
+import SchemaPlanner
+import Testing
+import TestSupport
+
+/// Applies on tables that hold rows: indexes built and swapped CONCURRENTLY after the
+/// transaction, an invalid index left by a failed build dropped and built again, and
+/// statements that wait for a lock held elsewhere tried again, then reported with who held it.
+@Suite struct OnlineApplyTests {
+    static let rows = "insert into t (a, b) select g, 'x' || g from generate_series(1, 2000) g;"
+
+    @Test func indexesOnATableWithRowsAreBuiltAndSwappedConcurrently() throws {
+        let database = try TestPostgres.shared.makeDatabase(prefix: "it_online")
+        defer { try? database.drop() }
+        try Integration.run("""
+            create table t (id int generated always as identity primary key, a int, b text);
+            create index t_b on t (b);
+            create index t_old on t (a, b);
+            \(Self.rows)
+            """, on: database)
+        let engine = try Integration.engine()
+        let desired = try Integration.desired("""
+            create table t (id int generated always as identity primary key, a int, b text);
+            create index t_b on t (b) where a > 10;
+            create unique index t_a on t (a);
+            comment on index t_a is 'by a';
+            """, engine: engine)
+        let plan = try engine.plan(url: database.connectionString, desired: desired)
+        #expect(plan.steps(in: .transaction).isEmpty, "\(plan.sql)")
+        #expect(plan.steps.map(\.sql) == [
+            #"DROP INDEX CONCURRENTLY IF EXISTS "public"."t_old""#,
+            "CREATE UNIQUE INDEX CONCURRENTLY t_a ON public.t USING btree (a)",
+            #"COMMENT ON INDEX "public"."t_a" IS 'by a'"#,
+            #"CREATE INDEX CONCURRENTLY "t_b_drover_new" ON public.t USING btree (b) WHERE (a > 10)"#,
+            #"DROP INDEX CONCURRENTLY IF EXISTS "public"."t_b""#,
+            #"ALTER INDEX "public"."t_b_drover_new" RENAME TO "t_b""#,
+        ], "\(plan.sql)")
+        #expect(try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false) != nil)
+        #expect(try engine.plan(url: database.connectionString, desired: desired).isEmpty)
+        #expect(try Integration.rows("select count(*)::text from pg_index where not indisvalid", on: database) == [["0"]])
+    }
+
+    /// A `CREATE INDEX CONCURRENTLY` that failed (here: duplicates for a unique index) leaves
+    /// an invalid index PostgreSQL keeps but never uses: never counted as present, it is
+    /// replaced by a valid one.
+    @Test func anInvalidIndexIsBuiltAgain() throws {
+        let database = try TestPostgres.shared.makeDatabase(prefix: "it_online")
+        defer { try? database.drop() }
+        try Integration.run("create table t (a int, b text); \(Self.rows) insert into t values (1, 'again');", on: database)
+        #expect(throws: PostgresError.self) { try Integration.run("create unique index concurrently t_a on t (a)", on: database) }
+        #expect(try Integration.rows("select indisvalid::text from pg_index where indexrelid = 't_a'::regclass",
+                                     on: database) == [["false"]])
+        let engine = try Integration.engine()
+        let desired = try Integration.desired("create table t (a int, b text); create index t_a on t (a);", engine: engine)
+        #expect(try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false) != nil)
+        #expect(try engine.plan(url: database.connectionString, desired: desired).isEmpty)
+        #expect(try Integration.rows("select indisvalid::text, indisunique::text from pg_index where indexrelid = 't_a'::regclass",
+                                     on: database) == [["true", "false"]])
+    }
+
+    /// A statement that cannot get its lock within lock_timeout is tried again after a pause;
+    /// when the lock stays held, the pass fails naming the statement and the session holding
+    /// it, and nothing is applied.
+    @Test func aLockHeldElsewhereIsWaitedForThenReported() throws {
+        let database = try TestPostgres.shared.makeDatabase(prefix: "it_online")
+        defer { try? database.drop() }
+        try Integration.run("create table t (a int, b text); \(Self.rows)", on: database)
+        let desired = try Integration.desired("create table t (a int, b text, c int);", engine: try Integration.engine())
+        let holder = try database.connect()
+        defer { holder.close() }
+        try holder.execute("BEGIN; SET application_name = 'long-report'; SELECT count(*) FROM t")
+
+        let impatient = try Integration.engine(settings: ApplySettings(lockTimeout: "100ms", lockRetries: 1))
+        let error = try #require(Integration.error {
+            _ = try impatient.apply(url: database.connectionString, desired: desired, allowDestructive: false)
+        })
+        #expect(error.message.contains(#"could not get a lock within lock_timeout 100ms, 2 time(s), for: ALTER TABLE "public"."t" ADD COLUMN "c" integer"#),
+                "\(error.message)")
+        #expect(error.message.contains("held by session \(holder.backendPID) ") && error.message.contains("long-report")
+                && error.message.contains("public.t AccessShareLock"), "\(error.message)")
+        #expect(try Integration.rows("select count(*)::text from pg_attribute where attrelid = 't'::regclass and attname = 'c'",
+                                     on: database) == [["0"]])
+
+        // Held again, and released while drover waits between attempts: the apply goes through.
+        try holder.execute("COMMIT")
+        let locked = DispatchSemaphore(value: 0)
+        let url = database.connectionString
+        let other = Thread {
+            guard let connection = try? Connection(url) else {
+                locked.signal()
+                return
+            }
+            defer { connection.close() }
+            try? connection.execute("BEGIN; LOCK TABLE t IN ACCESS SHARE MODE")
+            locked.signal()
+            Thread.sleep(forTimeInterval: 0.5)
+            try? connection.execute("COMMIT")
+        }
+        other.start()
+        locked.wait()
+        let patient = try Integration.engine(settings: ApplySettings(lockTimeout: "100ms", lockRetries: 6))
+        #expect(try patient.apply(url: database.connectionString, desired: desired, allowDestructive: false) != nil)
+        #expect(try patient.plan(url: database.connectionString, desired: desired).isEmpty)
+    }
+}

@@ -1,0 +1,90 @@
+import SchemaDiff
+import SchemaModel
+import SchemaPlanner
+import Testing
+
+/// On a table that holds rows, indexes are built and dropped CONCURRENTLY after the
+/// transaction, a changed index is built under another name and swapped in, and checks and
+/// foreign keys are added NOT VALID and validated online; on an empty or new table all of it
+/// stays in the transaction.
+@Suite struct OnlinePlanTests {
+    static let t = QualifiedName("public", "t")
+    static let p = QualifiedName("public", "p")
+
+    static func model(_ configure: (inout Table) -> Void) -> SchemaModel {
+        let parent = Table(name: p, columns: [Column(name: "id", type: "integer", notNull: true)],
+                           constraints: [Constraint(name: "p_pkey", kind: .primaryKey, definition: "PRIMARY KEY (id)")])
+        var table = Table(name: t, columns: [Column(name: "a", type: "integer"), Column(name: "b", type: "text")])
+        table.indexes = [Index(name: "t_b", definition: "CREATE INDEX t_b ON public.t USING btree (b)"),
+                         Index(name: "t_gone", definition: "CREATE INDEX t_gone ON public.t USING btree (a, b)")]
+        configure(&table)
+        return SchemaModel(schemas: [Schema(name: "public")], tables: [parent, table])
+    }
+
+    static let desired = model { table in
+        table.indexes = [Index(name: "t_b", definition: "CREATE INDEX t_b ON public.t USING btree (b) WHERE (a > 0)"),
+                         Index(name: "t_a", definition: "CREATE UNIQUE INDEX t_a ON public.t USING btree (a)")]
+        table.constraints = [
+            Constraint(name: "t_a_check", kind: .check, definition: "CHECK ((a > 0))"),
+            Constraint(name: "t_a_fkey", kind: .foreignKey, definition: "FOREIGN KEY (a) REFERENCES public.p(id)",
+                       referencedTable: p),
+        ]
+    }
+
+    @Test func buildsAndValidationsOnATableWithRowsRunOnline() {
+        let difference = SchemaDiffer.diff(desired: Self.desired, current: Self.model { _ in })
+        let plan = Planner.plan(difference, live: LiveTables([Self.t: 8192 * 100]))
+        #expect(plan.steps(in: .transaction).map(\.sql) == [
+            #"ALTER TABLE "public"."t" ADD CONSTRAINT "t_a_check" CHECK ((a > 0)) NOT VALID"#,
+            #"ALTER TABLE "public"."t" ADD CONSTRAINT "t_a_fkey" FOREIGN KEY (a) REFERENCES public.p(id) NOT VALID"#,
+        ])
+        #expect(plan.steps(in: .online).map(\.sql) == [
+            #"DROP INDEX CONCURRENTLY IF EXISTS "public"."t_gone""#,
+            #"CREATE INDEX CONCURRENTLY "t_b_drover_new" ON public.t USING btree (b) WHERE (a > 0)"#,
+            #"DROP INDEX CONCURRENTLY IF EXISTS "public"."t_b""#,
+            #"ALTER INDEX "public"."t_b_drover_new" RENAME TO "t_b""#,
+            "CREATE UNIQUE INDEX CONCURRENTLY t_a ON public.t USING btree (a)",
+            #"ALTER TABLE "public"."t" VALIDATE CONSTRAINT "t_a_check""#,
+            #"ALTER TABLE "public"."t" VALIDATE CONSTRAINT "t_a_fkey""#,
+        ])
+        #expect(plan.sql.contains("-- online, after the transaction commits, one statement at a time:\n-- drop index t_gone"))
+    }
+
+    @Test func anEmptyTableChangesInTheTransaction() {
+        let plan = Planner.plan(SchemaDiffer.diff(desired: Self.desired, current: Self.model { _ in }))
+        #expect(plan.steps(in: .online).isEmpty)
+        #expect(plan.steps.contains { $0.sql == "CREATE UNIQUE INDEX t_a ON public.t USING btree (a)" })
+    }
+
+    /// A constraint left NOT VALID (a pass cut short) is validated, not made again.
+    @Test func aConstraintLeftNotValidIsValidated() {
+        let current = Self.model { table in
+            table.constraints = [Constraint(name: "c", kind: .check, definition: "CHECK ((a > 0)) NOT VALID")]
+        }
+        let desired = Self.model { table in
+            table.constraints = [Constraint(name: "c", kind: .check, definition: "CHECK ((a > 0))")]
+        }
+        let difference = SchemaDiffer.diff(desired: desired, current: current)
+        #expect(Planner.plan(difference).steps.map(\.sql) == [#"ALTER TABLE "public"."t" VALIDATE CONSTRAINT "c""#])
+        #expect(Planner.plan(difference, live: LiveTables([Self.t: 1])).steps.map(\.phase) == [.online])
+    }
+
+    /// An index another step needs by name stays in the transaction; what must scan or
+    /// rewrite a table that holds rows says so, with its size.
+    @Test func whatCannotRunOnlineSaysItBlocksWrites() {
+        let desired = Self.model { table in
+            table.columns[0].type = "bigint"
+            table.replicaIdentity = .index("t_a")
+            table.indexes.append(Index(name: "t_a", definition: "CREATE UNIQUE INDEX t_a ON public.t USING btree (a)"))
+            table.columns[0].notNull = true
+        }
+        let plan = Planner.plan(SchemaDiffer.diff(desired: desired, current: Self.model { _ in }),
+                                live: LiveTables([Self.t: 3 * 1024 * 1024]))
+        #expect(plan.steps(in: .online).isEmpty)
+        let blocking = plan.steps.filter { $0.hazards.contains(.blocksWrites(bytes: 3 * 1024 * 1024)) }.map(\.sql)
+        #expect(blocking == [#"ALTER TABLE "public"."t" ALTER COLUMN "a" TYPE bigint USING "a"::bigint"#,
+                             #"ALTER TABLE "public"."t" ALTER COLUMN "a" SET NOT NULL"#,
+                             "CREATE UNIQUE INDEX t_a ON public.t USING btree (a)"])
+        #expect(plan.sql.contains("blocks-writes:3 MB"))
+    }
+}
