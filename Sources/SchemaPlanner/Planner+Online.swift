@@ -81,6 +81,8 @@ struct OnlinePlan {
         var created = Set<QualifiedName>()
         /// Comments on indexes, by index, with their position.
         var comments: [QualifiedName: Int] = [:]
+        /// Helper checks (`notNullHelper`) the plan drops, by table and name, with the drop's position.
+        var helpers: [QualifiedName: [String: Int]] = [:]
 
         init(changes: [Change], live sizes: LiveTables) {
             var new = Set<QualifiedName>()
@@ -97,6 +99,10 @@ struct OnlinePlan {
                 if case .dropIndex(let table, let old) = change { dropped[QualifiedName(table.schema, old.name)] = index }
                 if case .createIndex(let table, let wanted) = change { created.insert(QualifiedName(table.schema, wanted.name)) }
                 if case .setComment(.index(let name), _) = change { comments[name] = index }
+                if case .dropConstraint(let table, let old) = change, old.kind == .check,
+                   old.name.hasPrefix(OnlinePlan.helperPrefix) {
+                    helpers[table, default: [:]][old.name] = index
+                }
                 if case .dropTable(let name, _) = change { reshaped.insert(name) }
                 if case .dropColumn(let table, _, _) = change { reshaped.insert(table) }
                 if case .alterColumn(let table, _, _, _) = change { reshaped.insert(table) }
@@ -123,8 +129,48 @@ struct OnlinePlan {
         } else if case .validateConstraint(_, let constraint) = change {
             transaction[index] = []
             online[index] = [validate(table, constraint.name)]
+        } else if case .alterColumn(_, let from, let to, _) = change, !from.notNull, to.notNull {
+            setNotNull(index, table, from, to, facts)
         }
         if transaction[index] == nil, online[index] == nil { blocking[index] = .blocksWrites(bytes: size) }
+    }
+
+    /// Names of the checks that stand in for a NOT NULL while it is validated.
+    static let helperPrefix = "drover_nn_"
+
+    static func notNullHelper(_ column: String) -> String {
+        helperPrefix + String(decoding: column.utf8.prefix(53), as: UTF8.self)
+    }
+
+    /// `SET NOT NULL` scans the table under ACCESS EXCLUSIVE, unless a validated check says
+    /// the column holds no NULL: a check `col IS NOT NULL` is added NOT VALID in the
+    /// transaction, then online validated, the column set NOT NULL (no scan) and the check
+    /// dropped. A check left by a pass cut short is taken up where it was.
+    private mutating func setNotNull(_ index: Int, _ table: QualifiedName, _ from: Column, _ to: Column, _ facts: Facts) {
+        var only = from
+        only.notNull = true
+        guard only == to else { return }
+        let helper = Self.notNullHelper(to.name)
+        let prefix = "ALTER TABLE \(table.sql)"
+        let column = quoteIdentifier(to.name)
+        if let drop = facts.helpers[table]?[helper] {
+            transaction[drop] = []
+            transaction[index] = []
+        } else {
+            transaction[index] = [PlanStep(sql: "\(prefix) ADD CONSTRAINT \(quoteIdentifier(helper)) CHECK (\(column) "
+                                                + "IS NOT NULL) NOT VALID",
+                                           summary: "check that \(table).\(to.name) holds no NULL, not validated yet",
+                                           hazards: [.lock(.accessExclusive)])]
+        }
+        online[index] = [
+            validate(table, helper),
+            PlanStep(sql: "\(prefix) ALTER COLUMN \(column) SET NOT NULL",
+                     summary: "make \(table).\(to.name) NOT NULL (the validated check spares the scan)",
+                     hazards: [.lock(.accessExclusive)], phase: .online),
+            PlanStep(sql: "\(prefix) DROP CONSTRAINT \(quoteIdentifier(helper))",
+                     summary: "drop the check that stood in for NOT NULL on \(table).\(to.name)",
+                     hazards: [.lock(.accessExclusive)], phase: .online),
+        ]
     }
 
     private func validate(_ table: QualifiedName, _ name: String) -> PlanStep {

@@ -30,15 +30,19 @@ public enum Planner {
         let held = Set(current.filter { $0.dependent.kind == .index && removed.contains($0.referenced) }
             .map { QualifiedName($0.dependent.schema, $0.dependent.name) })
         let online = OnlinePlan(changes: changes, live: live, held: held)
-        var transaction: [PlanStep] = [], after: [PlanStep] = []
+        var transaction: [PlanStep] = [], builds: [PlanStep] = [], validations: [PlanStep] = []
         for index in order {
             let phased = online.steps(index) { Self.steps(for: changes[index]) }
             transaction += phased.transaction
-            after += phased.online
+            // Validations (and what follows one) last: they scan while writes go on, best once
+            // the builds are done.
+            if phased.online.first?.sql.contains(" VALIDATE CONSTRAINT ") == true {
+                validations += phased.online
+            } else {
+                builds += phased.online
+            }
         }
-        // Validations last: they scan while writes go on, best once the builds are done.
-        let validations = after.filter { $0.sql.contains(" VALIDATE CONSTRAINT ") }
-        return Plan(steps: transaction + after.filter { !$0.sql.contains(" VALIDATE CONSTRAINT ") } + validations)
+        return Plan(steps: transaction + builds + validations)
     }
 
     /// The phase and place of a change: below 100 drops, 100–209 creations and

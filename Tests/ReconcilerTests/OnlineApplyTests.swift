@@ -60,6 +60,28 @@ import TestSupport
                                      on: database) == [["true", "false"]])
     }
 
+    /// NOT NULL on a table with rows goes through a validated check; a pass cut short after
+    /// the transaction (the check added, not validated) is finished by the next one.
+    @Test func notNullIsSetWithoutAScanAndAPassCutShortIsFinished() throws {
+        let database = try TestPostgres.shared.makeDatabase(prefix: "it_online")
+        defer { try? database.drop() }
+        try Integration.run("create table t (a int, b text); \(Self.rows)", on: database)
+        let engine = try Integration.engine()
+        let desired = try Integration.desired("create table t (a int not null, b text not null);", engine: engine)
+        // As the transaction of a pass killed before its online steps leaves it.
+        try Integration.run(#"alter table t add constraint "drover_nn_a" check (a is not null) not valid"#, on: database)
+        let plan = try engine.plan(url: database.connectionString, desired: desired)
+        #expect(plan.steps(in: .transaction).map(\.sql)
+                == [#"ALTER TABLE "public"."t" ADD CONSTRAINT "drover_nn_b" CHECK ("b" IS NOT NULL) NOT VALID"#],
+                "\(plan.sql)")
+        #expect(try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false) != nil)
+        #expect(try engine.plan(url: database.connectionString, desired: desired).isEmpty)
+        #expect(try Integration.rows("select count(*)::text from pg_constraint where conrelid = 't'::regclass",
+                                     on: database) == [["0"]])
+        #expect(try Integration.rows("select string_agg(attname, ',' order by attnum) from pg_attribute "
+                                     + "where attrelid = 't'::regclass and attnum > 0 and attnotnull", on: database) == [["a,b"]])
+    }
+
     /// A statement that cannot get its lock within lock_timeout is tried again after a pause;
     /// when the lock stays held, the pass fails naming the statement and the session holding
     /// it, and nothing is applied.

@@ -69,6 +69,28 @@ import Testing
         #expect(Planner.plan(difference, live: LiveTables([Self.t: 1])).steps.map(\.phase) == [.online])
     }
 
+    /// SET NOT NULL on a table with rows: a check NOT VALID in the transaction, validated
+    /// online, then SET NOT NULL (no scan) and the check dropped; a check left by a pass cut
+    /// short is taken up where it was.
+    @Test func notNullGoesThroughAValidatedCheck() {
+        let desired = Self.model { $0.columns[1].notNull = true }
+        let plan = Planner.plan(SchemaDiffer.diff(desired: desired, current: Self.model { _ in }),
+                                live: LiveTables([Self.t: 1]))
+        #expect(plan.steps.map(\.sql) == [
+            #"ALTER TABLE "public"."t" ADD CONSTRAINT "drover_nn_b" CHECK ("b" IS NOT NULL) NOT VALID"#,
+            #"ALTER TABLE "public"."t" VALIDATE CONSTRAINT "drover_nn_b""#,
+            #"ALTER TABLE "public"."t" ALTER COLUMN "b" SET NOT NULL"#,
+            #"ALTER TABLE "public"."t" DROP CONSTRAINT "drover_nn_b""#,
+        ])
+        #expect(plan.steps.map(\.phase) == [.transaction, .online, .online, .online])
+        let cut = Self.model { table in
+            table.constraints = [Constraint(name: "drover_nn_b", kind: .check, definition: "CHECK ((b IS NOT NULL)) NOT VALID")]
+        }
+        let resumed = Planner.plan(SchemaDiffer.diff(desired: desired, current: cut), live: LiveTables([Self.t: 1]))
+        #expect(resumed.steps(in: .transaction).isEmpty)
+        #expect(resumed.steps.map(\.sql) == Array(plan.steps.map(\.sql).dropFirst()))
+    }
+
     /// An index another step needs by name stays in the transaction; what must scan or
     /// rewrite a table that holds rows says so, with its size.
     @Test func whatCannotRunOnlineSaysItBlocksWrites() {
