@@ -102,7 +102,13 @@ extension Applier {
             throw ReconcileError(.applyFailed, "cannot set the online statement timeout: \(error)")
         }
         for step in steps {
-            try run(step, inTransaction: false, on: connection, pending: steps)
+            do {
+                try run(step, inTransaction: false, on: connection, pending: steps)
+            } catch {
+                // A build that failed leaves an INVALID index: not kept.
+                if let cleanup = step.cleanup { try? connection.execute(cleanup) }
+                throw error
+            }
         }
     }
 

@@ -67,6 +67,9 @@ public struct PlanStep: Sendable, Hashable, Codable {
     public var hazards: [Hazard]
     /// In the transaction, or online after it.
     public var phase: Phase
+    /// For an online step that leaves something behind when it fails (a `CREATE INDEX
+    /// CONCURRENTLY` its INVALID index): the statement that removes it.
+    public var cleanup: String?
 
     /// A step running `sql`.
     public init(sql: String, summary: String, hazards: [Hazard] = [], phase: Phase = .transaction) {

@@ -81,6 +81,8 @@ struct OnlinePlan {
         var created = Set<QualifiedName>()
         /// Comments on indexes, by index, with their position.
         var comments: [QualifiedName: Int] = [:]
+        /// Comments on constraints, by table and name, with their position.
+        var constraintComments: [QualifiedName: [String: Int]] = [:]
         /// Helper checks (`notNullHelper`) the plan drops, by table and name, with the drop's position.
         var helpers: [QualifiedName: [String: Int]] = [:]
 
@@ -99,6 +101,9 @@ struct OnlinePlan {
                 if case .dropIndex(let table, let old) = change { dropped[QualifiedName(table.schema, old.name)] = index }
                 if case .createIndex(let table, let wanted) = change { created.insert(QualifiedName(table.schema, wanted.name)) }
                 if case .setComment(.index(let name), _) = change { comments[name] = index }
+                if case .setComment(.constraint(let table, let name), _) = change {
+                    constraintComments[table, default: [:]][name] = index
+                }
                 if case .dropConstraint(let table, let old) = change, old.kind == .check,
                    old.name.hasPrefix(OnlinePlan.helperPrefix) {
                     helpers[table, default: [:]][old.name] = index
@@ -126,6 +131,8 @@ struct OnlinePlan {
                                            hazards: [.lock(constraint.kind == .foreignKey ? .shareRowExclusive
                                                                                            : .accessExclusive)])]
             online[index] = [validate(table, constraint.name)]
+        } else if case .addConstraint(_, let constraint) = change, [.unique, .primaryKey].contains(constraint.kind) {
+            addKey(index, table, constraint, facts)
         } else if case .validateConstraint(_, let constraint) = change {
             transaction[index] = []
             online[index] = [validate(table, constraint.name)]
@@ -133,6 +140,45 @@ struct OnlinePlan {
             setNotNull(index, table, from, to, facts)
         }
         if transaction[index] == nil, online[index] == nil { blocking[index] = .blocksWrites(bytes: size) }
+    }
+
+    /// A unique or primary key on a table with rows: its unique index built `CONCURRENTLY`,
+    /// then `ADD CONSTRAINT … USING INDEX` (a short lock). Not when a foreign key of the plan
+    /// points at the table, nor (a primary key) when the plan changes its columns (their NOT
+    /// NULL would be set by a scan), nor for a shape `USING INDEX` does not take.
+    private mutating func addKey(_ index: Int, _ table: QualifiedName, _ key: Constraint, _ facts: Facts) {
+        guard !facts.referenced.contains(table), key.kind == .unique || !facts.reshaped.contains(table),
+              let shape = Self.keyShape(key.definition) else { return }
+        let name = quoteIdentifier(key.name)
+        let word = key.kind == .primaryKey ? "PRIMARY KEY" : "UNIQUE"
+        var steps = [
+            Self.build("CREATE UNIQUE INDEX CONCURRENTLY \(name) ON \(table.sql) USING btree \(shape.columns)",
+                       QualifiedName(table.schema, key.name), table),
+            PlanStep(sql: "ALTER TABLE \(table.sql) ADD CONSTRAINT \(name) \(word) USING INDEX \(name)\(shape.deferral)",
+                     summary: "make index \(key.name) the \(word.lowercased()) of \(table)",
+                     hazards: [.lock(.accessExclusive)], phase: .online),
+        ]
+        if let comment = facts.constraintComments[table]?[key.name] {
+            transaction[comment] = []
+            var step = Planner.commentStep(.constraint(table, key.name), key.comment)
+            step.phase = .online
+            steps.append(step)
+        }
+        transaction[index] = []
+        online[index] = steps
+    }
+
+    /// `(a, b)` and ` DEFERRABLE …` of `UNIQUE (a, b) DEFERRABLE …` or `PRIMARY KEY (a, b)`:
+    /// the shapes `USING INDEX` takes (no INCLUDE, storage parameters, NULLS NOT DISTINCT).
+    static func keyShape(_ definition: String) -> (columns: String, deferral: String)? {
+        var rest = Substring(definition)
+        for word in ["UNIQUE ", "PRIMARY KEY "] where rest.hasPrefix(word) { rest = rest.dropFirst(word.count) }
+        guard rest.first == "(", let close = rest.firstIndex(of: ")"), rest.count < definition.count else { return nil }
+        let columns = rest[...close]
+        let deferral = rest[rest.index(after: close)...]
+        guard !columns.dropFirst().contains("("),
+              ["", " DEFERRABLE", " DEFERRABLE INITIALLY DEFERRED"].contains(String(deferral)) else { return nil }
+        return (String(columns), String(deferral))
     }
 
     /// Names of the checks that stand in for a NOT NULL while it is validated.
@@ -190,7 +236,7 @@ struct OnlinePlan {
         if let drop = facts.dropped[name] {
             let temporary = String(decoding: wanted.name.utf8.prefix(52), as: UTF8.self) + "_drover_new"
             guard let build = Self.concurrently(wanted.definition, name: temporary) else { return }
-            steps = [Self.build(build, name, table),
+            steps = [Self.build(build, QualifiedName(table.schema, temporary), table),
                      Self.dropConcurrently(name, table),
                      PlanStep(sql: "ALTER INDEX \(QualifiedName(table.schema, temporary).sql) RENAME TO "
                                   + quoteIdentifier(wanted.name),
@@ -228,8 +274,10 @@ struct OnlinePlan {
     }
 
     private static func build(_ sql: String, _ name: QualifiedName, _ table: QualifiedName) -> PlanStep {
-        PlanStep(sql: sql, summary: "build index \(name.name) on \(table) (writes go on)",
-                 hazards: [.nonTransactional, .indexBuild, .lock(.shareUpdateExclusive)], phase: .online)
+        var step = PlanStep(sql: sql, summary: "build index \(name.name) on \(table) (writes go on)",
+                            hazards: [.nonTransactional, .indexBuild, .lock(.shareUpdateExclusive)], phase: .online)
+        step.cleanup = "DROP INDEX CONCURRENTLY IF EXISTS \(name.sql)"
+        return step
     }
 
     private static func dropConcurrently(_ name: QualifiedName, _ table: QualifiedName) -> PlanStep {

@@ -158,9 +158,11 @@ import TestSupport
         // (A CHECK or NOT NULL on a table with rows is validated online: see
         // `failedValidationKeepsTheTransaction`.)
         static let all = [
+            // (A plain UNIQUE is built online too; one with INCLUDE cannot be made from an index.)
             Violation(name: "UNIQUE", rows: "(1, 5), (2, 5)",
-                      table: "create table t (id integer primary key, extra text default 'x', v integer constraint v_key unique)",
-                      failing: #"ALTER TABLE "public"."t" ADD CONSTRAINT "v_key" UNIQUE (v)"#, sqlState: "23505"),
+                      table: "create table t (id integer primary key, extra text default 'x', v integer, "
+                          + "constraint v_key unique (v) include (id))",
+                      failing: #"ALTER TABLE "public"."t" ADD CONSTRAINT "v_key" UNIQUE (v) INCLUDE (id)"#, sqlState: "23505"),
         ]
     }
 

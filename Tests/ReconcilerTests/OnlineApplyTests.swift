@@ -82,6 +82,34 @@ import TestSupport
                                      + "where attrelid = 't'::regclass and attnum > 0 and attnotnull", on: database) == [["a,b"]])
     }
 
+    /// A unique key on a table with rows: its index built CONCURRENTLY, then made the
+    /// constraint. Duplicates fail the build: its INVALID index is dropped at once, the pass
+    /// fails with 23505; once they are gone the next pass makes the key.
+    @Test func aUniqueKeyIsMadeFromAConcurrentBuild() throws {
+        let database = try TestPostgres.shared.makeDatabase(prefix: "it_online")
+        defer { try? database.drop() }
+        try Integration.run("create table t (a int, b text); \(Self.rows) insert into t values (7, 'again');", on: database)
+        let engine = try Integration.engine()
+        let desired = try Integration.desired("""
+            create table t (a int, b text, constraint t_a_key unique (a) deferrable);
+            comment on constraint t_a_key on t is 'one each';
+            """, engine: engine)
+        let plan = try engine.plan(url: database.connectionString, desired: desired)
+        #expect(plan.steps.map(\.sql) == [
+            #"CREATE UNIQUE INDEX CONCURRENTLY "t_a_key" ON "public"."t" USING btree (a)"#,
+            #"ALTER TABLE "public"."t" ADD CONSTRAINT "t_a_key" UNIQUE USING INDEX "t_a_key" DEFERRABLE"#,
+            #"COMMENT ON CONSTRAINT "t_a_key" ON "public"."t" IS 'one each'"#,
+        ], "\(plan.sql)")
+        let error = try #require(Integration.error {
+            _ = try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false)
+        })
+        #expect(error.message.contains("ERROR 23505"), "\(error.message)")
+        #expect(try Integration.rows("select count(*)::text from pg_class where relname = 't_a_key'", on: database) == [["0"]])
+        try Integration.run("delete from t where b = 'again'", on: database)
+        #expect(try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false) != nil)
+        #expect(try engine.plan(url: database.connectionString, desired: desired).isEmpty)
+    }
+
     /// A statement that cannot get its lock within lock_timeout is tried again after a pause;
     /// when the lock stays held, the pass fails naming the statement and the session holding
     /// it, and nothing is applied.
