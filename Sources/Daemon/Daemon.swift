@@ -88,7 +88,8 @@ public final class Daemon: @unchecked Sendable {
         Reconciler(environment: config.environment, targets: config.targets,
                    secrets: SecretStore(directory: config.secretsDirectory),
                    normaliser: Normaliser(dev: dev, limits: config.normalisationLimits), settings: config.apply,
-                   drift: config.drift)
+                   drift: config.drift,
+                   progress: { manifest, line in Log.event(.info, "apply_progress", ["manifest": manifest, "step": line]) })
     }
 
     private static func publisher(_ config: DaemonConfig) -> StatusPublisher {

@@ -46,6 +46,8 @@ extension Applier {
             } catch {
                 let lockTimedOut = (error as? PostgresError)?.sqlState == "55P03"
                 if inTransaction, lockTimedOut { try? connection.execute("ROLLBACK TO SAVEPOINT drover_step") }
+                // A build that timed out left an INVALID index, which would be in the way.
+                if lockTimedOut, let cleanup = step.cleanup { try? connection.execute(cleanup) }
                 guard lockTimedOut, attempt <= settings.lockRetries else {
                     throw failure(step, error, attempt: attempt, inTransaction: inTransaction, connection, pending)
                 }
@@ -94,16 +96,30 @@ extension Applier {
     }
 
     /// Runs the online steps, each by itself (no transaction), with the long statement timeout.
+    /// A step whose only lock is SHARE UPDATE EXCLUSIVE (a concurrent build or drop, a
+    /// validation, an index rename) waits for its lock and for older transactions as long as
+    /// it must: no write queues behind that lock. The others keep `lock_timeout`.
     func runOnline(_ steps: [PlanStep], on connection: Connection) throws(ReconcileError) {
-        do {
-            _ = try connection.query("SELECT set_config('statement_timeout', $1, false)",
-                                     [settings.onlineStatementTimeout])
-        } catch {
-            throw ReconcileError(.applyFailed, "cannot set the online statement timeout: \(error)")
-        }
         for step in steps {
+            let patient = step.hazards.allSatisfy { hazard in
+                if case .lock(let level) = hazard { return level == .shareUpdateExclusive }
+                return true
+            }
             do {
-                try run(step, inTransaction: false, on: connection, pending: steps)
+                _ = try connection.query("SELECT set_config('statement_timeout', $1, false), "
+                                         + "set_config('lock_timeout', $2, false)",
+                                         [settings.onlineStatementTimeout, patient ? "0" : settings.lockTimeout])
+            } catch {
+                throw ReconcileError(.applyFailed, "cannot set the online timeouts: \(error)")
+            }
+            do throws(ReconcileError) {
+                if let progress {
+                    try progress.watching(step.summary, pid: connection.backendPID) { () throws(ReconcileError) in
+                        try run(step, inTransaction: false, on: connection, pending: steps)
+                    }
+                } else {
+                    try run(step, inTransaction: false, on: connection, pending: steps)
+                }
             } catch {
                 // A build that failed leaves an INVALID index: not kept.
                 if let cleanup = step.cleanup { try? connection.execute(cleanup) }
@@ -145,5 +161,61 @@ extension Applier {
         } catch {
             throw ReconcileError(.applyFailed, "cannot read which tables hold rows: \(error)")
         }
+    }
+}
+
+/// Where the progress of long online steps goes (the CLI's standard error, the daemon's log):
+/// every `interval` seconds of a step, a line with the step, PostgreSQL's progress of an
+/// index build (`pg_stat_progress_create_index`: phase, blocks or tuples done) and the time
+/// it has taken. Progress is read from another session, which `connect` opens.
+public struct ApplyProgress: Sendable {
+    public var connect: @Sendable () throws -> Connection
+    public var report: @Sendable (String) -> Void
+    public var interval: TimeInterval
+
+    public init(interval: TimeInterval = 10, connect: @escaping @Sendable () throws -> Connection,
+                report: @escaping @Sendable (String) -> Void) {
+        self.connect = connect
+        self.report = report
+        self.interval = interval
+    }
+
+    /// Reports on the step `summary` running in session `pid` until `body` returns.
+    func watching<T, E: Error>(_ summary: String, pid: Int32, _ body: () throws(E) -> T) throws(E) -> T {
+        let done = DispatchSemaphore(value: 0)
+        let finished = DispatchSemaphore(value: 0)
+        let watcher = Thread { [self] in
+            defer { finished.signal() }
+            let started = Date()
+            var session: Connection?
+            defer { session?.close() }
+            while done.wait(timeout: .now() + interval) == .timedOut {
+                if session == nil { session = try? connect() }
+                let seconds = Int(Date().timeIntervalSince(started))
+                report("\(summary): \(Self.progress(pid, on: session).map { "\($0), " } ?? "")\(seconds) s")
+            }
+        }
+        watcher.start()
+        defer {
+            done.signal()
+            finished.wait()
+        }
+        return try body()
+    }
+
+    /// `building index: 42% of blocks` for the session `pid`'s index build, nil for none.
+    static func progress(_ pid: Int32, on session: Connection?) -> String? {
+        guard let row = try? session?.query("""
+            select phase, blocks_done, blocks_total, tuples_done, tuples_total
+            from pg_stat_progress_create_index where pid = $1
+            """, [String(pid)]).rows.first else { return nil }
+        func share(_ done: String?, _ total: String?) -> String? {
+            guard let done = Double(done ?? ""), let total = Double(total ?? ""), total > 0 else { return nil }
+            return "\(Int(done / total * 100))%"
+        }
+        let phase = row[0] ?? "?"
+        if let blocks = share(row[1], row[2]) { return "\(phase): \(blocks) of blocks" }
+        if let tuples = share(row[3], row[4]) { return "\(phase): \(tuples) of tuples" }
+        return phase
     }
 }

@@ -20,6 +20,8 @@ public struct Applier {
     public var settings: ApplySettings
     /// Objects excluded and change kinds skipped.
     public var policy: DiffPolicy
+    /// Where the progress of long online steps goes, if anywhere.
+    public var progress: ApplyProgress?
 
     /// An applier with `settings` and `policy`.
     public init(settings: ApplySettings, policy: DiffPolicy = DiffPolicy()) {

@@ -51,11 +51,15 @@ public final class Reconciler: @unchecked Sendable {
     private let environment: String
     private let drift: DriftMode
     private let now: () -> Date
+    /// Where lines on the progress of long online steps go, with the manifest's name.
+    private let progress: (@Sendable (_ manifest: String, _ line: String) -> Void)?
 
     /// A reconciler for one environment.
     public init(environment: String, targets: [Target], secrets: SecretStore, normaliser: Normaliser,
                 settings: ApplySettings = ApplySettings(), drift: DriftMode = .correct,
-                now: @escaping () -> Date = Date.init) {
+                now: @escaping () -> Date = Date.init,
+                progress: (@Sendable (_ manifest: String, _ line: String) -> Void)? = nil) {
+        self.progress = progress
         self.environment = environment
         self.targets = targets
         self.secrets = secrets
@@ -120,7 +124,7 @@ public final class Reconciler: @unchecked Sendable {
                 }
                 outcome = nil
             } else {
-                outcome = try apply(desired: desired, connection: connection, manifest: manifest)
+                outcome = try apply(desired: desired, connection: connection, conninfo: conninfo, manifest: manifest)
             }
             if let applied = outcome {
                 report.reason = .applied
@@ -271,11 +275,16 @@ public final class Reconciler: @unchecked Sendable {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
-    /// Plans and applies in one transaction under the advisory lock, verifying before commit.
-    /// Returns the applied plan, or nil when there was nothing to do.
+    /// Plans and applies (a transaction, then online steps) under the advisory lock, verifying
+    /// before commit and after the online steps. Returns the applied plan, or nil when there
+    /// was nothing to do.
     private func apply(desired: Normaliser.Normalised, connection opened: Result<Connection, any Error>,
-                       manifest: AtlasSchema) throws(ReconcileError) -> Plan? {
-        let (connection, applier) = try prepared(opened, manifest, desired)
+                       conninfo: String, manifest: AtlasSchema) throws(ReconcileError) -> Plan? {
+        var (connection, applier) = try prepared(opened, manifest, desired)
+        if let progress {
+            let name = manifest.name
+            applier.progress = ApplyProgress(connect: { try Connection(conninfo) }, report: { progress(name, $0) })
+        }
         return try applier.apply(desired: desired.model, schemas: manifest.schemas,
                                  allowDestructive: !manifest.policy.destructiveIsError, on: connection)
     }

@@ -26,6 +26,8 @@ public final class SchemaEngine {
 
     let normaliser: Normaliser
     private let settings: ApplySettings
+    /// Where lines on the progress of long online steps go (nil: nowhere).
+    public var progress: (@Sendable (String) -> Void)?
 
     /// An engine normalising on `dev`.
     public init(dev: DevServer, settings: ApplySettings = ApplySettings()) {
@@ -98,9 +100,10 @@ public final class SchemaEngine {
     public func apply(url: String, desired: Desired, allowDestructive: Bool) throws(ReconcileError) -> Plan? {
         let connection = try connect(url)
         defer { connection.close() }
-        return try Applier(settings: settings, policy: desired.policy).apply(desired: desired.model, schemas: desired.schemas,
-                                                     allowDestructive: allowDestructive || desired.allowDestructive,
-                                                     on: connection)
+        var applier = Applier(settings: settings, policy: desired.policy)
+        applier.progress = progress.map { ApplyProgress(connect: { try Connection(url) }, report: $0) }
+        return try applier.apply(desired: desired.model, schemas: desired.schemas,
+                                 allowDestructive: allowDestructive || desired.allowDestructive, on: connection)
     }
 
     /// The managed schema of the database at `url`.

@@ -463,7 +463,7 @@ extension DiffState {
             for index in view.indexes {
                 let target = CommentTarget.index(QualifiedName(view.name.schema, index.name))
                 let old = indexes[index.name]
-                if let old, old.definition == index.definition {
+                if let old, old.definition == index.definition, !old.invalid {
                     comment(target, desired: index.comment, current: old.comment)
                     if old.statistics != index.statistics {
                         changes.append(.setIndexStatistics(view.name, index, from: old.statistics))

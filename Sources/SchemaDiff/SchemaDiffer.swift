@@ -506,7 +506,8 @@ struct DiffState {
             let target = CommentTarget.index(QualifiedName(name.schema, index.name))
             let old = indexes[index.name]
             let mentionsRecreated = recreatedColumns.contains { index.definition.contains($0) }
-            if let old, old.definition == index.definition, !mentionsRecreated {
+            // An invalid index (a concurrent build cut short) is never the declared one.
+            if let old, old.definition == index.definition, !old.invalid, !mentionsRecreated {
                 comment(target, desired: index.comment, current: old.comment)
                 if old.statistics != index.statistics {
                     changes.append(.setIndexStatistics(name, index, from: old.statistics))

@@ -87,6 +87,14 @@ struct DevOptions: ParsableArguments {
 
     /// The engine, with the dev server it needs; call `finish()` when done.
     func engine() -> (SchemaEngine, () -> Void) {
+        let (engine, finish) = bareEngine()
+        var reporting = engine
+        // A long online step (an index build) says how it is getting on.
+        reporting.progress = { line in FileHandle.standardError.write(Data("drover: \(line)\n".utf8)) }
+        return (reporting, finish)
+    }
+
+    private func bareEngine() -> (SchemaEngine, () -> Void) {
         if let devURL { return (SchemaEngine(dev: ExternalDevServer(url: devURL)), {}) }
         // Kept between runs so only the first one pays for initdb; a folder the server user
         // can reach even when the caller's home is private, checked to be ours alone.

@@ -110,6 +110,84 @@ import TestSupport
         #expect(try engine.plan(url: database.connectionString, desired: desired).isEmpty)
     }
 
+    /// A long online step says how it is getting on: here a build waits for an older
+    /// snapshot (a REPEATABLE READ transaction of another session) before it can finish.
+    @Test func aLongBuildReportsItsProgress() throws {
+        let database = try TestPostgres.shared.makeDatabase(prefix: "it_online")
+        defer { try? database.drop() }
+        try Integration.run("create table t (a int, b text); \(Self.rows)", on: database)
+        let url = database.connectionString
+        let snapshotTaken = DispatchSemaphore(value: 0)
+        let reader = Thread {
+            let connection = try? Connection(url)
+            defer { connection?.close() }
+            try? connection?.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM pg_class")
+            snapshotTaken.signal()
+            Thread.sleep(forTimeInterval: 1.0)
+            try? connection?.execute("COMMIT")
+        }
+        reader.start()
+        snapshotTaken.wait()
+        let lines = Locked<[String]>([])
+        var applier = Applier(settings: ApplySettings())
+        applier.progress = ApplyProgress(interval: 0.2, connect: { try Connection(url) },
+                                         report: { line in lines.update { $0.append(line) } })
+        let desired = try Integration.desired("create table t (a int, b text); create index t_a on t (a);",
+                                              engine: try Integration.engine())
+        let connection = try database.connect()
+        defer { connection.close() }
+        #expect(try applier.apply(desired: desired.model, schemas: desired.schemas, on: connection) != nil)
+        let reported = lines.value
+        #expect(!reported.isEmpty && reported.allSatisfy { $0.hasPrefix("build index t_a on public.t (writes go on): ") },
+                "\(reported)")
+        #expect(reported.contains { $0.contains("waiting for old snapshots") && $0.hasSuffix(" s") }, "\(reported)")
+    }
+
+    /// The connection is lost in the middle of an online build (here its backend is
+    /// terminated while the build waits for an older snapshot): the transaction stays
+    /// committed, the build leaves an INVALID index, and the next pass converges.
+    @Test func aPassCutShortInItsOnlinePhaseIsFinishedByTheNext() throws {
+        let database = try TestPostgres.shared.makeDatabase(prefix: "it_online")
+        defer { try? database.drop() }
+        try Integration.run("create table t (a int, b text); \(Self.rows)", on: database)
+        let engine = try Integration.engine()
+        let desired = try Integration.desired("create table t (a int, b text, c int); create index t_a on t (a);",
+                                              engine: engine)
+        let url = database.connectionString
+        let snapshotTaken = DispatchSemaphore(value: 0)
+        let killer = Thread {
+            let connection = try? Connection(url)
+            // Activity is read once per transaction: watched from a session of its own.
+            let watcher = try? Connection(url)
+            defer { connection?.close(); watcher?.close() }
+            try? connection?.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM pg_class")
+            snapshotTaken.signal()
+            for _ in 0..<400 {
+                let killed = try? watcher?.query("""
+                    select pg_terminate_backend(pid) from pg_stat_progress_create_index
+                    where datname = current_database() and phase = 'waiting for old snapshots'
+                    """).rows
+                if killed?.isEmpty == false { break }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            try? connection?.execute("COMMIT")
+        }
+        killer.start()
+        snapshotTaken.wait()
+        let error = try #require(Integration.error {
+            _ = try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false)
+        })
+        #expect(error.reason == .applyFailed, "\(error)")
+        #expect(try Integration.rows("select count(*)::text from pg_attribute where attrelid = 't'::regclass and attname = 'c'",
+                                     on: database) == [["1"]])
+        #expect(try Integration.rows("select indisvalid::text from pg_index where indexrelid = 't_a'::regclass",
+                                     on: database) == [["false"]])
+        #expect(try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false) != nil)
+        #expect(try engine.plan(url: database.connectionString, desired: desired).isEmpty)
+        #expect(try Integration.rows("select indisvalid::text from pg_index where indexrelid = 't_a'::regclass",
+                                     on: database) == [["true"]])
+    }
+
     /// A statement that cannot get its lock within lock_timeout is tried again after a pause;
     /// when the lock stays held, the pass fails naming the statement and the session holding
     /// it, and nothing is applied.
