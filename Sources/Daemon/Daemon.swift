@@ -89,7 +89,9 @@ public final class Daemon: @unchecked Sendable {
                    secrets: SecretStore(directory: config.secretsDirectory),
                    normaliser: Normaliser(dev: dev, limits: config.normalisationLimits), settings: config.apply,
                    drift: config.drift,
-                   progress: { manifest, line in Log.event(.info, "apply_progress", ["manifest": manifest, "step": line]) })
+                   progress: { manifest, line in
+                       Log.event(.info, "apply_progress", ["manifest": manifest, "step": line])
+                   })
     }
 
     private static func publisher(_ config: DaemonConfig) -> StatusPublisher {

@@ -17,7 +17,8 @@ extension Applier {
             _ = try connection.query("SELECT set_config('lock_timeout', $1, false)", [settings.lockTimeout])
             _ = try connection.query("SELECT pg_advisory_lock(\(Self.lockKey))")
         } catch {
-            if let error = error as? PostgresError, error.sqlState == "55P03", let holder = Self.lockHolder(connection) {
+            if let error = error as? PostgresError, error.sqlState == "55P03",
+               let holder = Self.lockHolder(connection) {
                 throw ReconcileError(.applyFailed, "another drover is applying to this database (\(holder)); gave up "
                                      + "after waiting \(settings.lockTimeout) for it; the pass is retried")
             }
@@ -34,7 +35,8 @@ extension Applier {
     /// Runs `step`; when it cannot get a lock within `lock_timeout` (55P03), waits and tries
     /// again, up to `settings.lockRetries` more times (in a transaction, from a savepoint, so
     /// what ran before stays). Then fails naming the step and who held locks.
-    func run(_ step: PlanStep, inTransaction: Bool, on connection: Connection, pending: [PlanStep]) throws(ReconcileError) {
+    func run(_ step: PlanStep, inTransaction: Bool, on connection: Connection,
+             pending: [PlanStep]) throws(ReconcileError) {
         var attempt = 0
         while true {
             attempt += 1
@@ -46,14 +48,25 @@ extension Applier {
             } catch {
                 let lockTimedOut = (error as? PostgresError)?.sqlState == "55P03"
                 if inTransaction, lockTimedOut { try? connection.execute("ROLLBACK TO SAVEPOINT drover_step") }
-                // A build that timed out left an INVALID index, which would be in the way.
-                if lockTimedOut, let cleanup = step.cleanup { try? connection.execute(cleanup) }
                 guard lockTimedOut, attempt <= settings.lockRetries else {
+                    cleanUp(after: step, error, on: connection)
                     throw failure(step, error, attempt: attempt, inTransaction: inTransaction, connection, pending)
                 }
+                // A build that timed out left an INVALID index, which would be in the way.
+                cleanUp(after: step, error, on: connection)
                 Thread.sleep(forTimeInterval: Self.backoff(attempt))
             }
         }
+    }
+
+    /// Drops what a failed online step left (a build's INVALID index), unless the step was
+    /// cancelled or its session ended (drover stopping, the connection lost): then the next
+    /// pass does it, rather than hold up a stop with a `DROP INDEX CONCURRENTLY`.
+    private func cleanUp(after step: PlanStep, _ error: any Error, on connection: Connection) {
+        guard let cleanup = step.cleanup else { return }
+        let state = (error as? PostgresError)?.sqlState ?? ""
+        guard !["57014", "57P01", "57P02", "57P03"].contains(state) else { return }
+        try? connection.execute(cleanup)
     }
 
     /// The pause before attempt `attempt + 1`: 0.25 s, doubling, at most 8 s.
@@ -112,18 +125,12 @@ extension Applier {
             } catch {
                 throw ReconcileError(.applyFailed, "cannot set the online timeouts: \(error)")
             }
-            do throws(ReconcileError) {
-                if let progress {
-                    try progress.watching(step.summary, pid: connection.backendPID) { () throws(ReconcileError) in
-                        try run(step, inTransaction: false, on: connection, pending: steps)
-                    }
-                } else {
+            if let progress {
+                try progress.watching(step.summary, pid: connection.backendPID) { () throws(ReconcileError) in
                     try run(step, inTransaction: false, on: connection, pending: steps)
                 }
-            } catch {
-                // A build that failed leaves an INVALID index: not kept.
-                if let cleanup = step.cleanup { try? connection.execute(cleanup) }
-                throw error
+            } else {
+                try run(step, inTransaction: false, on: connection, pending: steps)
             }
         }
     }

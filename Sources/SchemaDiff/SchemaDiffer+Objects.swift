@@ -53,8 +53,10 @@ extension DiffState {
                  .setViewColumnDefault, .namePartitionIndex, .tuneAttachedIndex, .createPlaceholderView, .createObject,
                  .alterObject, .dropObject,
                  .setSequencePersistence, .renameSequence, .carrySequenceValue, .createTable,
-                 .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setForeignTableOptions,
-                 .setReplicaIdentity, .setClusterIndex, .addColumn, .setInheritance, .alterColumn, .addConstraint, .validateConstraint,
+                 .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions,
+                 .setForeignTableOptions,
+                 .setReplicaIdentity, .setClusterIndex, .addColumn, .setInheritance, .alterColumn, .addConstraint,
+                 .validateConstraint,
                  .dropConstraint,
                  .createIndex, .dropIndex, .setIndexStatistics, .setComment, .dropDefault, .createView, .replaceView,
                  .dropView, .createRoutine, .replaceRoutine, .dropRoutine, .createTrigger, .dropTrigger,
@@ -508,7 +510,9 @@ extension DiffState {
         let dropped = droppedTables
         var recreatedColumns = Set<ColumnRef>()
         for change in changes {
-            if case .dropColumn(let table, let column, _) = change { recreatedColumns.insert(ColumnRef(table: table, column: column)) }
+            if case .dropColumn(let table, let column, _) = change {
+                recreatedColumns.insert(ColumnRef(table: table, column: column))
+            }
         }
         let recreatedTables = Set(changes.compactMap { change -> QualifiedName? in
             if case .dropTable(let name, _) = change { return name }

@@ -15,7 +15,9 @@ extension DiffState {
                 guard let old = existing.column(column.name) else { continue }
                 let ref = ColumnRef(table: table.name, column: column.name)
                 if old.identity == nil, column.identity != nil, let identity = column.identitySequence,
-                   let serial = current.sequences.first(where: { $0.ownedBy == ref && !desiredNames.contains($0.name) }) {
+                   let serial = current.sequences.first(where: {
+                       $0.ownedBy == ref && !desiredNames.contains($0.name)
+                   }) {
                     handOver(from: serial.name, to: identity.name, intoIdentity: true)
                 } else if old.identity != nil, column.identity == nil, let identity = old.identitySequence,
                           let serial = desired.sequences.first(where: {
@@ -30,7 +32,8 @@ extension DiffState {
     private mutating func handOver(from: QualifiedName, to: QualifiedName, intoIdentity: Bool) {
         var source = from
         if from == to {
-            source = QualifiedName(from.schema, "drover_old_" + String(decoding: from.name.utf8.prefix(48), as: UTF8.self))
+            let prefix = String(decoding: from.name.utf8.prefix(48), as: UTF8.self)
+            source = QualifiedName(from.schema, "drover_old_" + prefix)
             changes.append(.renameSequence(from, to: source.name))
             // The old serial sequence is dropped under the name it then has.
             for index in changes.indices {

@@ -111,8 +111,9 @@ struct DiffState {
                 return server.wrapper
             }.first
             return replaced.contains(ManagedObject.foreignServer(ForeignServer(name: name, wrapper: "")).dependencyKey)
-                || wrapper.map { replaced.contains(ManagedObject.foreignDataWrapper(ForeignDataWrapper(name: $0)).dependencyKey) }
-                    ?? false
+                || wrapper.map {
+                    replaced.contains(ManagedObject.foreignDataWrapper(ForeignDataWrapper(name: $0)).dependencyKey)
+                } ?? false
         }
         return Set(desired.tables.compactMap { table -> QualifiedName? in
             guard let existing = currentTables[table.name] else { return nil }
@@ -307,7 +308,8 @@ struct DiffState {
     /// key may point at a partition). And a foreign key pointing at a partitioned table has a
     /// clone that depends on each partition's key: a partition dropped (or made anew) takes
     /// its ancestors' keys with it for the while.
-    private func partitionKeysDisturbed(rebuilt: Set<QualifiedName>, recreated: Set<QualifiedName>) -> Set<QualifiedName> {
+    private func partitionKeysDisturbed(rebuilt: Set<QualifiedName>,
+                                        recreated: Set<QualifiedName>) -> Set<QualifiedName> {
         var children: [QualifiedName: [QualifiedName]] = [:]
         for table in current.tables {
             if let parent = table.partitionOf?.parent { children[parent, default: []].append(table.name) }
@@ -319,7 +321,9 @@ struct DiffState {
         }
         for table in current.tables where desiredTables[table.name] == nil || recreated.contains(table.name) {
             var parent = table.partitionOf?.parent
-            while let name = parent, disturbed.insert(name).inserted { parent = currentTables[name]?.partitionOf?.parent }
+            while let name = parent, disturbed.insert(name).inserted {
+                parent = currentTables[name]?.partitionOf?.parent
+            }
         }
         return disturbed
     }

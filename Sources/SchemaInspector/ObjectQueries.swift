@@ -12,8 +12,10 @@ extension CatalogQueries {
     /// The privileges (as `privileges` gives them) of the objects `$1` (oids) of a managed
     /// kind's catalog.
     static func acls(_ catalog: String, _ spec: ManagedPrivileges) -> String {
-        """
-        select x.oid, \(privileges("x.\(spec.aclColumn)", kind: String(spec.defaultLetter), owner: "x.\(spec.ownerColumn)"))
+        let effective = privileges("x.\(spec.aclColumn)", kind: String(spec.defaultLetter),
+                                   owner: "x.\(spec.ownerColumn)")
+        return """
+        select x.oid, \(effective)
         from pg_catalog.\(catalog) x where x.oid = any($1::oid[])
         """
     }

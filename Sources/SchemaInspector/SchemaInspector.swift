@@ -129,7 +129,9 @@ public struct SchemaInspector {
             tables[oid]!.options = parseTextArray(row[17] ?? "{}")
             tables[oid]!.replicaIdentity = try replicaIdentity(row[18] ?? "d", index: row[19], of: name)
             tables[oid]!.clusteredOn = row[20]
-            tables[oid]!.foreign = row[21].map { ForeignTableSource(server: $0, options: ForeignOptions(stored: row[22])) }
+            tables[oid]!.foreign = row[21].map {
+                ForeignTableSource(server: $0, options: ForeignOptions(stored: row[22]))
+            }
         }
         // Sorted here rather than by the server (which would sort wide rows): by schema, then
         // name, in byte order as PostgreSQL sorts names.

@@ -42,7 +42,9 @@ public enum Hazard: Sendable, Hashable, Codable, CustomStringConvertible {
             unit += 1
         }
         let rounded = (value * 10).rounded() / 10
-        return unit == 0 ? "\(bytes) bytes" : "\(rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)) \(units[unit])"
+        return unit == 0
+            ? "\(bytes) bytes"
+            : "\(rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)) \(units[unit])"
     }
 }
 

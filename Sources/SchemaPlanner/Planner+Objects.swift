@@ -154,9 +154,11 @@ extension Planner {
              .dropSequence, .setSequenceOwner, .setViewColumnDefault, .namePartitionIndex, .tuneAttachedIndex, .createPlaceholderView,
              .createObject, .alterObject, .dropObject,
              .setSequencePersistence, .renameSequence, .carrySequenceValue, .createTable, .dropTable,
-             .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setForeignTableOptions, .setReplicaIdentity,
+             .setOwner, .detachPartition, .attachPartition, .setPersistence, .setTableOptions, .setForeignTableOptions,
+             .setReplicaIdentity,
              .setClusterIndex,
-             .addColumn, .dropColumn, .dropColumnKeepingChildren, .setInheritance, .alterColumn, .addConstraint, .validateConstraint,
+             .addColumn, .dropColumn, .dropColumnKeepingChildren, .setInheritance, .alterColumn, .addConstraint,
+             .validateConstraint,
              .dropConstraint, .createIndex, .dropIndex, .setIndexStatistics, .setComment,
              .createRule, .dropRule, .setRuleFiring:
             return steps(for: change)

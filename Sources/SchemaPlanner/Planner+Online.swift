@@ -93,13 +93,21 @@ struct OnlinePlan {
                 if case .setReplicaIdentity(let table, .index(let name)) = change {
                     pinned.insert(QualifiedName(table.schema, name))
                 }
-                if case .setClusterIndex(let table, let name?) = change { pinned.insert(QualifiedName(table.schema, name)) }
+                if case .setClusterIndex(let table, let name?) = change {
+                    pinned.insert(QualifiedName(table.schema, name))
+                }
                 if case .addConstraint(let table, let constraint) = change {
                     pinned.insert(QualifiedName(table.schema, constraint.name))
-                    if let target = constraint.referencedTable, constraint.kind == .foreignKey { referenced.insert(target) }
+                    if let target = constraint.referencedTable, constraint.kind == .foreignKey {
+                        referenced.insert(target)
+                    }
                 }
-                if case .dropIndex(let table, let old) = change { dropped[QualifiedName(table.schema, old.name)] = index }
-                if case .createIndex(let table, let wanted) = change { created.insert(QualifiedName(table.schema, wanted.name)) }
+                if case .dropIndex(let table, let old) = change {
+                    dropped[QualifiedName(table.schema, old.name)] = index
+                }
+                if case .createIndex(let table, let wanted) = change {
+                    created.insert(QualifiedName(table.schema, wanted.name))
+                }
                 if case .setComment(.index(let name), _) = change { comments[name] = index }
                 if case .setComment(.constraint(let table, let name), _) = change {
                     constraintComments[table, default: [:]][name] = index
@@ -154,7 +162,8 @@ struct OnlinePlan {
         var steps = [
             Self.build("CREATE UNIQUE INDEX CONCURRENTLY \(name) ON \(table.sql) USING btree \(shape.columns)",
                        QualifiedName(table.schema, key.name), table),
-            PlanStep(sql: "ALTER TABLE \(table.sql) ADD CONSTRAINT \(name) \(word) USING INDEX \(name)\(shape.deferral)",
+            PlanStep(sql: "ALTER TABLE \(table.sql) ADD CONSTRAINT \(name) \(word) "
+                          + "USING INDEX \(name)\(shape.deferral)",
                      summary: "make index \(key.name) the \(word.lowercased()) of \(table)",
                      hazards: [.lock(.accessExclusive)], phase: .online),
         ]
@@ -192,7 +201,8 @@ struct OnlinePlan {
     /// the column holds no NULL: a check `col IS NOT NULL` is added NOT VALID in the
     /// transaction, then online validated, the column set NOT NULL (no scan) and the check
     /// dropped. A check left by a pass cut short is taken up where it was.
-    private mutating func setNotNull(_ index: Int, _ table: QualifiedName, _ from: Column, _ to: Column, _ facts: Facts) {
+    private mutating func setNotNull(_ index: Int, _ table: QualifiedName, _ from: Column, _ to: Column,
+                                     _ facts: Facts) {
         var only = from
         only.notNull = true
         guard only == to else { return }
@@ -268,7 +278,8 @@ struct OnlinePlan {
     /// its table's columns or needs its name.
     private mutating func dropIndex(_ index: Int, _ table: QualifiedName, _ old: Index, _ facts: Facts) {
         let name = QualifiedName(table.schema, old.name)
-        guard !facts.created.contains(name), !facts.pinned.contains(name), !facts.reshaped.contains(table) else { return }
+        guard !facts.created.contains(name), !facts.pinned.contains(name),
+              !facts.reshaped.contains(table) else { return }
         transaction[index] = []
         online[index] = [Self.dropConcurrently(name, table)]
     }

@@ -23,7 +23,8 @@ public enum Planner {
     public static func plan(_ changes: [Change], current: [Dependency] = [], desired: [Dependency] = [],
                             live: LiveTables = LiveTables()) -> Plan {
         let changes = placeholdersForViewCycles(changes, desired: desired)
-        let dependencies = DependencyOrder(changes: changes, ranks: changes.map(rank), current: current, desired: desired)
+        let dependencies = DependencyOrder(changes: changes, ranks: changes.map(rank),
+                                           current: current, desired: desired)
         let order = dependencies.order()
         // An index that depends on something the transaction drops must go in it first.
         let removed = live.sizes.isEmpty ? [] : Set(changes.flatMap(dependencies.removedKeys))
@@ -147,7 +148,8 @@ public enum Planner {
 
         case .setForeignTableOptions(let table, let options, let old):
             return [PlanStep(sql: "ALTER FOREIGN TABLE \(table.sql)\(options.alterClause(from: old))",
-                             summary: "change the options of foreign table \(table)", hazards: [.lock(.accessExclusive)])]
+                             summary: "change the options of foreign table \(table)",
+                             hazards: [.lock(.accessExclusive)])]
 
         case .setReplicaIdentity(let table, let identity):
             return [replicaIdentityStep(table, identity)]
@@ -493,13 +495,15 @@ public enum Planner {
 
     /// `CREATE FOREIGN TABLE`, then what columns set apart (their options among it).
     private static func createForeignTable(_ table: Table) -> [PlanStep] {
-        let server = " SERVER \(quoteIdentifier(table.foreign?.server ?? ""))" + (table.foreign?.options.createClause ?? "")
+        let server = " SERVER \(quoteIdentifier(table.foreign?.server ?? ""))"
+            + (table.foreign?.options.createClause ?? "")
         if let partition = table.partitionOf {
             return [PlanStep(sql: "CREATE FOREIGN TABLE \(table.name.sql) PARTITION OF \(partition.parent.sql) "
                                   + "\(partition.bound)\(server)",
                              summary: "create foreign partition \(table.name) of \(partition.parent)")]
         }
-        let columns = table.columns.filter { !$0.inherited }.map { "    " + columnDefinition($0) }.joined(separator: ",\n")
+        let columns = table.columns.filter { !$0.inherited }.map { "    " + columnDefinition($0) }
+            .joined(separator: ",\n")
         let inherits = table.inherits.isEmpty ? "" : " INHERITS (\(table.inherits.map(\.sql).joined(separator: ", ")))"
         return [PlanStep(sql: "CREATE FOREIGN TABLE \(table.name.sql) (\n\(columns)\n)\(inherits)\(server)",
                          summary: "create foreign table \(table.name)")]

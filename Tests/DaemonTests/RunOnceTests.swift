@@ -86,7 +86,8 @@ import TestSupport
         // A foreign table with a secret-looking option is not modelled: refused, never
         // half-applied, the secret never printed.
         _ = try scenario.psql("create foreign data wrapper drover_it_fdw; create server drover_it_server foreign data wrapper drover_it_fdw; "
-                              + "create foreign table remote (id integer) server drover_it_server options (password 'hunter2')")
+                              + "create foreign table remote (id integer) server drover_it_server "
+                              + "options (password 'hunter2')")
         try scenario.commit(["schemas/atlasschema-pg.yaml": DaemonScenario.quickstartManifest])
         let result = try scenario.runOnce()
         #expect(result.status == 1)

@@ -162,7 +162,8 @@ import TestSupport
             Violation(name: "UNIQUE", rows: "(1, 5), (2, 5)",
                       table: "create table t (id integer primary key, extra text default 'x', v integer, "
                           + "constraint v_key unique (v) include (id))",
-                      failing: #"ALTER TABLE "public"."t" ADD CONSTRAINT "v_key" UNIQUE (v) INCLUDE (id)"#, sqlState: "23505"),
+                      failing: #"ALTER TABLE "public"."t" ADD CONSTRAINT "v_key" UNIQUE (v) INCLUDE (id)"#,
+                      sqlState: "23505"),
         ]
     }
 
@@ -218,15 +219,19 @@ import TestSupport
         let engine = try Integration.engine()
         let desired = try Integration.desired("""
             create schema added_schema;
-            create table t (id integer primary key, extra text default 'x', v integer constraint v_positive check (v > 0));
+            create table t (id integer primary key, extra text default 'x', \
+            v integer constraint v_positive check (v > 0));
             """, engine: engine)
         let plan = try engine.plan(url: database.connectionString, desired: desired)
         let validate = #"ALTER TABLE "public"."t" VALIDATE CONSTRAINT "v_positive""#
-        #expect(plan.steps.last == PlanStep(sql: validate, summary: "validate constraint v_positive of public.t (writes go on)",
+        #expect(plan.steps.last == PlanStep(sql: validate,
+                                            summary: "validate constraint v_positive of public.t (writes go on)",
                                             hazards: [.lock(.shareUpdateExclusive)], phase: .online), "\(plan.sql)")
         #expect(plan.steps.contains { $0.sql.hasSuffix(#"CHECK ((v > 0)) NOT VALID"#) && $0.phase == .transaction })
 
-        let error = try #require(Integration.error { _ = try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false) })
+        let error = try #require(Integration.error {
+            _ = try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false)
+        })
         #expect(error.reason == .applyFailed && error.message.contains("ERROR 23514"), "\(error)")
         #expect(error.message.contains("while running: \(validate); the transaction and the online steps before it "
                                        + "were committed"), "\(error.message)")
@@ -234,7 +239,8 @@ import TestSupport
                                      on: database) == [["false"]])
         #expect(try Integration.rows("select count(*)::text from pg_namespace where nspname = 'added_schema'",
                                      on: database) == [["1"]])
-        #expect(try Integration.rows("select id::text, v::text from t order by id", on: database) == [["1", "5"], ["2", "-1"]])
+        #expect(try Integration.rows("select id::text, v::text from t order by id", on: database)
+                == [["1", "5"], ["2", "-1"]])
 
         try Integration.run("update t set v = 1 where id = 2", on: database)
         #expect(try engine.plan(url: database.connectionString, desired: desired).steps.map(\.sql) == [validate])
@@ -247,15 +253,21 @@ import TestSupport
     @Test func failedNotNullValidationKeepsTheTransaction() throws {
         let database = try TestPostgres.shared.makeDatabase(prefix: "it_validate")
         defer { try? database.drop() }
-        try Integration.run("create table t (id integer primary key, v integer); insert into t values (1, 5), (2, null);",
+        try Integration.run("create table t (id integer primary key, v integer); "
+                            + "insert into t values (1, 5), (2, null);",
                             on: database)
         let engine = try Integration.engine()
-        let desired = try Integration.desired("create table t (id integer primary key, v integer not null);", engine: engine)
-        let error = try #require(Integration.error { _ = try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false) })
+        let desired = try Integration.desired("create table t (id integer primary key, v integer not null);",
+                                              engine: engine)
+        let error = try #require(Integration.error {
+            _ = try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false)
+        })
         #expect(error.message.contains("ERROR 23514")
-                && error.message.contains(#"while running: ALTER TABLE "public"."t" VALIDATE CONSTRAINT "drover_nn_v""#),
+                && error.message.contains(#"while running: ALTER TABLE "public"."t" "#
+                                          + #"VALIDATE CONSTRAINT "drover_nn_v""#),
                 "\(error.message)")
-        #expect(try Integration.rows("select attnotnull::text from pg_attribute where attrelid = 't'::regclass and attname = 'v'",
+        #expect(try Integration.rows("select attnotnull::text from pg_attribute "
+                                     + "where attrelid = 't'::regclass and attname = 'v'",
                                      on: database) == [["false"]])
         try Integration.run("update t set v = 0 where id = 2", on: database)
         #expect(try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false) != nil)

@@ -39,7 +39,8 @@ import TestSupport
         ], "\(plan.sql)")
         #expect(try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false) != nil)
         #expect(try engine.plan(url: database.connectionString, desired: desired).isEmpty)
-        #expect(try Integration.rows("select count(*)::text from pg_index where not indisvalid", on: database) == [["0"]])
+        #expect(try Integration.rows("select count(*)::text from pg_index where not indisvalid", on: database)
+                == [["0"]])
     }
 
     /// A `CREATE INDEX CONCURRENTLY` that failed (here: duplicates for a unique index) leaves
@@ -48,15 +49,20 @@ import TestSupport
     @Test func anInvalidIndexIsBuiltAgain() throws {
         let database = try TestPostgres.shared.makeDatabase(prefix: "it_online")
         defer { try? database.drop() }
-        try Integration.run("create table t (a int, b text); \(Self.rows) insert into t values (1, 'again');", on: database)
-        #expect(throws: PostgresError.self) { try Integration.run("create unique index concurrently t_a on t (a)", on: database) }
+        try Integration.run("create table t (a int, b text); \(Self.rows) insert into t values (1, 'again');",
+                            on: database)
+        #expect(throws: PostgresError.self) {
+            try Integration.run("create unique index concurrently t_a on t (a)", on: database)
+        }
         #expect(try Integration.rows("select indisvalid::text from pg_index where indexrelid = 't_a'::regclass",
                                      on: database) == [["false"]])
         let engine = try Integration.engine()
-        let desired = try Integration.desired("create table t (a int, b text); create index t_a on t (a);", engine: engine)
+        let desired = try Integration.desired("create table t (a int, b text); create index t_a on t (a);",
+                                              engine: engine)
         #expect(try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false) != nil)
         #expect(try engine.plan(url: database.connectionString, desired: desired).isEmpty)
-        #expect(try Integration.rows("select indisvalid::text, indisunique::text from pg_index where indexrelid = 't_a'::regclass",
+        #expect(try Integration.rows("select indisvalid::text, indisunique::text from pg_index "
+                                     + "where indexrelid = 't_a'::regclass",
                                      on: database) == [["true", "false"]])
     }
 
@@ -69,7 +75,8 @@ import TestSupport
         let engine = try Integration.engine()
         let desired = try Integration.desired("create table t (a int not null, b text not null);", engine: engine)
         // As the transaction of a pass killed before its online steps leaves it.
-        try Integration.run(#"alter table t add constraint "drover_nn_a" check (a is not null) not valid"#, on: database)
+        try Integration.run(#"alter table t add constraint "drover_nn_a" check (a is not null) not valid"#,
+                            on: database)
         let plan = try engine.plan(url: database.connectionString, desired: desired)
         #expect(plan.steps(in: .transaction).map(\.sql)
                 == [#"ALTER TABLE "public"."t" ADD CONSTRAINT "drover_nn_b" CHECK ("b" IS NOT NULL) NOT VALID"#],
@@ -79,7 +86,8 @@ import TestSupport
         #expect(try Integration.rows("select count(*)::text from pg_constraint where conrelid = 't'::regclass",
                                      on: database) == [["0"]])
         #expect(try Integration.rows("select string_agg(attname, ',' order by attnum) from pg_attribute "
-                                     + "where attrelid = 't'::regclass and attnum > 0 and attnotnull", on: database) == [["a,b"]])
+                                     + "where attrelid = 't'::regclass and attnum > 0 and attnotnull",
+                                     on: database) == [["a,b"]])
     }
 
     /// A unique key on a table with rows: its index built CONCURRENTLY, then made the
@@ -88,7 +96,8 @@ import TestSupport
     @Test func aUniqueKeyIsMadeFromAConcurrentBuild() throws {
         let database = try TestPostgres.shared.makeDatabase(prefix: "it_online")
         defer { try? database.drop() }
-        try Integration.run("create table t (a int, b text); \(Self.rows) insert into t values (7, 'again');", on: database)
+        try Integration.run("create table t (a int, b text); \(Self.rows) insert into t values (7, 'again');",
+                            on: database)
         let engine = try Integration.engine()
         let desired = try Integration.desired("""
             create table t (a int, b text, constraint t_a_key unique (a) deferrable);
@@ -104,7 +113,8 @@ import TestSupport
             _ = try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false)
         })
         #expect(error.message.contains("ERROR 23505"), "\(error.message)")
-        #expect(try Integration.rows("select count(*)::text from pg_class where relname = 't_a_key'", on: database) == [["0"]])
+        #expect(try Integration.rows("select count(*)::text from pg_class where relname = 't_a_key'", on: database)
+                == [["0"]])
         try Integration.run("delete from t where b = 'again'", on: database)
         #expect(try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false) != nil)
         #expect(try engine.plan(url: database.connectionString, desired: desired).isEmpty)
@@ -138,7 +148,8 @@ import TestSupport
         defer { connection.close() }
         #expect(try applier.apply(desired: desired.model, schemas: desired.schemas, on: connection) != nil)
         let reported = lines.value
-        #expect(!reported.isEmpty && reported.allSatisfy { $0.hasPrefix("build index t_a on public.t (writes go on): ") },
+        #expect(!reported.isEmpty
+                && reported.allSatisfy { $0.hasPrefix("build index t_a on public.t (writes go on): ") },
                 "\(reported)")
         #expect(reported.contains { $0.contains("waiting for old snapshots") && $0.hasSuffix(" s") }, "\(reported)")
     }
@@ -178,7 +189,8 @@ import TestSupport
             _ = try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false)
         })
         #expect(error.reason == .applyFailed, "\(error)")
-        #expect(try Integration.rows("select count(*)::text from pg_attribute where attrelid = 't'::regclass and attname = 'c'",
+        #expect(try Integration.rows("select count(*)::text from pg_attribute "
+                                     + "where attrelid = 't'::regclass and attname = 'c'",
                                      on: database) == [["1"]])
         #expect(try Integration.rows("select indisvalid::text from pg_index where indexrelid = 't_a'::regclass",
                                      on: database) == [["false"]])
@@ -195,7 +207,8 @@ import TestSupport
         let database = try TestPostgres.shared.makeDatabase(prefix: "it_online")
         defer { try? database.drop() }
         try Integration.run("create table t (a int, b text); \(Self.rows)", on: database)
-        let desired = try Integration.desired("create table t (a int, b text, c int);", engine: try Integration.engine())
+        let desired = try Integration.desired("create table t (a int, b text, c int);",
+                                              engine: try Integration.engine())
         let holder = try database.connect()
         defer { holder.close() }
         try holder.execute("BEGIN; SET application_name = 'long-report'; SELECT count(*) FROM t")
@@ -204,11 +217,13 @@ import TestSupport
         let error = try #require(Integration.error {
             _ = try impatient.apply(url: database.connectionString, desired: desired, allowDestructive: false)
         })
-        #expect(error.message.contains(#"could not get a lock within lock_timeout 100ms, 2 time(s), for: ALTER TABLE "public"."t" ADD COLUMN "c" integer"#),
+        #expect(error.message.contains(#"could not get a lock within lock_timeout 100ms, 2 time(s), for: "#
+                                       + #"ALTER TABLE "public"."t" ADD COLUMN "c" integer"#),
                 "\(error.message)")
         #expect(error.message.contains("held by session \(holder.backendPID) ") && error.message.contains("long-report")
                 && error.message.contains("public.t AccessShareLock"), "\(error.message)")
-        #expect(try Integration.rows("select count(*)::text from pg_attribute where attrelid = 't'::regclass and attname = 'c'",
+        #expect(try Integration.rows("select count(*)::text from pg_attribute "
+                                     + "where attrelid = 't'::regclass and attname = 'c'",
                                      on: database) == [["0"]])
 
         // Held again, and released while drover waits between attempts: the apply goes through.

@@ -60,7 +60,8 @@ import TestSupport
     func serialAndIdentityHandTheirNumbersOver(from: String, to: String) throws {
         let database = try TestPostgres.shared.makeDatabase(prefix: "regress")
         defer { try? database.drop() }
-        try Integration.run("create table t (\(from), v int); insert into t (v) select generate_series(1, 7);", on: database)
+        try Integration.run("create table t (\(from), v int); insert into t (v) select generate_series(1, 7);",
+                            on: database)
         let engine = try Integration.engine()
         let desired = try Integration.desired("create table t (\(to), v int);", engine: engine)
         #expect(try engine.apply(url: database.connectionString, desired: desired, allowDestructive: true) != nil)

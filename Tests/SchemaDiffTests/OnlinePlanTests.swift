@@ -47,7 +47,8 @@ import Testing
             #"ALTER TABLE "public"."t" VALIDATE CONSTRAINT "t_a_check""#,
             #"ALTER TABLE "public"."t" VALIDATE CONSTRAINT "t_a_fkey""#,
         ])
-        #expect(plan.sql.contains("-- online, after the transaction commits, one statement at a time:\n-- drop index t_gone"))
+        #expect(plan.sql.contains("-- online, after the transaction commits, one statement at a time:\n"
+                                  + "-- drop index t_gone"))
     }
 
     @Test func anEmptyTableChangesInTheTransaction() {
@@ -84,7 +85,8 @@ import Testing
         ])
         #expect(plan.steps.map(\.phase) == [.transaction, .online, .online, .online])
         let cut = Self.model { table in
-            table.constraints = [Constraint(name: "drover_nn_b", kind: .check, definition: "CHECK ((b IS NOT NULL)) NOT VALID")]
+            table.constraints = [Constraint(name: "drover_nn_b", kind: .check,
+                                            definition: "CHECK ((b IS NOT NULL)) NOT VALID")]
         }
         let resumed = Planner.plan(SchemaDiffer.diff(desired: desired, current: cut), live: LiveTables([Self.t: 1]))
         #expect(resumed.steps(in: .transaction).isEmpty)
