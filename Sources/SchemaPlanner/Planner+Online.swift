@@ -85,6 +85,9 @@ struct OnlinePlan {
         var constraintComments: [QualifiedName: [String: Int]] = [:]
         /// Helper checks (`notNullHelper`) the plan drops, by table and name, with the drop's position.
         var helpers: [QualifiedName: [String: Int]] = [:]
+        /// Keys (unique, primary) the plan drops, by table: one made again in their place is
+        /// made in the transaction, so the table is never without it.
+        var droppedKeys: [QualifiedName: Set<String>] = [:]
 
         init(changes: [Change], live sizes: LiveTables) {
             var new = Set<QualifiedName>()
@@ -111,6 +114,9 @@ struct OnlinePlan {
                 if case .setComment(.index(let name), _) = change { comments[name] = index }
                 if case .setComment(.constraint(let table, let name), _) = change {
                     constraintComments[table, default: [:]][name] = index
+                }
+                if case .dropConstraint(let table, let old) = change, [.unique, .primaryKey].contains(old.kind) {
+                    droppedKeys[table, default: []].insert(old.name)
                 }
                 if case .dropConstraint(let table, let old) = change, old.kind == .check,
                    old.name.hasPrefix(OnlinePlan.helperPrefix) {
@@ -153,9 +159,11 @@ struct OnlinePlan {
     /// A unique or primary key on a table with rows: its unique index built `CONCURRENTLY`,
     /// then `ADD CONSTRAINT … USING INDEX` (a short lock). Not when a foreign key of the plan
     /// points at the table, nor (a primary key) when the plan changes its columns (their NOT
-    /// NULL would be set by a scan), nor for a shape `USING INDEX` does not take.
+    /// NULL would be set by a scan), nor when it replaces a key the plan drops (the table would
+    /// go without one for a while), nor for a shape `USING INDEX` does not take.
     private mutating func addKey(_ index: Int, _ table: QualifiedName, _ key: Constraint, _ facts: Facts) {
         guard !facts.referenced.contains(table), key.kind == .unique || !facts.reshaped.contains(table),
+              facts.droppedKeys[table]?.isEmpty ?? true,
               let shape = Self.keyShape(key.definition) else { return }
         let name = quoteIdentifier(key.name)
         let word = key.kind == .primaryKey ? "PRIMARY KEY" : "UNIQUE"

@@ -93,6 +93,26 @@ import Testing
         #expect(resumed.steps.map(\.sql) == Array(plan.steps.map(\.sql).dropFirst()))
     }
 
+    /// A new key is built online; a key that replaces one the plan drops is made in the
+    /// transaction, so the table is never without it.
+    @Test func aKeyIsBuiltOnlineUnlessItReplacesOne() {
+        let key = Constraint(name: "t_a_key", kind: .unique, definition: "UNIQUE (a)")
+        let added = Planner.plan(SchemaDiffer.diff(desired: Self.model { $0.constraints = [key] },
+                                                   current: Self.model { _ in }),
+                                 live: LiveTables([Self.t: 1]))
+        #expect(added.steps.map(\.sql) == [
+            #"CREATE UNIQUE INDEX CONCURRENTLY "t_a_key" ON "public"."t" USING btree (a)"#,
+            #"ALTER TABLE "public"."t" ADD CONSTRAINT "t_a_key" UNIQUE USING INDEX "t_a_key""#,
+        ])
+        var wider = key
+        wider.definition = "UNIQUE (a, b)"
+        let replaced = Planner.plan(SchemaDiffer.diff(desired: Self.model { $0.constraints = [wider] },
+                                                      current: Self.model { $0.constraints = [key] }),
+                                    live: LiveTables([Self.t: 1]))
+        #expect(replaced.steps(in: .online).isEmpty)
+        #expect(replaced.steps.last?.hazards.contains(.blocksWrites(bytes: 1)) == true)
+    }
+
     /// An index another step needs by name stays in the transaction; what must scan or
     /// rewrite a table that holds rows says so, with its size.
     @Test func whatCannotRunOnlineSaysItBlocksWrites() {
