@@ -81,8 +81,12 @@ extension Applier {
                                   pending: pending.map(\.sql))
         }
         let holders = Self.lockHolders(connection)
+        let wanted = step.hazards.compactMap { hazard -> String? in
+            if case .lock(let level) = hazard { return " (it takes \(level.rawValue))" }
+            return nil
+        }.first ?? ""
         return ReconcileError(.applyFailed, "could not get a lock within lock_timeout \(settings.lockTimeout), "
-                              + "\(attempt) time(s), for: \(step.sql); "
+                              + "\(attempt) time(s), for: \(step.sql)\(wanted); "
                               + (holders.isEmpty ? "no session holds a table lock any more" : "held by " + holders)
                               + "; \(after)", pending: pending.map(\.sql))
     }

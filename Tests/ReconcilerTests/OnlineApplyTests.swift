@@ -218,7 +218,7 @@ import TestSupport
             _ = try impatient.apply(url: database.connectionString, desired: desired, allowDestructive: false)
         })
         #expect(error.message.contains(#"could not get a lock within lock_timeout 100ms, 2 time(s), for: "#
-                                       + #"ALTER TABLE "public"."t" ADD COLUMN "c" integer"#),
+                                       + #"ALTER TABLE "public"."t" ADD COLUMN "c" integer (it takes ACCESS EXCLUSIVE); "#),
                 "\(error.message)")
         #expect(error.message.contains("held by session \(holder.backendPID) ") && error.message.contains("long-report")
                 && error.message.contains("public.t AccessShareLock"), "\(error.message)")
