@@ -128,7 +128,7 @@ public struct DaemonConfig: Sendable {
         let unknown = try unknownFields(root, ["environment", "stateDir", "source", "status", "interval", "jitter", "retry",
                                             "concurrency", "drift", "logLevel", "stopTimeout", "dev",
                                             "targets", "secrets", "lockTimeout", "statementTimeout",
-                                            "lockRetries", "onlineStatementTimeout"])
+                                            "lockRetries", "onlineStatementTimeout", "online"])
         if let first = unknown.first { throw first }
         func resolvePath(_ path: String) -> String {
             // Symlinks are resolved so a server running as another OS user gets a path it can traverse.
@@ -206,6 +206,7 @@ public struct DaemonConfig: Sendable {
                 throw try retry.required("maxInterval").error("retry.maxInterval must not be shorter than retry.interval")
             }
         }
+        if let online = try root.optional("online") { config.apply.online = try online.bool() }
         if let retries = try root.optional("lockRetries") {
             guard let value = try? retries.int(), (0...100).contains(value) else {
                 throw retries.error("lockRetries must be a whole number from 0 to 100")

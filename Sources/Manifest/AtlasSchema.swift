@@ -64,11 +64,13 @@ public enum SchemaSource: Sendable, Hashable {
 
 /// `spec.txMode`: how the plan is wrapped in transactions.
 public enum TxMode: String, Sendable, Hashable {
-    /// One transaction for the whole plan (default).
+    /// The default: the plan's transaction steps in one transaction, then its online steps
+    /// (see the README's *Live tables*).
     case file
-    /// Same as `file` for a single desired schema.
+    /// The whole plan in one transaction: nothing runs online; what would is done in the
+    /// transaction (blocking writes for as long as it takes).
     case all
-    /// No transaction: every statement commits on its own.
+    /// No transaction: every statement commits on its own, then the online steps.
     case none
 }
 
@@ -78,10 +80,12 @@ public struct Policy: Sendable, Hashable {
     public var destructiveIsError: Bool = true
     /// `spec.policy.diff.skip.*`: change kinds left out of plans (for example `drop_table`).
     public var skip: Set<SkipKey> = []
-    /// `spec.policy.diff.concurrent_index.create/drop`.
-    public var concurrentIndexCreate: Bool = false
+    /// `spec.policy.diff.concurrent_index.create/drop`: build (drop) every index of an
+    /// existing table `CONCURRENTLY` (true) or in the transaction (false); nil (absent): as the
+    /// environment's `online` setting decides (online on tables that hold rows).
+    public var concurrentIndexCreate: Bool?
     /// See `concurrentIndexCreate`.
-    public var concurrentIndexDrop: Bool = false
+    public var concurrentIndexDrop: Bool?
 
     /// The default policy: destructive changes are errors, nothing skipped.
     public init() {}

@@ -144,8 +144,9 @@ public enum ManifestParser {
                     }
                 }
                 if let concurrent = try diff.optional("concurrent_index") {
-                    policy.concurrentIndexCreate = try concurrent.optional("create")?.bool() ?? false
-                    policy.concurrentIndexDrop = try concurrent.optional("drop")?.bool() ?? false
+                    warnings += try concurrent.unknownKeys(["create", "drop"])
+                    policy.concurrentIndexCreate = try concurrent.optional("create")?.bool()
+                    policy.concurrentIndexDrop = try concurrent.optional("drop")?.bool()
                 }
             }
         }

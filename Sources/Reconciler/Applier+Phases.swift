@@ -1,4 +1,5 @@
 import Foundation
+import Manifest
 import Postgres
 import SchemaDiff
 import SchemaInspector
@@ -155,9 +156,20 @@ extension Applier {
         }
     }
 
-    /// The tables among those `changes` touch that hold rows (a main fork of one page or
-    /// more), with their size.
-    static func liveTables(_ changes: [Change], on connection: Connection) throws(ReconcileError) -> LiveTables {
+    /// What the plan may do online (see `ApplyMode`): nothing in one transaction or with
+    /// online steps off; else the tables among those `changes` touch that hold rows (a main
+    /// fork of one page or more), with their size, and the manifest's say on indexes.
+    func liveTables(_ changes: [Change], on connection: Connection) throws(ReconcileError) -> LiveTables {
+        var live = try Self.tablesWithRows(changes, on: connection)
+        live.online = mode.online && mode.transaction != .whole
+        if mode.transaction != .whole {
+            (live.indexCreation, live.indexDrop) = (mode.concurrentIndexCreate, mode.concurrentIndexDrop)
+        }
+        return live
+    }
+
+    /// The tables among those `changes` touch that hold rows, with their size.
+    static func tablesWithRows(_ changes: [Change], on connection: Connection) throws(ReconcileError) -> LiveTables {
         let tables = LiveTables.candidates(changes).sorted()
         guard !tables.isEmpty else { return LiveTables() }
         do {
@@ -228,5 +240,51 @@ public struct ApplyProgress: Sendable {
         if let blocks = share(row[1], row[2]) { return "\(phase): \(blocks) of blocks" }
         if let tuples = share(row[3], row[4]) { return "\(phase): \(tuples) of tuples" }
         return phase
+    }
+}
+
+/// How an apply runs, from the manifest (`spec.txMode`, `spec.policy.diff.concurrent_index`)
+/// and the environment (`online` in the config, `--online/--no-online` on the command line).
+public struct ApplyMode: Sendable, Hashable {
+    public enum Transaction: Sendable, Hashable {
+        /// `txMode: file` (the default): the transaction steps in one transaction, then the
+        /// online steps.
+        case phased
+        /// `txMode: all`: the whole plan in one transaction; nothing runs online (what would is
+        /// done in the transaction, blocking writes for as long as it takes).
+        case whole
+        /// `txMode: none`: no transaction: each statement commits by itself, then the online
+        /// steps.
+        case none
+    }
+
+    public var transaction: Transaction
+    /// Whether changes on tables that hold rows run online (the default).
+    public var online: Bool
+    /// `concurrent_index.create/drop`: indexes of existing tables built (dropped)
+    /// `CONCURRENTLY` whatever their rows (true) or in the transaction (false); nil: by rows.
+    public var concurrentIndexCreate: Bool?
+    public var concurrentIndexDrop: Bool?
+
+    public init(transaction: Transaction = .phased, online: Bool = true, concurrentIndexCreate: Bool? = nil,
+                concurrentIndexDrop: Bool? = nil) {
+        self.transaction = transaction
+        self.online = online
+        self.concurrentIndexCreate = concurrentIndexCreate
+        self.concurrentIndexDrop = concurrentIndexDrop
+    }
+}
+
+extension ApplyMode {
+    /// The mode `manifest` asks for, in an environment where online steps are `online`.
+    public init(_ manifest: AtlasSchema, online: Bool) {
+        let transaction: Transaction = switch manifest.txMode {
+        case .file: .phased
+        case .all: .whole
+        case .none: .none
+        }
+        self.init(transaction: transaction, online: online,
+                  concurrentIndexCreate: manifest.policy.concurrentIndexCreate,
+                  concurrentIndexDrop: manifest.policy.concurrentIndexDrop)
     }
 }

@@ -22,6 +22,8 @@ public struct Applier {
     public var policy: DiffPolicy
     /// Where the progress of long online steps goes, if anywhere.
     public var progress: ApplyProgress?
+    /// Phased (the default), one transaction, or none; online steps or not.
+    public var mode = ApplyMode()
 
     /// An applier with `settings` and `policy`.
     public init(settings: ApplySettings, policy: DiffPolicy = DiffPolicy()) {
@@ -36,7 +38,7 @@ public struct Applier {
         let current = try inspect(SchemaInspector(schemas: schemas), connection)
         let uncastable = Self.uncastable(desired: desired, current: current, on: connection, inTransaction: false)
         let difference = SchemaDiffer.diff(desired: desired, current: current, policy: policy, uncastable: uncastable)
-        return try Self.plan(difference, live: Self.liveTables(difference.changes, on: connection))
+        return try Self.plan(difference, live: liveTables(difference.changes, on: connection))
     }
 
     /// The column type changes the target has no cast for (`SELECT NULL::old::new` fails with
@@ -96,10 +98,51 @@ public struct Applier {
                 (applied, online) = (early.steps + plan.steps, later)
             }
         }
-        guard !online.isEmpty else { return Plan(steps: applied) }
+        // (Without a transaction nothing was verified yet.)
+        guard !online.isEmpty || mode.transaction == .none else { return Plan(steps: applied) }
         try runOnline(online, on: connection)
         try verify(desired: desired, schemas: schemas, on: connection)
         return Plan(steps: applied + online)
+    }
+
+    /// Data-loss steps are refused (`DestructiveChangeBlocked`) unless allowed.
+    static func refuseDestructive(_ plan: Plan, allowDestructive: Bool) throws(ReconcileError) {
+        let destructive = plan.steps.filter(\.isDestructive)
+        if !allowDestructive && !destructive.isEmpty {
+            throw ReconcileError(.destructiveChangeBlocked,
+                                 "the plan has \(destructive.count) destructive step(s) and destructive changes are "
+                                 + "not allowed; nothing was applied", pending: destructive.map(\.sql))
+        }
+    }
+
+    /// `txMode: none`: the plan's transaction steps each commit by themselves (a failure
+    /// leaves those before it applied, and says so), then its online steps.
+    private func applyWithoutTransaction(desired: SchemaModel, schemas: [String], allowDestructive: Bool,
+                                         on connection: Connection) throws(ReconcileError) -> Outcome {
+        try Self.checkRoles(of: desired, on: connection)
+        let current = try inspect(SchemaInspector(schemas: schemas), connection)
+        let uncastable = Self.uncastable(desired: desired, current: current, on: connection, inTransaction: false)
+        let difference = SchemaDiffer.diff(desired: desired, current: current, policy: policy, uncastable: uncastable)
+        if difference.isEmpty { return .nothing }
+        let plan = try Self.plan(difference, live: liveTables(difference.changes, on: connection))
+        try Self.refuseDestructive(plan, allowDestructive: allowDestructive)
+        let steps = plan.steps(in: .transaction)
+        do {
+            _ = try connection.query("SELECT set_config('statement_timeout', $1, false), "
+                                     + "set_config('check_function_bodies', 'off', false)", [settings.statementTimeout])
+        } catch {
+            throw ReconcileError(.applyFailed, "cannot set the apply's timeouts: \(error)")
+        }
+        for (index, step) in steps.enumerated() {
+            do throws(ReconcileError) {
+                try run(step, inTransaction: false, on: connection, pending: steps)
+            } catch {
+                throw ReconcileError(error.reason, error.message.replacingOccurrences(
+                    of: "the transaction and the online steps before it were committed",
+                    with: "txMode is none: the \(index) step(s) before it were committed"), pending: error.pending)
+            }
+        }
+        return .done(Plan(steps: steps), online: plan.steps(in: .online))
     }
 
     private enum Outcome {
@@ -111,6 +154,10 @@ public struct Applier {
 
     private func applyOnce(desired: SchemaModel, schemas: [String], allowDestructive: Bool,
                            onlyTransactional: Bool = false, on connection: Connection) throws(ReconcileError) -> Outcome {
+        if mode.transaction == .none {
+            return try applyWithoutTransaction(desired: desired, schemas: schemas, allowDestructive: allowDestructive,
+                                               on: connection)
+        }
         let inspector = SchemaInspector(schemas: schemas)
         do {
             try connection.execute("BEGIN")
@@ -132,14 +179,9 @@ public struct Applier {
                 try? connection.execute("ROLLBACK")
                 return .nothing
             }
-            let live = try Self.liveTables(difference.changes, on: connection)
+            let live = try liveTables(difference.changes, on: connection)
             var plan = try Self.plan(difference, live: live)
-            let destructive = plan.steps.filter(\.isDestructive)
-            if !allowDestructive && !destructive.isEmpty {
-                throw ReconcileError(.destructiveChangeBlocked,
-                                     "the plan has \(destructive.count) destructive step(s) and destructive changes are not allowed; nothing was applied",
-                                     pending: destructive.map(\.sql))
-            }
+            try Self.refuseDestructive(plan, allowDestructive: allowDestructive)
             let early = plan.steps.filter { $0.hazards.contains(.commitsFirst) }
             let splitting = !onlyTransactional && !early.isEmpty && early.count < plan.steps.count
             if splitting { plan = Plan(steps: early) }

@@ -18,6 +18,9 @@ public struct ApplySettings: Sendable, Hashable {
     /// `statement_timeout` of an online step (an index build, a validation), which may take
     /// long on a big table without blocking writes.
     public var onlineStatementTimeout: String
+    /// Whether changes on tables that hold rows run online (config `online`, default true;
+    /// a manifest's `spec.txMode: all` or `concurrent_index` says otherwise for itself).
+    public var online = true
 
     /// Settings with the given timeouts.
     public init(lockTimeout: String = "5s", statementTimeout: String = "5min", lockRetries: Int = 5,
@@ -248,7 +251,9 @@ public final class Reconciler: @unchecked Sendable {
                           _ desired: Normaliser.Normalised) throws(ReconcileError) -> (Connection, Applier) {
         do {
             let policy = DiffPolicy(exclude: manifest.exclude, skip: manifest.policy.skip, conversions: desired.conversions)
-            return (try opened.get(), Applier(settings: settings, policy: policy))
+            var applier = Applier(settings: settings, policy: policy)
+            applier.mode = ApplyMode(manifest, online: settings.online)
+            return (try opened.get(), applier)
         } catch {
             throw ReconcileError(.targetUnreachable, "\(error)")
         }

@@ -22,12 +22,16 @@ public final class SchemaEngine {
         public var policy = DiffPolicy()
         /// Things the user should know (e.g. a dev server of another major version).
         public var warnings: [String] = []
+        /// A manifest's `spec.txMode` and `concurrent_index` (online: as the engine says).
+        public var mode = ApplyMode()
     }
 
     let normaliser: Normaliser
     private let settings: ApplySettings
     /// Where lines on the progress of long online steps go (nil: nowhere).
     public var progress: (@Sendable (String) -> Void)?
+    /// Whether changes on tables that hold rows run online (`--online/--no-online`).
+    public var online = true
 
     /// An engine normalising on `dev`.
     public init(dev: DevServer, settings: ApplySettings = ApplySettings()) {
@@ -84,23 +88,34 @@ public final class SchemaEngine {
         let (sql, origin) = try Reconciler.desiredSQL(schema, configMaps: configMaps)
         let normalised = try normaliser.normalise(sql, origin: origin, schemas: schema.schemas,
                                                   targetMajorVersion: targetMajorVersion)
-        return (Desired(model: normalised.model, schemas: schema.schemas, allowDestructive: !schema.policy.destructiveIsError,
-                        policy: DiffPolicy(exclude: schema.exclude, skip: schema.policy.skip,
-                                           conversions: normalised.conversions)), normalised)
+        var result = Desired(model: normalised.model, schemas: schema.schemas,
+                             allowDestructive: !schema.policy.destructiveIsError,
+                             policy: DiffPolicy(exclude: schema.exclude, skip: schema.policy.skip,
+                                                conversions: normalised.conversions))
+        result.mode = ApplyMode(schema, online: true)
+        return (result, normalised)
     }
 
     /// The plan that makes the database at `url` match `desired`.
     public func plan(url: String, desired: Desired) throws(ReconcileError) -> Plan {
         let connection = try connect(url)
         defer { connection.close() }
-        return try Applier(settings: settings, policy: desired.policy).plan(desired: desired.model, schemas: desired.schemas, on: connection)
+        return try applier(desired).plan(desired: desired.model, schemas: desired.schemas, on: connection)
+    }
+
+    /// An applier with `desired`'s policy and mode, online steps as this engine says.
+    private func applier(_ desired: Desired) -> Applier {
+        var applier = Applier(settings: settings, policy: desired.policy)
+        applier.mode = desired.mode
+        applier.mode.online = online
+        return applier
     }
 
     /// Applies and verifies; returns the applied plan, or nil when nothing needed doing.
     public func apply(url: String, desired: Desired, allowDestructive: Bool) throws(ReconcileError) -> Plan? {
         let connection = try connect(url)
         defer { connection.close() }
-        var applier = Applier(settings: settings, policy: desired.policy)
+        var applier = applier(desired)
         applier.progress = progress.map { ApplyProgress(connect: { try Connection(url) }, report: $0) }
         return try applier.apply(desired: desired.model, schemas: desired.schemas,
                                  allowDestructive: allowDestructive || desired.allowDestructive, on: connection)

@@ -9,8 +9,22 @@ import SQLText
 public struct LiveTables: Sendable, Hashable {
     /// Bytes on disk, by table.
     public var sizes: [QualifiedName: Int64]
+    /// Indexes of existing tables built (dropped) `CONCURRENTLY` whatever their rows (true),
+    /// or in the transaction (false); nil: as their rows decide
+    /// (`spec.policy.diff.concurrent_index.create/drop`).
+    public var indexCreation: Bool?
+    public var indexDrop: Bool?
+    /// False: nothing runs online (one transaction, or online steps off); the sizes only tag
+    /// what blocks writes.
+    public var online: Bool
 
-    public init(_ sizes: [QualifiedName: Int64] = [:]) { self.sizes = sizes }
+    public init(_ sizes: [QualifiedName: Int64] = [:], indexCreation: Bool? = nil, indexDrop: Bool? = nil,
+                online: Bool = true) {
+        self.sizes = sizes
+        self.indexCreation = indexCreation
+        self.indexDrop = indexDrop
+        self.online = online
+    }
 
     /// The tables whose rows decide how `changes` are planned, to be asked of the target:
     /// those the plan builds or drops an index on, adds or validates a constraint on, or
@@ -38,7 +52,7 @@ struct OnlinePlan {
     /// `held`: indexes that depend on something the transaction drops, which must be dropped
     /// (and made again) in it.
     init(changes: [Change], live: LiveTables, held: Set<QualifiedName> = []) {
-        guard !live.sizes.isEmpty else { return }
+        guard !live.sizes.isEmpty || live.indexCreation == true || live.indexDrop == true else { return }
         var facts = Facts(changes: changes, live: live)
         facts.pinned.formUnion(held)
         for (index, change) in changes.enumerated() {
@@ -68,6 +82,11 @@ struct OnlinePlan {
     /// What the plan as a whole says about indexes and tables.
     private struct Facts {
         var live: [QualifiedName: Int64] = [:]
+        /// Tables the plan creates.
+        var new = Set<QualifiedName>()
+        var indexCreation: Bool?
+        var indexDrop: Bool?
+        var allowed = true
         /// Indexes (schema-qualified) another change of the plan needs by name in the
         /// transaction: replica identity, CLUSTER ON, a constraint taking its name.
         var pinned = Set<QualifiedName>()
@@ -127,11 +146,26 @@ struct OnlinePlan {
                 if case .alterColumn(let table, _, _, _) = change { reshaped.insert(table) }
             }
             live = sizes.sizes.filter { !new.contains($0.key) }
+            self.new = new
+            (indexCreation, indexDrop, allowed) = (sizes.indexCreation, sizes.indexDrop, sizes.online)
+        }
+
+        /// Whether `change` on `table` goes online: on a table that holds rows, or as the
+        /// manifest says for an index built or dropped on an existing table.
+        func online(_ change: Change, on table: QualifiedName) -> Bool {
+            if case .createIndex = change, let forced = indexCreation { return forced && !new.contains(table) }
+            if case .dropIndex = change, let forced = indexDrop { return forced && !new.contains(table) }
+            return allowed && live[table] != nil
         }
     }
 
     private mutating func plan(_ index: Int, _ change: Change, _ facts: Facts) {
-        guard let table = Self.table(of: change), let size = facts.live[table] else { return }
+        guard let table = Self.table(of: change) else { return }
+        let size = facts.live[table]
+        guard facts.online(change, on: table) else {
+            if let size { blocking[index] = .blocksWrites(bytes: size) }
+            return
+        }
         if case .createIndex(_, let wanted) = change {
             buildIndex(index, table, wanted, facts)
         } else if case .dropIndex(_, let old) = change {
@@ -153,7 +187,7 @@ struct OnlinePlan {
         } else if case .alterColumn(_, let from, let to, _) = change, !from.notNull, to.notNull {
             setNotNull(index, table, from, to, facts)
         }
-        if transaction[index] == nil, online[index] == nil { blocking[index] = .blocksWrites(bytes: size) }
+        if transaction[index] == nil, online[index] == nil, let size { blocking[index] = .blocksWrites(bytes: size) }
     }
 
     /// A unique or primary key on a table with rows: its unique index built `CONCURRENTLY`,

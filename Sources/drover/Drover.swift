@@ -130,9 +130,12 @@ struct Plan: ParsableCommand {
     @OptionGroup var dev: DevOptions
     @Flag(name: .customLong("exit-code"), help: "Exit 0 for no changes, 2 for changes, 1 on error.") var exitCode = false
     @Option(name: .long, help: "sql or json.") var format: OutputFormat = .sql
+    @Flag(inversion: .prefixedNo, help: "Run changes on tables that hold rows online (CONCURRENTLY, NOT VALID + VALIDATE).")
+    var online = true
 
     func run() throws {
-        let (engine, finish) = dev.engine()
+        var (engine, finish) = dev.engine()
+        engine.online = online
         defer { finish() }
         let plan: PlanResult
         do {
@@ -153,9 +156,12 @@ struct Apply: ParsableCommand {
     @OptionGroup var dev: DevOptions
     @Flag(name: .customLong("allow-destructive"), help: "Allow steps that lose data.") var allowDestructive = false
     @Flag(name: .customLong("dry-run"), help: "Print the plan, apply nothing.") var dryRun = false
+    @Flag(inversion: .prefixedNo, help: "Run changes on tables that hold rows online (CONCURRENTLY, NOT VALID + VALIDATE).")
+    var online = true
 
     func run() throws {
-        let (engine, finish) = dev.engine()
+        var (engine, finish) = dev.engine()
+        engine.online = online
         defer { finish() }
         do {
             let wanted = warned(try engine.desired(from: desired, targetURL: url))

@@ -171,6 +171,8 @@ import Testing
                   skip:
                     drop_table: true
                     drop_schema: false
+                  concurrent_index:
+                    create: true
             """
         let documents = try ManifestParser.parse(text, file: "p.yaml")
         guard case .success(.atlasSchema(let schema)) = documents[0].result else {
@@ -182,6 +184,8 @@ import Testing
         #expect(schema.txMode == .none)
         #expect(!schema.policy.destructiveIsError)
         #expect(schema.policy.skip == [.dropTable])
+        // Said: honoured; not said: left to the environment.
+        #expect(schema.policy.concurrentIndexCreate == true && schema.policy.concurrentIndexDrop == nil)
     }
 
     @Test func aMisspeltSkipKeyIsAnErrorAtItsLine() throws {

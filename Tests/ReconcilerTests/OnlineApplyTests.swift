@@ -200,6 +200,35 @@ import TestSupport
                                      on: database) == [["true"]])
     }
 
+    /// `txMode: all`: one transaction, nothing online; `txMode: none`: each statement commits
+    /// by itself, so a failure leaves those before it applied, and says so.
+    @Test func txModeAllAndNoneAreHonoured() throws {
+        let database = try TestPostgres.shared.makeDatabase(prefix: "it_online")
+        defer { try? database.drop() }
+        try Integration.run("create table t (a int, b text); \(Self.rows)", on: database)
+        let connection = try database.connect()
+        defer { connection.close() }
+        let indexed = try Integration.desired("create table t (a int, b text); create index t_a on t (a);",
+                                              engine: try Integration.engine())
+        var whole = Applier(settings: ApplySettings())
+        whole.mode = ApplyMode(transaction: .whole)
+        let plan = try #require(try whole.apply(desired: indexed.model, schemas: [], on: connection))
+        #expect(plan.steps.map(\.sql) == ["CREATE INDEX t_a ON public.t USING btree (a)"])
+        #expect(plan.steps.allSatisfy { $0.phase == .transaction && $0.hazards.contains { $0.description.hasPrefix("blocks-writes:") } })
+
+        let retyped = try Integration.desired("create schema extra; create table t (a int, b integer); "
+                                              + "create index t_a on t (a);", engine: try Integration.engine())
+        var none = Applier(settings: ApplySettings())
+        none.mode = ApplyMode(transaction: .none)
+        let error = try #require(Integration.error {
+            _ = try none.apply(desired: retyped.model, schemas: [], allowDestructive: true, on: connection)
+        })
+        #expect(error.message.contains("ERROR 22P02") && error.message.contains("txMode is none: the 1 step(s) before it "
+                                                                                 + "were committed"), "\(error.message)")
+        #expect(try Integration.rows("select count(*)::text from pg_namespace where nspname = 'extra'",
+                                     on: database) == [["1"]])
+    }
+
     /// A statement that cannot get its lock within lock_timeout is tried again after a pause;
     /// when the lock stays held, the pass fails naming the statement and the session holding
     /// it, and nothing is applied.

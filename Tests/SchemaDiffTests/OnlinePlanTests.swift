@@ -113,6 +113,20 @@ import Testing
         #expect(replaced.steps.last?.hazards.contains(.blocksWrites(bytes: 1)) == true)
     }
 
+    /// `concurrent_index.create/drop` decide for indexes of existing tables whatever their rows.
+    @Test func theManifestDecidesForIndexes() {
+        let difference = SchemaDiffer.diff(desired: Self.desired, current: Self.model { _ in })
+        let always = Planner.plan(difference, live: LiveTables(indexCreation: true, indexDrop: true))
+        #expect(always.steps(in: .online).map(\.sql).filter { $0.contains("CONCURRENTLY") }.count == 4)
+        #expect(always.steps(in: .transaction).allSatisfy { !$0.sql.contains("INDEX") })
+        let never = Planner.plan(difference, live: LiveTables([Self.t: 1], indexCreation: false, indexDrop: false))
+        #expect(never.steps.allSatisfy { !$0.sql.contains("CONCURRENTLY") })
+        #expect(never.steps.contains { $0.sql.hasPrefix("CREATE UNIQUE INDEX t_a ") && $0.phase == .transaction
+                                       && $0.hazards.contains(.blocksWrites(bytes: 1)) })
+        // The constraints still go online on the table with rows.
+        #expect(never.steps(in: .online).map(\.sql).allSatisfy { $0.contains("VALIDATE CONSTRAINT") })
+    }
+
     /// An index another step needs by name stays in the transaction; what must scan or
     /// rewrite a table that holds rows says so, with its size.
     @Test func whatCannotRunOnlineSaysItBlocksWrites() {
