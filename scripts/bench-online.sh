@@ -2,9 +2,11 @@
 # How long an apply blocks an application's writes: a table of BENCH_ROWS rows (default
 # 2,000,000) gets two indexes, a foreign key, a check and two NOT NULLs while a writer
 # inserts and updates 200 rows a second. Measured twice on copies of the same database:
-# a plain one-transaction psql script (the baseline) and `drover apply`. Prints, for each,
-# the apply's wall time and how long writes were held up (the writer's writes that took
-# over 50 ms, summed), and the ratio.
+# a plain one-transaction psql script (the baseline), `drover apply --no-online` (drover's
+# one-transaction mode) and `drover apply` (the default, online). Prints, for each, the
+# apply's wall time, how long writes were held up (the writer's writes that took over 50 ms,
+# summed), the longest write, whether a row the writer wrote was lost, and (for drover)
+# whether a second plan is empty.
 #
 #   scripts/bench-online.sh [--drover PATH]
 set -euo pipefail
@@ -76,18 +78,28 @@ measure() {
 
 echo "==> baseline: psql -1 -f migration.sql"
 measure psql "${psql_cmd[@]}" -d bench_online_psql -1 -f "$out/migration.sql"
-echo "==> drover apply"
 "${psql_cmd[@]}" -d postgres -c "create database bench_online_dev"
+echo "==> drover apply --no-online"
+measure drover_tx "$drover" apply --no-online --url "$(url bench_online_drover_tx)" --desired "$out/desired.sql" \
+    --dev-url "$(url bench_online_dev)"
+echo "==> drover apply"
 measure drover "$drover" apply --url "$(url bench_online_drover)" --desired "$out/desired.sql" \
     --dev-url "$(url bench_online_dev)"
+second() {
+    "$drover" plan --exit-code --url "$(url "bench_online_$1")" --desired "$out/desired.sql" \
+        --dev-url "$(url bench_online_dev)" >/dev/null 2>&1 && echo empty || echo "NOT EMPTY"
+}
 
 field() { "$venv/bin/python" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
 echo
 echo "writes held up while applying to a table of $rows rows (writer: 200 writes/s; held up = a write over 50 ms)"
-printf '%-8s %10s %12s %16s %12s\n' tool apply_s blocked_s blocked_writes max_write_ms
-for tool in psql drover; do
-    printf '%-8s %10s %12s %16s %12s\n' "$tool" "$(cat "$out/$tool.secs")" "$(field "$out/$tool.json" blocked_s)" \
-        "$(field "$out/$tool.json" blocked_writes)" "$(field "$out/$tool.json" max_ms)"
+printf '%-10s %9s %10s %15s %13s %10s %12s\n' apply wall_s blocked_s blocked_writes max_write_ms rows_lost second_plan
+for tool in psql drover_tx drover; do
+    plan="-"
+    [ "$tool" = psql ] || plan=$(second "$tool")
+    printf '%-10s %9s %10s %15s %13s %10s %12s\n' "$tool" "$(cat "$out/$tool.secs")" \
+        "$(field "$out/$tool.json" blocked_s)" "$(field "$out/$tool.json" blocked_writes)" \
+        "$(field "$out/$tool.json" max_ms)" "$(field "$out/$tool.json" lost)" "$plan"
 done
 awk -v p="$(field "$out/psql.json" blocked_s)" -v d="$(field "$out/drover.json" blocked_s)" \
     'BEGIN { if (d > 0) printf "writes held up: psql %.2f s, drover %.2f s (%.1fx less)\n", p, d, p / d;

@@ -13,6 +13,7 @@ conn.autocommit = True
 cur = conn.cursor()
 cur.execute("select max(id) from t")
 top = cur.fetchone()[0]
+inserted = []
 latencies = []
 started = time.monotonic()
 next_at = started
@@ -23,8 +24,9 @@ while not os.path.exists(stop):
         time.sleep(next_at - now)
     t0 = time.monotonic()
     if n % 2 == 0:
-        cur.execute("insert into t (a, b, c, ref) values (%s, %s, %s, %s)",
+        cur.execute("insert into t (a, b, c, ref) values (%s, %s, %s, %s) returning id",
                     (random.randint(1, 10**6), "w%d" % n, random.randint(0, 100), random.randint(1, 1000)))
+        inserted.append(cur.fetchone()[0])
     else:
         cur.execute("update t set b = %s where id = %s", ("u%d" % n, random.randint(1, top)))
     latencies.append(time.monotonic() - t0)
@@ -32,5 +34,8 @@ while not os.path.exists(stop):
     next_at += 1 / rate
 elapsed = time.monotonic() - started
 blocked = [x for x in latencies if x > threshold]
+# Every row the writer was told is in must still be there after the apply.
+cur.execute("select count(*) from t where id = any(%s)", (inserted,))
+lost = len(inserted) - cur.fetchone()[0]
 print(json.dumps({"writes": n, "seconds": round(elapsed, 2), "max_ms": round(max(latencies) * 1000, 1),
-                  "blocked_writes": len(blocked), "blocked_s": round(sum(blocked), 2)}))
+                  "blocked_writes": len(blocked), "blocked_s": round(sum(blocked), 2), "lost": lost}))
