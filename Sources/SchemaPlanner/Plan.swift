@@ -102,11 +102,34 @@ public struct Plan: Sendable, Hashable, Codable {
     /// The plan as an SQL script, one statement per line group, hazards as comments; the
     /// online steps after a comment saying so.
     public var sql: String {
-        steps.enumerated().map { index, step in
-            let tags = step.hazards.isEmpty ? "" : " [\(step.hazards.map(\.description).joined(separator: ", "))]"
+        let holds = lockHolds
+        return steps.enumerated().map { index, step in
+            let described = step.hazards.map { hazard in
+                if case .lock = hazard { return hazard.description + holds[index] }
+                return hazard.description
+            }
+            let tags = described.isEmpty ? "" : " [\(described.joined(separator: ", "))]"
             let online = step.phase == .online && (index == 0 || steps[index - 1].phase == .transaction)
             let header = online ? "-- online, after the transaction commits, one statement at a time:\n" : ""
             return "\(header)-- \(step.summary)\(tags)\n\(step.sql);"
         }.joined(separator: "\n")
+    }
+
+    /// For how long each step's lock is held, as the plan's text says it: an online step's
+    /// for the statement; a lock taken in the transaction until COMMIT, and so through the
+    /// longest scan or rewrite of a table with rows that comes after it in the transaction.
+    var lockHolds: [String] {
+        var longest: Int64?
+        var holds = [String](repeating: "", count: steps.count)
+        for index in steps.indices.reversed() {
+            let step = steps[index]
+            guard step.phase == .transaction else {
+                holds[index] = " for the statement"
+                continue
+            }
+            for case .blocksWrites(let bytes) in step.hazards { longest = max(longest ?? 0, bytes) }
+            holds[index] = " until commit" + (longest.map { ", through a scan or rewrite of \(Hazard.size($0))" } ?? "")
+        }
+        return holds
     }
 }

@@ -49,6 +49,7 @@ import Testing
         ])
         #expect(plan.sql.contains("-- online, after the transaction commits, one statement at a time:\n"
                                   + "-- drop index t_gone"))
+        #expect(plan.sql.contains("[non-transactional, lock:SHARE UPDATE EXCLUSIVE for the statement]"))
     }
 
     @Test func anEmptyTableChangesInTheTransaction() {
@@ -144,5 +145,7 @@ import Testing
                              #"ALTER TABLE "public"."t" ALTER COLUMN "a" SET NOT NULL"#,
                              "CREATE UNIQUE INDEX t_a ON public.t USING btree (a)"])
         #expect(plan.sql.contains("blocks-writes:3 MB"))
+        // A lock taken in the transaction is held until COMMIT, through the scans after it.
+        #expect(plan.sql.contains("[lock:ACCESS EXCLUSIVE until commit, through a scan or rewrite of 3 MB"))
     }
 }
