@@ -126,14 +126,27 @@ import TestSupport
         let database = try TestPostgres.shared.makeDatabase(prefix: "it_online")
         defer { try? database.drop() }
         try Integration.run("create table t (a int, b text); \(Self.rows)", on: database)
+        let desired = try Integration.desired("create table t (a int, b text); create index t_a on t (a);",
+                                              engine: try Integration.engine())
         let url = database.connectionString
         let snapshotTaken = DispatchSemaphore(value: 0)
+        // The snapshot is held until the build has waited for it a while (watched from a
+        // session of its own: activity is read once per transaction).
         let reader = Thread {
             let connection = try? Connection(url)
-            defer { connection?.close() }
+            let watcher = try? Connection(url)
+            defer { connection?.close(); watcher?.close() }
             try? connection?.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM pg_class")
             snapshotTaken.signal()
-            Thread.sleep(forTimeInterval: 1.0)
+            for _ in 0..<400 {
+                let waiting = try? watcher?.query("""
+                    select 1 from pg_stat_progress_create_index
+                    where datname = current_database() and phase = 'waiting for old snapshots'
+                    """).rows
+                if waiting?.isEmpty == false { break }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            Thread.sleep(forTimeInterval: 0.7)
             try? connection?.execute("COMMIT")
         }
         reader.start()
@@ -142,8 +155,6 @@ import TestSupport
         var applier = Applier(settings: ApplySettings())
         applier.progress = ApplyProgress(interval: 0.2, connect: { try Connection(url) },
                                          report: { line in lines.update { $0.append(line) } })
-        let desired = try Integration.desired("create table t (a int, b text); create index t_a on t (a);",
-                                              engine: try Integration.engine())
         let connection = try database.connect()
         defer { connection.close() }
         #expect(try applier.apply(desired: desired.model, schemas: desired.schemas, on: connection) != nil)
