@@ -30,11 +30,21 @@ if ! "$venv/bin/python" -c 'import psycopg2' 2>/dev/null; then
     "$venv/bin/pip" install -q --disable-pip-version-check psycopg2-binary
 fi
 
+# The target, which logs every lock wait of 10 ms or more; and a dev server of its own for
+# drover's normalisation (its scratch databases' CREATE and DROP DATABASE force checkpoints
+# that would slow the writer down on the target's server).
 server=$(mktemp -d "${TMPDIR:-/tmp}/drover-bench-online.XXXXXX")
-cleanup() { stop_private_postgres "$server"; rm -rf "$server"; }
+devserver=$(mktemp -d "${TMPDIR:-/tmp}/drover-bench-dev.XXXXXX")
+cleanup() {
+    stop_private_postgres "$server"; stop_private_postgres "$devserver"
+    rm -rf "$server" "$devserver"
+}
 trap cleanup EXIT
-start_private_postgres "$server" -c shared_buffers=256MB -c max_wal_size=4GB
+start_private_postgres "$server" -c shared_buffers=256MB -c max_wal_size=4GB -c log_lock_waits=on \
+    -c deadlock_timeout=10ms
+start_private_postgres "$devserver"
 sock=$server/sock
+devurl="postgresql://postgres@/postgres?host=$devserver/sock&port=5432"
 psql_cmd=(env PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -h "$sock" -p 5432 -U postgres)
 url() { echo "postgresql://postgres@/$1?host=$sock&port=5432"; }
 out=$root/.bench/online
@@ -58,6 +68,8 @@ echo "==> loading $rows rows"
     -c "insert into t (a, b, c, ref) select g, 'row ' || g, g % 100, 1 + g % 1000 from generate_series(1, $rows) g" \
     -c "vacuum analyze"
 
+field() { "$venv/bin/python" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
+
 # measure NAME COMMAND…: on a fresh copy, the writer runs while COMMAND applies.
 measure() {
     local name=$1; shift
@@ -73,33 +85,38 @@ measure() {
     end=$(date +%s.%N)
     sleep 1
     touch "$out/stop"; wait "$writer"
+    # The writer's longest wait for a lock, as the server logged it (none: under 10 ms).
+    local pid
+    pid=$(field "$out/$name.json" pid)
+    grep -o "process $pid acquired [A-Za-z]* on [a-z]* [0-9]* of database [0-9]* after [0-9.]* ms" \
+        "$server/server.log" | awk '{ if ($(NF - 1) > max) max = $(NF - 1) } END { print max ? max : "<10" }' \
+        >"$out/$name.lockwait"
     echo "$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", e - s }')" >"$out/$name.secs"
 }
 
 echo "==> baseline: psql -1 -f migration.sql"
 measure psql "${psql_cmd[@]}" -d bench_online_psql -1 -f "$out/migration.sql"
-"${psql_cmd[@]}" -d postgres -c "create database bench_online_dev"
 echo "==> drover apply --no-online"
 measure drover_tx "$drover" apply --no-online --url "$(url bench_online_drover_tx)" --desired "$out/desired.sql" \
-    --dev-url "$(url bench_online_dev)"
+    --dev-url "$devurl"
 echo "==> drover apply"
 measure drover "$drover" apply --url "$(url bench_online_drover)" --desired "$out/desired.sql" \
-    --dev-url "$(url bench_online_dev)"
+    --dev-url "$devurl"
 second() {
     "$drover" plan --exit-code --url "$(url "bench_online_$1")" --desired "$out/desired.sql" \
-        --dev-url "$(url bench_online_dev)" >/dev/null 2>&1 && echo empty || echo "NOT EMPTY"
+        --dev-url "$devurl" >/dev/null 2>&1 && echo empty || echo "NOT EMPTY"
 }
 
-field() { "$venv/bin/python" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
 echo
 echo "writes held up while applying to a table of $rows rows (writer: 200 writes/s; held up = a write over 50 ms)"
-printf '%-10s %9s %10s %15s %13s %10s %12s\n' apply wall_s blocked_s blocked_writes max_write_ms rows_lost second_plan
+printf '%-10s %9s %10s %15s %13s %13s %10s %12s\n' apply wall_s blocked_s blocked_writes max_write_ms \
+    max_lockwait_ms rows_lost second_plan
 for tool in psql drover_tx drover; do
     plan="-"
     [ "$tool" = psql ] || plan=$(second "$tool")
-    printf '%-10s %9s %10s %15s %13s %10s %12s\n' "$tool" "$(cat "$out/$tool.secs")" \
+    printf '%-10s %9s %10s %15s %13s %13s %10s %12s\n' "$tool" "$(cat "$out/$tool.secs")" \
         "$(field "$out/$tool.json" blocked_s)" "$(field "$out/$tool.json" blocked_writes)" \
-        "$(field "$out/$tool.json" max_ms)" "$(field "$out/$tool.json" lost)" "$plan"
+        "$(field "$out/$tool.json" max_ms)" "$(cat "$out/$tool.lockwait")" "$(field "$out/$tool.json" lost)" "$plan"
 done
 awk -v p="$(field "$out/psql.json" blocked_s)" -v d="$(field "$out/drover.json" blocked_s)" \
     'BEGIN { if (d > 0) printf "writes held up: psql %.2f s, drover %.2f s (%.1fx less)\n", p, d, p / d;

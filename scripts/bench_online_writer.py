@@ -11,6 +11,8 @@ threshold = 0.05
 conn = psycopg2.connect(url)
 conn.autocommit = True
 cur = conn.cursor()
+cur.execute("select pg_backend_pid()")
+pid = cur.fetchone()[0]
 cur.execute("select max(id) from t")
 top = cur.fetchone()[0]
 inserted = []
@@ -38,4 +40,5 @@ blocked = [x for x in latencies if x > threshold]
 cur.execute("select count(*) from t where id = any(%s)", (inserted,))
 lost = len(inserted) - cur.fetchone()[0]
 print(json.dumps({"writes": n, "seconds": round(elapsed, 2), "max_ms": round(max(latencies) * 1000, 1),
-                  "blocked_writes": len(blocked), "blocked_s": round(sum(blocked), 2), "lost": lost}))
+                  "blocked_writes": len(blocked), "blocked_s": round(sum(blocked), 2), "lost": lost,
+                  "pid": pid}))

@@ -240,6 +240,71 @@ import TestSupport
                                      on: database) == [["1"]])
     }
 
+    /// Writes keep flowing through an online apply of every technique (an index built and a
+    /// unique key made concurrently, a check and a foreign key validated, a NOT NULL set
+    /// through a check): a writer whose every insert gives up after 2 s of waiting for a lock
+    /// never gives up, its rows are all there, and the end state is exact. The build is kept
+    /// waiting (an older snapshot) so that the writer runs through the online phase.
+    @Test func writesKeepFlowingThroughEveryTechnique() throws {
+        let database = try TestPostgres.shared.makeDatabase(prefix: "it_online")
+        defer { try? database.drop() }
+        try Integration.run("""
+            create table p (id int primary key); insert into p select generate_series(1, 10);
+            create table w (id int, ref int, note text);
+            insert into w select g, 1 + g % 10, 'n' from generate_series(1, 2000) g;
+            """, on: database)
+        let desired = try Integration.desired("""
+            create table p (id int primary key);
+            create table w (id int not null, ref int references p, note text check (note <> ''),
+                            constraint w_id_key unique (id));
+            create index w_ref on w (ref);
+            """, engine: try Integration.engine())
+        let url = database.connectionString
+        let stop = Locked(false)
+        let outcome = Locked((inserted: 0, failures: [String]()))
+        let writer = Thread {
+            guard let connection = try? Connection(url) else { return }
+            defer { connection.close() }
+            _ = try? connection.query("SET lock_timeout = '2s'")
+            var next = 100_000
+            while !stop.value {
+                next += 1
+                do {
+                    try connection.execute("INSERT INTO w VALUES (\(next), 3, 'w')")
+                    outcome.update { $0.inserted += 1 }
+                } catch {
+                    outcome.update { $0.failures.append("\(error)") }
+                }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }
+        let snapshotTaken = DispatchSemaphore(value: 0)
+        let reader = Thread {
+            let connection = try? Connection(url)
+            defer { connection?.close() }
+            try? connection?.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM pg_class")
+            snapshotTaken.signal()
+            Thread.sleep(forTimeInterval: 2.5)
+            try? connection?.execute("COMMIT")
+        }
+        writer.start()
+        reader.start()
+        snapshotTaken.wait()
+        let before = outcome.value.inserted
+        let engine = try Integration.engine()
+        let plan = try engine.apply(url: url, desired: desired, allowDestructive: false)
+        let during = outcome.value.inserted - before
+        stop.update { $0 = true }
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(plan?.steps(in: .online).isEmpty == false)
+        #expect(outcome.value.failures.isEmpty, "\(outcome.value.failures)")
+        #expect(during >= 20, "only \(during) writes went through during the apply")
+        #expect(try engine.plan(url: url, desired: desired).isEmpty)
+        let written = outcome.value.inserted
+        #expect(try Integration.rows("select count(*)::text from w where id > 100000", on: database)
+                == [[String(written)]])
+    }
+
     /// A statement that cannot get its lock within lock_timeout is tried again after a pause;
     /// when the lock stays held, the pass fails naming the statement and the session holding
     /// it, and nothing is applied.
