@@ -69,14 +69,18 @@ import TestSupport
         return path
     }
 
-    @Test func killedInsideTheTransaction() throws {
+    /// A database holding `base`, the declared SQL's file, and a session for the test.
+    static func prepared() throws -> (TestDatabase, String, Connection) {
         let database = try TestPostgres.shared.makeDatabase(prefix: "killed")
-        defer { try? database.drop() }
-        let directory = try TestPostgres.makeScratchDirectory("killed")
-        let file = try Self.sqlFile(directory)
+        let file = try sqlFile(try TestPostgres.makeScratchDirectory("killed"))
         let holder = try database.connect()
-        defer { holder.close() }
-        try holder.execute(Self.base)
+        try holder.execute(base)
+        return (database, file, holder)
+    }
+
+    @Test func killedInsideTheTransaction() throws {
+        let (database, file, holder) = try Self.prepared()
+        defer { holder.close(); try? database.drop() }
         // Drover's ADD COLUMN waits for this lock, inside its transaction.
         try holder.execute("BEGIN; LOCK TABLE t IN ACCESS SHARE MODE")
         try Self.killApply(database, sqlFile: file) { watcher in
@@ -94,13 +98,8 @@ import TestSupport
     }
 
     @Test func killedBetweenOnlineSteps() throws {
-        let database = try TestPostgres.shared.makeDatabase(prefix: "killed")
-        defer { try? database.drop() }
-        let directory = try TestPostgres.makeScratchDirectory("killed")
-        let file = try Self.sqlFile(directory)
-        let holder = try database.connect()
-        defer { holder.close() }
-        try holder.execute(Self.base)
+        let (database, file, holder) = try Self.prepared()
+        defer { holder.close(); try? database.drop() }
         // The build on u waits for this lock; the one on t, before it, finishes.
         try holder.execute("BEGIN; LOCK TABLE u IN SHARE UPDATE EXCLUSIVE MODE")
         try Self.killApply(database, sqlFile: file) { watcher in

@@ -11,6 +11,35 @@ import TestSupport
 @Suite struct OnlineApplyTests {
     static let rows = "insert into t (a, b) select g, 'x' || g from generate_series(1, 2000) g;"
 
+    /// A row while an index build waits for an older snapshot.
+    static let buildWaiting = """
+        select 1 from pg_stat_progress_create_index
+        where datname = current_database() and phase = 'waiting for old snapshots'
+        """
+
+    /// Starts a session holding an older snapshot (a REPEATABLE READ transaction), which a
+    /// concurrent index build waits for, and returns once it is taken. From a session of its
+    /// own (activity is read once per transaction) it runs `sql` every 50 ms, at most 20 s,
+    /// until that returns a row, then waits `linger` seconds and commits.
+    static func holdSnapshot(_ url: String, until sql: String, linger: TimeInterval) {
+        let taken = DispatchSemaphore(value: 0)
+        let holder = Thread {
+            let connection = try? Connection(url)
+            let watcher = try? Connection(url)
+            defer { connection?.close(); watcher?.close() }
+            try? connection?.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM pg_class")
+            taken.signal()
+            for _ in 0..<400 {
+                if let rows = try? watcher?.query(sql).rows, !rows.isEmpty { break }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            Thread.sleep(forTimeInterval: linger)
+            try? connection?.execute("COMMIT")
+        }
+        holder.start()
+        taken.wait()
+    }
+
     @Test func indexesOnATableWithRowsAreBuiltAndSwappedConcurrently() throws {
         let database = try TestPostgres.shared.makeDatabase(prefix: "it_online")
         defer { try? database.drop() }
@@ -129,28 +158,8 @@ import TestSupport
         let desired = try Integration.desired("create table t (a int, b text); create index t_a on t (a);",
                                               engine: try Integration.engine())
         let url = database.connectionString
-        let snapshotTaken = DispatchSemaphore(value: 0)
-        // The snapshot is held until the build has waited for it a while (watched from a
-        // session of its own: activity is read once per transaction).
-        let reader = Thread {
-            let connection = try? Connection(url)
-            let watcher = try? Connection(url)
-            defer { connection?.close(); watcher?.close() }
-            try? connection?.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM pg_class")
-            snapshotTaken.signal()
-            for _ in 0..<400 {
-                let waiting = try? watcher?.query("""
-                    select 1 from pg_stat_progress_create_index
-                    where datname = current_database() and phase = 'waiting for old snapshots'
-                    """).rows
-                if waiting?.isEmpty == false { break }
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-            Thread.sleep(forTimeInterval: 0.7)
-            try? connection?.execute("COMMIT")
-        }
-        reader.start()
-        snapshotTaken.wait()
+        // The snapshot is held until the build has waited for it a while.
+        Self.holdSnapshot(url, until: Self.buildWaiting, linger: 0.7)
         let lines = Locked<[String]>([])
         var applier = Applier(settings: ApplySettings())
         applier.progress = ApplyProgress(interval: 0.2, connect: { try Connection(url) },
@@ -175,27 +184,10 @@ import TestSupport
         let engine = try Integration.engine()
         let desired = try Integration.desired("create table t (a int, b text, c int); create index t_a on t (a);",
                                               engine: engine)
-        let url = database.connectionString
-        let snapshotTaken = DispatchSemaphore(value: 0)
-        let killer = Thread {
-            let connection = try? Connection(url)
-            // Activity is read once per transaction: watched from a session of its own.
-            let watcher = try? Connection(url)
-            defer { connection?.close(); watcher?.close() }
-            try? connection?.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM pg_class")
-            snapshotTaken.signal()
-            for _ in 0..<400 {
-                let killed = try? watcher?.query("""
-                    select pg_terminate_backend(pid) from pg_stat_progress_create_index
-                    where datname = current_database() and phase = 'waiting for old snapshots'
-                    """).rows
-                if killed?.isEmpty == false { break }
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-            try? connection?.execute("COMMIT")
-        }
-        killer.start()
-        snapshotTaken.wait()
+        Self.holdSnapshot(database.connectionString, until: """
+            select pg_terminate_backend(pid) from pg_stat_progress_create_index
+            where datname = current_database() and phase = 'waiting for old snapshots'
+            """, linger: 0)
         let error = try #require(Integration.error {
             _ = try engine.apply(url: database.connectionString, desired: desired, allowDestructive: false)
         })
@@ -278,18 +270,8 @@ import TestSupport
                 Thread.sleep(forTimeInterval: 0.02)
             }
         }
-        let snapshotTaken = DispatchSemaphore(value: 0)
-        let reader = Thread {
-            let connection = try? Connection(url)
-            defer { connection?.close() }
-            try? connection?.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM pg_class")
-            snapshotTaken.signal()
-            Thread.sleep(forTimeInterval: 2.5)
-            try? connection?.execute("COMMIT")
-        }
         writer.start()
-        reader.start()
-        snapshotTaken.wait()
+        Self.holdSnapshot(url, until: Self.buildWaiting, linger: 2)
         let before = outcome.value.inserted
         let engine = try Integration.engine()
         let plan = try engine.apply(url: url, desired: desired, allowDestructive: false)
