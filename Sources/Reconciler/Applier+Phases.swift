@@ -27,10 +27,11 @@ extension Applier {
         }
     }
 
+    /// Releases the lock, and gives the session back its own settings (those the apply set
+    /// for the session rather than for its transaction).
     func unlock(_ connection: Connection) {
         _ = try? connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))")
-        _ = try? connection.query("SELECT set_config('lock_timeout', DEFAULT, false), "
-                                  + "set_config('statement_timeout', DEFAULT, false)")
+        try? connection.execute("RESET lock_timeout; RESET statement_timeout; RESET check_function_bodies")
     }
 
     /// Runs `step`; when it cannot get a lock within `lock_timeout` (55P03), waits and tries

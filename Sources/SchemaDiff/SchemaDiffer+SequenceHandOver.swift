@@ -5,8 +5,8 @@ import SchemaModel
 /// to the old one's value, so rows added after the change do not take numbers already used.
 /// PostgreSQL names both `<table>_<column>_seq`: the old one is renamed out of the way first.
 extension DiffState {
-    mutating func handOverSequences() {
-        let recreated = recreatedTables
+    /// (`recreated`: the tables dropped and created again, whose columns start afresh.)
+    mutating func handOverSequences(recreated: Set<QualifiedName>) {
         let currentNames = Set(current.sequences.map(\.name))
         let desiredNames = Set(desired.sequences.map(\.name))
         for table in desired.tables {

@@ -21,7 +21,6 @@ public enum SchemaDiffer {
         state.diffEnums()
         state.diffSequences()
         state.diffTables()
-        state.handOverSequences()
         state.diffOtherObjects()
         state.diffUnmanagedAttributes()
         state.diffObjects()
@@ -301,6 +300,7 @@ struct DiffState {
             }
             changes.append(.dropTable(table.name, foreign: table.foreign != nil))
         }
+        handOverSequences(recreated: recreated)
     }
 
     /// More tables whose keys foreign keys must let go of while the plan runs. A partition's

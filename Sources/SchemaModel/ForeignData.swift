@@ -34,8 +34,6 @@ public struct ForeignOptions: Sendable, Hashable, Codable {
         return secretWords.contains { lower.contains($0) }
     }
 
-    public var isEmpty: Bool { pairs.isEmpty }
-
     /// ` OPTIONS (key 'value', …)`, or nothing.
     public var createClause: String {
         let spelled = pairs.map { "\(quoteIdentifier($0.key)) \(quoteLiteral($0.value))" }

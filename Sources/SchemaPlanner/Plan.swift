@@ -81,6 +81,13 @@ public struct PlanStep: Sendable, Hashable, Codable {
         self.phase = phase
     }
 
+    /// The same step, run online (after the transaction) instead.
+    var movedOnline: PlanStep {
+        var step = self
+        step.phase = .online
+        return step
+    }
+
     /// True when the step loses data.
     public var isDestructive: Bool { hazards.contains(.dataLoss) }
 }

@@ -48,20 +48,27 @@ struct OnlinePlan {
     private(set) var online: [Int: [PlanStep]] = [:]
     /// Hazards added to a change's own steps.
     private(set) var blocking: [Int: Hazard] = [:]
+    /// Changes whose online steps start with a validation (which scans while writes go on:
+    /// best once the builds are done).
+    private(set) var validating = Set<Int>()
 
-    /// `held`: indexes that depend on something the transaction drops, which must be dropped
-    /// (and made again) in it.
-    init(changes: [Change], live: LiveTables, held: Set<QualifiedName> = []) {
+    /// `current`, the dependencies of the database as it is, and `removed`, what a change
+    /// drops: an index that depends on something the transaction drops must be dropped (and
+    /// made again) in it.
+    init(changes: [Change], live: LiveTables, current: [Dependency] = [],
+         removed: (Change) -> [ObjectKey] = { _ in [] }) {
         guard !live.sizes.isEmpty || live.indexCreation == true || live.indexDrop == true else { return }
         var facts = Facts(changes: changes, live: live)
-        facts.pinned.formUnion(held)
+        let gone = Set(changes.flatMap(removed))
+        facts.pinned.formUnion(current.filter { $0.dependent.kind == .index && gone.contains($0.referenced) }
+            .map { QualifiedName($0.dependent.schema, $0.dependent.name) })
         for (index, change) in changes.enumerated() {
             plan(index, change, facts)
         }
     }
 
     /// The steps of change `index` (its own being `own`), by phase.
-    func steps(_ index: Int, own: () -> [PlanStep]) -> (transaction: [PlanStep], online: [PlanStep]) {
+    func steps(_ index: Int, own: () -> [PlanStep]) -> (transaction: [PlanStep], online: [PlanStep], validating: Bool) {
         var steps = transaction[index] ?? own()
         if let hazard = blocking[index] {
             steps = steps.map { step in
@@ -70,7 +77,7 @@ struct OnlinePlan {
                 return step
             }
         }
-        return (steps, online[index] ?? [])
+        return (steps, online[index] ?? [], validating.contains(index))
     }
 
     private static func scansOrRewrites(_ step: PlanStep) -> Bool {
@@ -179,11 +186,13 @@ struct OnlinePlan {
                                            hazards: [.lock(constraint.kind == .foreignKey ? .shareRowExclusive
                                                                                            : .accessExclusive)])]
             online[index] = [validate(table, constraint.name)]
+            validating.insert(index)
         } else if case .addConstraint(_, let constraint) = change, [.unique, .primaryKey].contains(constraint.kind) {
             addKey(index, table, constraint, facts)
         } else if case .validateConstraint(_, let constraint) = change {
             transaction[index] = []
             online[index] = [validate(table, constraint.name)]
+            validating.insert(index)
         } else if case .alterColumn(_, let from, let to, _) = change, !from.notNull, to.notNull {
             setNotNull(index, table, from, to, facts)
         }
@@ -211,9 +220,7 @@ struct OnlinePlan {
         ]
         if let comment = facts.constraintComments[table]?[key.name] {
             transaction[comment] = []
-            var step = Planner.commentStep(.constraint(table, key.name), key.comment)
-            step.phase = .online
-            steps.append(step)
+            steps.append(Planner.commentStep(.constraint(table, key.name), key.comment).movedOnline)
         }
         transaction[index] = []
         online[index] = steps
@@ -260,6 +267,7 @@ struct OnlinePlan {
                                            summary: "check that \(table).\(to.name) holds no NULL, not validated yet",
                                            hazards: [.lock(.accessExclusive)])]
         }
+        validating.insert(index)
         online[index] = [
             validate(table, helper),
             PlanStep(sql: "\(prefix) ALTER COLUMN \(column) SET NOT NULL",
@@ -299,18 +307,10 @@ struct OnlinePlan {
             guard let build = Self.concurrently(wanted.definition, name: nil) else { return }
             steps = [Self.build(build, name, table)]
         }
-        steps += Planner.indexStatisticsSteps(table, wanted, from: []).map { step in
-            var step = step
-            step.phase = .online
-            return step
-        }
+        steps += Planner.indexStatisticsSteps(table, wanted, from: []).map(\.movedOnline)
         if let comment = facts.comments[name] {
             transaction[comment] = []
-            steps += [Planner.commentStep(.index(name), wanted.comment)].map { step in
-                var step = step
-                step.phase = .online
-                return step
-            }
+            steps.append(Planner.commentStep(.index(name), wanted.comment).movedOnline)
         }
         transaction[index] = []
         online[index] = steps

@@ -26,18 +26,12 @@ public enum Planner {
         let dependencies = DependencyOrder(changes: changes, ranks: changes.map(rank),
                                            current: current, desired: desired)
         let order = dependencies.order()
-        // An index that depends on something the transaction drops must go in it first.
-        let removed = live.sizes.isEmpty ? [] : Set(changes.flatMap(dependencies.removedKeys))
-        let held = Set(current.filter { $0.dependent.kind == .index && removed.contains($0.referenced) }
-            .map { QualifiedName($0.dependent.schema, $0.dependent.name) })
-        let online = OnlinePlan(changes: changes, live: live, held: held)
+        let online = OnlinePlan(changes: changes, live: live, current: current, removed: dependencies.removedKeys)
         var transaction: [PlanStep] = [], builds: [PlanStep] = [], validations: [PlanStep] = []
         for index in order {
             let phased = online.steps(index) { Self.steps(for: changes[index]) }
             transaction += phased.transaction
-            // Validations (and what follows one) last: they scan while writes go on, best once
-            // the builds are done.
-            if phased.online.first?.sql.contains(" VALIDATE CONSTRAINT ") == true {
+            if phased.validating {
                 validations += phased.online
             } else {
                 builds += phased.online

@@ -230,6 +230,9 @@ import TestSupport
                                                                                  + "were committed"), "\(error.message)")
         #expect(try Integration.rows("select count(*)::text from pg_namespace where nspname = 'extra'",
                                      on: database) == [["1"]])
+        // The session has its own settings back.
+        #expect(try connection.query("select current_setting('lock_timeout'), current_setting('statement_timeout'), "
+                                     + "current_setting('check_function_bodies')").rows == [["0", "0", "on"]])
     }
 
     /// Writes keep flowing through an online apply of every technique (an index built and a

@@ -128,6 +128,20 @@ import Testing
         #expect(never.steps(in: .online).map(\.sql).allSatisfy { $0.contains("VALIDATE CONSTRAINT") })
     }
 
+    /// An index that depends on something the transaction drops is dropped and made again in
+    /// it, even where the manifest has every index built concurrently.
+    @Test func anIndexOnSomethingTheTransactionDropsStaysInIt() {
+        let index = Index(name: "t_b", definition: "CREATE INDEX t_b ON public.t USING btree (b)")
+        let conversion = ManagedObject.conversion(Conversion(
+            name: QualifiedName("public", "c"), sourceEncoding: "LATIN1", destinationEncoding: "UTF8",
+            function: "iso8859_1_to_utf8", isDefault: false))
+        let changes: [Change] = [.dropIndex(Self.t, index), .dropObject(conversion), .createIndex(Self.t, index)]
+        let current = [Dependency(ObjectKey(.index, "public", "t_b"), on: conversion.dependencyKey)]
+        let plan = Planner.plan(changes, current: current, live: LiveTables(indexCreation: true, indexDrop: true))
+        #expect(plan.steps(in: .online).isEmpty, "\(plan.sql)")
+        #expect(plan.steps.first?.sql == #"DROP INDEX "public"."t_b""#)
+    }
+
     /// An index another step needs by name stays in the transaction; what must scan or
     /// rewrite a table that holds rows says so, with its size.
     @Test func whatCannotRunOnlineSaysItBlocksWrites() {
