@@ -34,11 +34,33 @@ extension Applier {
         try? connection.execute("RESET lock_timeout; RESET statement_timeout; RESET check_function_bodies")
     }
 
+    /// Where a step runs, which decides how it is retried and what a failure leaves.
+    enum StepPlace {
+        /// In the apply's transaction: retried from a savepoint; a failure rolls all back.
+        case transaction
+        /// Online, after the transaction committed.
+        case online
+        /// Without a transaction (`txMode: none`), after `committedBefore` steps that each
+        /// committed.
+        case alone(committedBefore: Int)
+
+        /// What a failure of the step leaves, as its report says.
+        var afterFailure: String {
+            switch self {
+            case .transaction: "everything was rolled back"
+            case .online:
+                "the transaction and the online steps before it were committed; the next pass goes on from there"
+            case .alone(let count): "txMode is none: the \(count) step(s) before it were committed"
+            }
+        }
+    }
+
     /// Runs `step`; when it cannot get a lock within `lock_timeout` (55P03), waits and tries
     /// again, up to `settings.lockRetries` more times (in a transaction, from a savepoint, so
     /// what ran before stays). Then fails naming the step and who held locks.
-    func run(_ step: PlanStep, inTransaction: Bool, on connection: Connection,
+    func run(_ step: PlanStep, at place: StepPlace, on connection: Connection,
              pending: [PlanStep]) throws(ReconcileError) {
+        let inTransaction = if case .transaction = place { true } else { false }
         var attempt = 0
         while true {
             attempt += 1
@@ -52,7 +74,7 @@ extension Applier {
                 if inTransaction, lockTimedOut { try? connection.execute("ROLLBACK TO SAVEPOINT drover_step") }
                 guard lockTimedOut, attempt <= settings.lockRetries else {
                     cleanUp(after: step, error, on: connection)
-                    throw failure(step, error, attempt: attempt, inTransaction: inTransaction, connection, pending)
+                    throw failure(step, error, attempt: attempt, after: place.afterFailure, connection, pending)
                 }
                 // A build that timed out left an INVALID index, which would be in the way.
                 cleanUp(after: step, error, on: connection)
@@ -74,10 +96,8 @@ extension Applier {
     /// The pause before attempt `attempt + 1`: 0.25 s, doubling, at most 8 s.
     static func backoff(_ attempt: Int) -> TimeInterval { min(8, 0.25 * pow(2, Double(attempt - 1))) }
 
-    private func failure(_ step: PlanStep, _ error: any Error, attempt: Int, inTransaction: Bool,
+    private func failure(_ step: PlanStep, _ error: any Error, attempt: Int, after: String,
                          _ connection: Connection, _ pending: [PlanStep]) -> ReconcileError {
-        let after = inTransaction ? "everything was rolled back"
-            : "the transaction and the online steps before it were committed; the next pass goes on from there"
         guard (error as? PostgresError)?.sqlState == "55P03" else {
             return ReconcileError(.applyFailed, "\(error) while running: \(step.sql); \(after)",
                                   pending: pending.map(\.sql))
@@ -133,10 +153,10 @@ extension Applier {
             }
             if let progress {
                 try progress.watching(step.summary, pid: connection.backendPID) { () throws(ReconcileError) in
-                    try run(step, inTransaction: false, on: connection, pending: steps)
+                    try run(step, at: .online, on: connection, pending: steps)
                 }
             } else {
-                try run(step, inTransaction: false, on: connection, pending: steps)
+                try run(step, at: .online, on: connection, pending: steps)
             }
         }
     }

@@ -119,12 +119,8 @@ public struct Applier {
     /// leaves those before it applied, and says so), then its online steps.
     private func applyWithoutTransaction(desired: SchemaModel, schemas: [String], allowDestructive: Bool,
                                          on connection: Connection) throws(ReconcileError) -> Outcome {
-        try Self.checkRoles(of: desired, on: connection)
-        let current = try inspect(SchemaInspector(schemas: schemas), connection)
-        let uncastable = Self.uncastable(desired: desired, current: current, on: connection, inTransaction: false)
-        let difference = SchemaDiffer.diff(desired: desired, current: current, policy: policy, uncastable: uncastable)
-        if difference.isEmpty { return .nothing }
-        let plan = try Self.plan(difference, live: liveTables(difference.changes, on: connection))
+        let plan = try self.plan(desired: desired, schemas: schemas, on: connection)
+        if plan.isEmpty { return .nothing }
         try Self.refuseDestructive(plan, allowDestructive: allowDestructive)
         let steps = plan.steps(in: .transaction)
         do {
@@ -134,13 +130,7 @@ public struct Applier {
             throw ReconcileError(.applyFailed, "cannot set the apply's timeouts: \(error)")
         }
         for (index, step) in steps.enumerated() {
-            do throws(ReconcileError) {
-                try run(step, inTransaction: false, on: connection, pending: steps)
-            } catch {
-                throw ReconcileError(error.reason, error.message.replacingOccurrences(
-                    of: "the transaction and the online steps before it were committed",
-                    with: "txMode is none: the \(index) step(s) before it were committed"), pending: error.pending)
-            }
+            try run(step, at: .alone(committedBefore: index), on: connection, pending: steps)
         }
         return .done(Plan(steps: steps), online: plan.steps(in: .online))
     }
@@ -192,7 +182,7 @@ public struct Applier {
                 return .done(Plan(steps: []), online: plan.steps)
             }
             for step in transaction {
-                try run(step, inTransaction: true, on: connection, pending: transaction)
+                try run(step, at: .transaction, on: connection, pending: transaction)
             }
             if splitting {
                 do {
