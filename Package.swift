@@ -12,6 +12,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // C libraries, wrapped through pkg-config and nothing else.
@@ -44,6 +50,13 @@ let package = Package(
         ]),
         .target(name: "Daemon", dependencies: [
             "Reconciler", "Manifest", "SchemaDiff", "Git", "Postgres", "PostgresServer", "SQLText", "Yams",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "FlyingFox", package: "FlyingFox"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "drover", dependencies: [
             "Daemon", "Reconciler", "SchemaModel", "SQLText",
@@ -58,6 +71,9 @@ let package = Package(
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "SchemaModel"]),
         .testTarget(name: "SchemaDiffTests", dependencies: ["SchemaModel", "SchemaDiff", "SchemaPlanner", "SQLText"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "SchemaInspector", "SchemaPlanner", "Manifest", "Postgres", "PostgresServer", "TestSupport"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Git", "Manifest", "Postgres", "Reconciler", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: [
+            "Daemon", "Git", "Manifest", "Postgres", "Reconciler", "TestSupport",
+            .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "Crypto", package: "swift-crypto"),
+        ]),
     ]
 )

@@ -29,6 +29,10 @@ public struct ManifestEntry: Sendable {
     public var schema: AtlasSchema?
     /// The report for a document that cannot be read (`InvalidManifest`).
     public var invalid: StatusReport?
+    /// The database it applies to (host/port/dbname), nil when it cannot be resolved.
+    public var database: String?
+    /// A digest of what it reads (the document, the revision's ConfigMaps), in this process.
+    public var input = 0
 }
 
 /// The source as one sync left it: the revision in force and its manifests.
@@ -45,6 +49,8 @@ public struct SourceSnapshot: Sendable {
     public var configMaps: [String: ConfigMap]
     /// The reports on the status branch for the revision's manifests, by status key.
     public var previous: [String: StatusReport]
+    /// A digest of the secrets folders: when it changes, stalled manifests try again.
+    public var secretsDigest = 0
 }
 
 /// The daemon's parts: the git mirror, the reconciler and the status publisher, with the
@@ -64,10 +70,13 @@ public final class Daemon: @unchecked Sendable {
     private let dev: DevServer
     private let embeddedDev: EmbeddedDevServer?
     private let lock = NSLock()
+    /// Where the service's metrics go (the dev server's normalisation time from here).
+    public let metrics: DaemonMetrics?
 
     /// A daemon for `config`; opens the mirror under the state folder.
-    public init(config: DaemonConfig) throws {
+    public init(config: DaemonConfig, metrics: DaemonMetrics? = nil) throws {
         configInForce = config
+        self.metrics = metrics
         try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
         mirror = try GitMirror(path: config.stateDirectory + "/mirror.git", url: config.source.url, auth: config.source.auth)
         if let url = config.devURL {
@@ -80,15 +89,21 @@ public final class Daemon: @unchecked Sendable {
             dev = embedded
             embeddedDev = embedded
         }
-        reconcilerInForce = Self.reconciler(config, dev: dev)
+        reconcilerInForce = Self.reconciler(config, dev: dev, metrics: metrics)
         publisher = Self.publisher(config)
     }
 
-    private static func reconciler(_ config: DaemonConfig, dev: DevServer) -> Reconciler {
+    private static func timing(_ metrics: DaemonMetrics?) -> (@Sendable (Double) -> Void)? {
+        guard let metrics else { return nil }
+        return { metrics.normalised(seconds: $0) }
+    }
+
+    private static func reconciler(_ config: DaemonConfig, dev: DevServer, metrics: DaemonMetrics?) -> Reconciler {
         Reconciler(environment: config.environment, targets: config.targets,
                    secrets: SecretStore(directory: config.secretsDirectory),
-                   normaliser: Normaliser(dev: dev, limits: config.normalisationLimits), settings: config.apply,
-                   drift: config.drift,
+                   normaliser: Normaliser(dev: dev, limits: config.normalisationLimits, timed: timing(metrics)),
+                   settings: config.apply,
+                   drift: config.drift, suspended: config.suspend, fingerprints: config.catalogFingerprint,
                    progress: { manifest, line in
                        Log.event(.info, "apply_progress", ["manifest": manifest, "step": line])
                    })
@@ -114,7 +129,7 @@ public final class Daemon: @unchecked Sendable {
         if new.source.url != config.source.url || new.source.auth != config.source.auth {
             mirror = try GitMirror(path: new.stateDirectory + "/mirror.git", url: new.source.url, auth: new.source.auth)
         }
-        let reconciler = Self.reconciler(new, dev: dev)
+        let reconciler = Self.reconciler(new, dev: dev, metrics: metrics)
         publisher = Self.publisher(new)
         cachedManifests = nil
         lock.withLock {
@@ -190,20 +205,34 @@ public final class Daemon: @unchecked Sendable {
                     if seen.contains(key) { key += "@\(path)#\(document?.index ?? 0)" }
                     seen.insert(key)
                     let old = previousReport(key)
-                    manifests.append(ManifestEntry(key: key, invalid: StatusReport(
+                    var report = StatusReport(
                         manifest: .init(path: path, name: name, document: document?.index ?? 0),
                         environment: config.environment, target: nil, revision: revision.hex,
                         reason: .invalidManifest, message: error.description, lastApplied: old?.lastApplied,
-                        failures: StatusReport.failuresAfterFailing(old))))
+                        failures: StatusReport.failuresAfterFailing(old))
+                    report.settleConditions(.stalled, previous: old?.conditions, at: Reconciler.timestamp(Date()))
+                    manifests.append(ManifestEntry(key: key, invalid: report))
                 }
             }
             cachedManifests = (revision, manifests, configMaps)
         }
-        let manifests = cachedManifests!.manifests
+        let reconciler = self.reconciler
+        let manifests = cachedManifests!.manifests.map { entry in
+            var entry = entry
+            if let schema = entry.schema {
+                entry.database = reconciler.databaseKey(schema)
+                var hasher = Hasher()
+                hasher.combine(schema)
+                hasher.combine(cachedManifests!.configMaps)
+                entry.input = hasher.finalize()
+            }
+            return entry
+        }
         let previous = Dictionary(manifests.compactMap { entry in previousReport(entry.key).map { (entry.key, $0) } },
                                   uniquingKeysWith: { a, _ in a })
         return SourceSnapshot(revision: revision, fetchedObjects: sync.fetchedObjects, unavailable: sync.unavailable,
-                              manifests: manifests, configMaps: cachedManifests!.configMaps, previous: previous)
+                              manifests: manifests, configMaps: cachedManifests!.configMaps, previous: previous,
+                              secretsDigest: reconciler.secrets.digest())
     }
 
     /// `report` as the status branch gets it while the source is unavailable: the database
@@ -297,11 +326,19 @@ public final class Daemon: @unchecked Sendable {
     }
 
     /// The log line for a finished reconcile.
-    static func logReconciled(_ report: StatusReport, revision: ObjectID, routine: Bool = false) {
-        Log.event(routine ? .debug : report.ready ? .info : .warning, "reconciled",
-                  ["manifest": report.manifest.name, "file": report.manifest.path, "target": report.target,
-                   "revision": revision.short, "reason": report.reason.rawValue,
-                   "message": report.ready ? nil : report.message])
+    static func reconciledLine(_ report: StatusReport, revision: ObjectID, routine: Bool = false) -> LoopMachine.Action {
+        .log(routine ? .debug : report.ready ? .info : .warning, "reconciled", [
+            ("manifest", report.manifest.name), ("file", report.manifest.path), ("target", report.target),
+            ("revision", revision.short), ("reason", report.reason.rawValue),
+            ("stalled", report.stalled ? "true" : nil), ("message", report.ready ? nil : report.message),
+        ])
+    }
+
+    /// Writes the log line for a finished reconcile.
+    static func logReconciled(_ report: StatusReport, revision: ObjectID) {
+        if case .log(let level, let event, let fields) = reconciledLine(report, revision: revision) {
+            Log.event(level, event, fields)
+        }
     }
 
     /// Brings the mirror up to date cheaply: one listing of the remote's references, and a

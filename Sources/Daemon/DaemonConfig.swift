@@ -80,6 +80,17 @@ public struct DaemonConfig: Sendable {
     public var concurrency: Int = 4
     /// What to do with a database changed by hand.
     public var drift: DriftMode = .correct
+    /// Where `/metrics`, `/healthz` and `/readyz` are served (`metrics.listen`, host:port);
+    /// nil: not at all.
+    public var metricsListen: String?
+    /// Whether an unchanged catalog fingerprint may stand in for a full check (true; false
+    /// makes every pass inspect every database in full).
+    public var catalogFingerprint = true
+    /// Where notifications go (`notify.webhooks`).
+    public var webhooks: [Webhook] = []
+    /// Applies and drift correction are stopped for the whole environment; manifests are
+    /// still checked and reported (`Suspended` with the steps that would run).
+    public var suspend = false
     /// Least severe log events written.
     public var logLevel: Log.Level = .info
     /// On SIGTERM, how long a running reconcile may take to finish before its statements
@@ -124,11 +135,53 @@ public struct DaemonConfig: Sendable {
                 ?? defaults.onlineStatementTimeout)
     }
 
+    /// One `notify.webhooks` entry. The URL may come from a file (`urlFile`: a chat URL
+    /// carries its token); the HMAC key comes from one (`secretFile`). Both are read now, so
+    /// a missing file is a config error at its line.
+    private static func webhook(_ node: YAMLNode, resolvePath: (String) -> String) throws -> Webhook {
+        if let first = try unknownFields(node, ["name", "url", "urlFile", "format", "secretFile", "events"]).first {
+            throw first
+        }
+        let name = try node.required("name").string()
+        func file(_ key: String) throws -> String? {
+            guard let pathNode = try node.optional(key) else { return nil }
+            let path = resolvePath(try pathNode.string())
+            guard let data = FileManager.default.contents(atPath: path),
+                  let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
+                  !text.isEmpty else {
+                throw pathNode.error("\(key) \(path) cannot be read or is empty")
+            }
+            return text
+        }
+        let urlText = try node.optional("url")?.string() ?? file("urlFile")
+        guard let urlText, let url = URL(string: urlText), ["http", "https"].contains(url.scheme ?? "") else {
+            throw node.error("webhook \(name) needs url or urlFile, an http or https URL")
+        }
+        let formatNode = try node.optional("format")
+        guard let format = Webhook.Format(rawValue: try formatNode?.string() ?? "json") else {
+            throw formatNode!.error("format must be json or slack")
+        }
+        var events = Set(NotificationEvent.allCases)
+        if let list = try node.optional("events") {
+            events = []
+            for item in try list.sequence() {
+                guard let event = NotificationEvent(rawValue: try item.string()) else {
+                    throw item.error("unknown event; the events are "
+                                     + NotificationEvent.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                events.insert(event)
+            }
+        }
+        return Webhook(name: name, url: url, format: format, secret: try file("secretFile").map { Array($0.utf8) },
+                       events: events)
+    }
+
     private static func parse(_ root: YAMLNode, baseDirectory: String) throws -> DaemonConfig {
         let unknown = try unknownFields(root, ["environment", "stateDir", "source", "status", "interval", "jitter", "retry",
                                             "concurrency", "drift", "logLevel", "stopTimeout", "dev",
                                             "targets", "secrets", "lockTimeout", "statementTimeout",
-                                            "lockRetries", "onlineStatementTimeout", "online"])
+                                            "lockRetries", "onlineStatementTimeout", "online", "suspend",
+                                            "metrics", "notify", "catalogFingerprint"])
         if let first = unknown.first { throw first }
         func resolvePath(_ path: String) -> String {
             // Symlinks are resolved so a server running as another OS user gets a path it can traverse.
@@ -207,6 +260,24 @@ public struct DaemonConfig: Sendable {
             }
         }
         if let online = try root.optional("online") { config.apply.online = try online.bool() }
+        if let suspend = try root.optional("suspend") { config.suspend = try suspend.bool() }
+        if let shortcut = try root.optional("catalogFingerprint") { config.catalogFingerprint = try shortcut.bool() }
+        if let metrics = try root.optional("metrics") {
+            if let first = try unknownFields(metrics, ["listen"]).first { throw first }
+            let listen = try metrics.required("listen")
+            do {
+                _ = try HealthServer.socketAddress(try listen.string())
+            } catch let error as DaemonError {
+                throw listen.error(error.description)
+            }
+            config.metricsListen = try listen.string()
+        }
+        if let notify = try root.optional("notify") {
+            if let first = try unknownFields(notify, ["webhooks"]).first { throw first }
+            for node in try notify.required("webhooks").sequence() {
+                config.webhooks.append(try webhook(node, resolvePath: resolvePath))
+            }
+        }
         if let retries = try root.optional("lockRetries") {
             guard let value = try? retries.int(), (0...100).contains(value) else {
                 throw retries.error("lockRetries must be a whole number from 0 to 100")

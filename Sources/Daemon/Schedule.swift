@@ -5,11 +5,13 @@ import Foundation
 /// A manifest in good health is checked once per interval (plus a random jitter). One that
 /// failed is retried after `retryInterval`, doubled at each consecutive failure up to
 /// `retryMaxInterval`, and never given up; a new commit makes every manifest due at once.
+/// One that stalled (retrying cannot help) waits until its input changes (the manifest and
+/// what it reads), the config or secrets are reloaded, or a pass is asked for.
 /// At most `concurrency` reconciles run at once, never two on the same database, and a
 /// manifest's wait never depends on another's.
 struct Schedule {
     /// Timing, from the config.
-    struct Timing {
+    struct Timing: Equatable {
         var interval: Double
         var jitter: Double
         var retryInterval: Double
@@ -30,6 +32,31 @@ struct Schedule {
         var stale = false
         /// Gone from the source while running: dropped when it ends.
         var removed = false
+        /// A digest of what the manifest reads (its document, the ConfigMaps): a stalled
+        /// manifest is tried again when it changes.
+        var input = 0
+        /// The input of the running reconcile.
+        var startedInput = 0
+        /// Asked for while running (a pass, a reload): due again after even a stall.
+        var forced = false
+        /// Stalled, not due until an input changes.
+        var stalled = false
+    }
+
+    /// How a reconcile ended.
+    enum Outcome: Equatable {
+        /// Ready, or drift reported: the next check after an interval.
+        case succeeded
+        /// A transient failure: retried after the backoff.
+        case failed
+        /// Retrying cannot help until an input changes.
+        case stalled
+    }
+
+    /// A manifest of a revision: where it applies and what it reads.
+    struct Slot: Equatable {
+        var database: String?
+        var input: Int
     }
 
     var timing: Timing
@@ -39,15 +66,22 @@ struct Schedule {
 
     init(timing: Timing) { self.timing = timing }
 
-    /// The manifests of a new revision (or of a reload): all due `now`. Entries of manifests
-    /// that are gone are dropped; a running one stays until it finishes.
-    mutating func replace(with manifests: [String: String?], now: Date) {
+    /// The manifests of a new revision (or of a reload, `retryStalled`): all due `now` but
+    /// the stalled ones whose input did not change. Entries of manifests that are gone are
+    /// dropped; a running one stays until it finishes.
+    mutating func replace(with manifests: [String: Slot], now: Date, retryStalled: Bool = false) {
         var next: [String: Entry] = [:]
-        for (key, database) in manifests {
-            var entry = entries[key] ?? Entry(database: database, dueAt: now)
-            entry.database = database
-            entry.dueAt = now
-            entry.stale = entry.running
+        for (key, slot) in manifests {
+            var entry = entries[key] ?? Entry(database: slot.database, dueAt: now, input: slot.input)
+            let changed = entry.input != slot.input || retryStalled
+            entry.database = slot.database
+            entry.input = slot.input
+            entry.forced = entry.forced || (entry.running && retryStalled)
+            if !entry.stalled || changed {
+                entry.stalled = false
+                entry.dueAt = now
+                entry.stale = entry.running
+            }
             next[key] = entry
         }
         for (key, var entry) in entries where entry.running && next[key] == nil {
@@ -57,11 +91,20 @@ struct Schedule {
         entries = next
     }
 
-    /// Makes every manifest due `now` (SIGUSR1).
+    /// Makes every manifest due `now` (SIGUSR1), stalled ones too.
     mutating func makeAllDue(now: Date) {
-        for key in entries.keys {
+        makeDue(Array(entries.keys), now: now)
+    }
+
+    /// Makes `keys` due `now`, stalled or not (a pass asked for).
+    mutating func makeDue(_ keys: [String], now: Date) {
+        for key in keys where entries[key] != nil {
             entries[key]!.dueAt = now
-            if entries[key]!.running { entries[key]!.stale = true }
+            entries[key]!.stalled = false
+            if entries[key]!.running {
+                entries[key]!.stale = true
+                entries[key]!.forced = true
+            }
         }
     }
 
@@ -70,7 +113,7 @@ struct Schedule {
         var busy = Set(entries.values.filter(\.running).compactMap(\.database))
         var running = entries.values.filter(\.running).count
         var started: [String] = []
-        let due = entries.filter { !$0.value.running && $0.value.dueAt <= now }
+        let due = entries.filter { !$0.value.running && !$0.value.stalled && $0.value.dueAt <= now }
             .sorted { ($0.value.dueAt, $0.key) < ($1.value.dueAt, $1.key) }
         for (key, entry) in due {
             guard running < timing.concurrency else { break }
@@ -79,26 +122,36 @@ struct Schedule {
                 busy.insert(database)
             }
             entries[key]!.running = true
+            entries[key]!.startedInput = entry.input
             running += 1
             started.append(key)
         }
         return started
     }
 
-    /// Records the end of `key`'s reconcile: next check one interval on, or a retry after
-    /// the backoff when it failed. Returns the wait in seconds.
+    /// Records the end of `key`'s reconcile: next check one interval on, a retry after the
+    /// backoff when it failed, none while it stalls on an input that did not change since
+    /// it started. Returns the wait in seconds (infinity when stalled).
     @discardableResult
-    mutating func finished(_ key: String, succeeded: Bool, now: Date) -> Double {
+    mutating func finished(_ key: String, _ outcome: Outcome, now: Date) -> Double {
         guard var entry = entries[key] else { return 0 }
         if entry.removed {
             entries[key] = nil
             return 0
         }
         entry.running = false
-        entry.failures = succeeded ? 0 : entry.failures + 1
-        let wait = entry.stale ? 0 : succeeded ? timing.interval + random(timing.jitter) : backoff(failures: entry.failures)
+        entry.failures = outcome == .succeeded ? 0 : entry.failures + 1
+        let wait: Double
+        switch outcome {
+        case .succeeded: wait = entry.stale ? 0 : timing.interval + random(timing.jitter)
+        case .failed: wait = entry.stale ? 0 : backoff(failures: entry.failures)
+        case .stalled:
+            entry.stalled = !entry.forced && entry.input == entry.startedInput
+            wait = entry.stalled ? .infinity : 0
+        }
         entry.stale = false
-        entry.dueAt = now.addingTimeInterval(wait)
+        entry.forced = false
+        entry.dueAt = wait.isFinite ? now.addingTimeInterval(wait) : .distantFuture
         entries[key] = entry
         return wait
     }
@@ -112,7 +165,7 @@ struct Schedule {
 
     /// The earliest time a waiting manifest falls due; nil when none waits.
     var nextDue: Date? {
-        entries.values.filter { !$0.running }.map(\.dueAt).min()
+        entries.values.filter { !$0.running && !$0.stalled }.map(\.dueAt).min()
     }
 
     /// Whether any reconcile is running.

@@ -124,6 +124,12 @@ public struct AtlasSchema: Sendable, Hashable {
 
     /// The annotation naming a target explicitly.
     public static let targetAnnotation = "drover.dev/target"
+    /// The annotation that suspends applies (`"true"`): the manifest is still checked and
+    /// reported, nothing is applied.
+    public static let suspendAnnotation = "drover.dev/suspend"
+
+    /// Whether the manifest is suspended by its annotation.
+    public var suspended: Bool { annotations[Self.suspendAnnotation] == "true" }
 }
 
 /// One `kind: ConfigMap` document (for `spec.schema.configMapKeyRef`).

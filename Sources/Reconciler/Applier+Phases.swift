@@ -98,9 +98,10 @@ extension Applier {
 
     private func failure(_ step: PlanStep, _ error: any Error, attempt: Int, after: String,
                          _ connection: Connection, _ pending: [PlanStep]) -> ReconcileError {
-        guard (error as? PostgresError)?.sqlState == "55P03" else {
+        let sqlState = (error as? PostgresError)?.sqlState
+        guard sqlState == "55P03" else {
             return ReconcileError(.applyFailed, "\(error) while running: \(step.sql); \(after)",
-                                  pending: pending.map(\.sql))
+                                  pending: pending.map(\.sql), failureClass: .of(sqlState: sqlState))
         }
         let holders = Self.lockHolders(connection)
         let wanted = step.hazards.compactMap { hazard -> String? in

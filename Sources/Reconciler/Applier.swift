@@ -211,7 +211,7 @@ public struct Applier {
             throw error
         } catch {
             try? connection.execute("ROLLBACK")
-            throw ReconcileError(.applyFailed, "\(error)")
+            throw ReconcileError(.applyFailed, "\(error)", failureClass: .of(sqlState: (error as? PostgresError)?.sqlState))
         }
     }
 

@@ -54,11 +54,16 @@ public final class Normaliser: @unchecked Sendable {
     nonisolated(unsafe) private static var counter = 0
     private static let counterLock = NSLock()
 
+    /// Told how long each normalisation on the dev server took (cache hits are not).
+    private let timed: (@Sendable (_ seconds: Double) -> Void)?
+
     /// A normaliser using `dev`, with `limits` on the declared SQL's running time.
-    public init(dev: DevServer, limits: Limits = Limits(), cacheLimit: CacheLimit = CacheLimit()) {
+    public init(dev: DevServer, limits: Limits = Limits(), cacheLimit: CacheLimit = CacheLimit(),
+                timed: (@Sendable (_ seconds: Double) -> Void)? = nil) {
         self.dev = dev
         self.limits = limits
         self.cacheLimit = cacheLimit
+        self.timed = timed
     }
 
     /// How many declarations the cache holds now.
@@ -113,6 +118,8 @@ public final class Normaliser: @unchecked Sendable {
             if let position = cacheOrder.lastIndex(of: key) { cacheOrder.append(cacheOrder.remove(at: position)) }
             return hit
         }) { return hit }
+        let started = Date()
+        defer { timed?(Date().timeIntervalSince(started)) }
         do {
             let normalised = try run(sql, origin: origin, schemas: schemas, targetMajorVersion: targetMajorVersion)
             remember(normalised, as: key)
@@ -164,7 +171,8 @@ public final class Normaliser: @unchecked Sendable {
                 cacheOrder.append(key)
                 cachedBytes += key.length
             }
-            while cacheOrder.count > 1,
+            // The newest is kept even past the byte limit, unless no entry at all is allowed.
+            while cacheOrder.count > min(1, cacheLimit.entries),
                   cacheOrder.count > cacheLimit.entries || cachedBytes > cacheLimit.sqlBytes {
                 let old = cacheOrder.removeFirst()
                 cache[old] = nil

@@ -48,19 +48,25 @@ public enum DriftMode: String, Sendable, Hashable, CaseIterable {
 /// its settings never change after init, and the normaliser's cache is locked.
 public final class Reconciler: @unchecked Sendable {
     private let targets: [Target]
-    private let secrets: SecretStore
+    /// Where secrets are read.
+    public let secrets: SecretStore
     private let normaliser: Normaliser
     private let settings: ApplySettings
     private let environment: String
     private let drift: DriftMode
+    /// The whole environment is suspended (config `suspend`).
+    private let suspended: Bool
+    /// Whether an unchanged catalog fingerprint may stand in for a full check.
+    private let fingerprints: Bool
+    private let verified = VerifiedStates()
     private let now: () -> Date
     /// Where lines on the progress of long online steps go, with the manifest's name.
     private let progress: (@Sendable (_ manifest: String, _ line: String) -> Void)?
 
     /// A reconciler for one environment.
     public init(environment: String, targets: [Target], secrets: SecretStore, normaliser: Normaliser,
-                settings: ApplySettings = ApplySettings(), drift: DriftMode = .correct,
-                now: @escaping () -> Date = Date.init,
+                settings: ApplySettings = ApplySettings(), drift: DriftMode = .correct, suspended: Bool = false,
+                fingerprints: Bool = true, now: @escaping () -> Date = Date.init,
                 progress: (@Sendable (_ manifest: String, _ line: String) -> Void)? = nil) {
         self.progress = progress
         self.environment = environment
@@ -69,6 +75,8 @@ public final class Reconciler: @unchecked Sendable {
         self.normaliser = normaliser
         self.settings = settings
         self.drift = drift
+        self.suspended = suspended
+        self.fingerprints = fingerprints
         self.now = now
     }
 
@@ -86,6 +94,14 @@ public final class Reconciler: @unchecked Sendable {
     /// failure count).
     public func reconcile(_ manifest: AtlasSchema, configMaps: [String: ConfigMap], revision: String,
                           previous: StatusReport?) -> StatusReport {
+        var (report, failureClass) = outcome(manifest, configMaps: configMaps, revision: revision, previous: previous)
+        report.settleConditions(failureClass, previous: previous?.conditions, at: Self.timestamp(now()))
+        return report
+    }
+
+    /// The report, and the class of its failure if it is one.
+    private func outcome(_ manifest: AtlasSchema, configMaps: [String: ConfigMap], revision: String,
+                         previous: StatusReport?) -> (StatusReport, FailureClass?) {
         let ref = StatusReport.ManifestRef(path: manifest.file, name: manifest.name, document: manifest.documentIndex)
         var warnings = manifest.warnings.map(\.description)
         var targetName: String?
@@ -99,10 +115,24 @@ public final class Reconciler: @unchecked Sendable {
             let connection = Result { try Connection(conninfo) }
             let targetVersion = (try? connection.get()).map { $0.serverVersionNumber / 10000 }
             defer { (try? connection.get())?.close() }
+            let digest = Self.digest(sql, manifest)
+            // Steady state: the catalogs as they were before the last check that found
+            // nothing to do, and the same declaration: the full check is skipped.
+            let verifiedKey = "\(target.name)|\(manifest.file)#\(manifest.documentIndex)"
+            let fingerprint = fingerprints ? (try? connection.get()).flatMap { try? CatalogFingerprint.read($0) } : nil
+            if let fingerprint, let state = verified.unchanged(verifiedKey, fingerprint: fingerprint, digest: digest),
+               let previous, previous.ready, previous.target == target.name, previous.desiredDigest == digest {
+                var report = StatusReport(manifest: ref, environment: environment, target: target.name,
+                                          revision: revision, reason: .noChanges, message: "", warnings: state.warnings,
+                                          lastApplied: previous.lastApplied)
+                report.desiredDigest = digest
+                Self.unchanged(&report, previous: previous)
+                return (report, nil)
+            }
+            verified.forget(verifiedKey)
             let desired = try normaliser.normalise(sql, origin: origin, schemas: manifest.schemas,
                                                    targetMajorVersion: targetVersion)
             warnings += desired.warnings(targetMajorVersion: targetVersion)
-            let digest = Self.digest(sql, manifest)
             // The same declaration as at the last good check on this target: a difference now
             // is drift, a change made to the database by hand.
             let sameDeclaration = previous.map {
@@ -113,7 +143,18 @@ public final class Reconciler: @unchecked Sendable {
                                       lastApplied: previous?.lastApplied)
             report.desiredDigest = digest
             let outcome: Plan?
-            if drift == .report && sameDeclaration {
+            if let by = suspended ? "config suspend: true" : manifest.suspended ? "annotation drover.dev/suspend" : nil {
+                let found = try plan(desired: desired, connection: connection, manifest: manifest)
+                if !found.isEmpty {
+                    report.reason = .suspended
+                    report.ready = false
+                    report.message = "applies are suspended (\(by)): \(found.steps.count) step(s) would be applied; "
+                        + "nothing was applied"
+                    report.pending = found.steps.map(\.sql)
+                    return (report, nil)
+                }
+                outcome = nil
+            } else if drift == .report && sameDeclaration {
                 // Only looked at: an empty plan needs no apply transaction (and no second
                 // inspection) either.
                 let found = try plan(desired: desired, connection: connection, manifest: manifest)
@@ -123,7 +164,7 @@ public final class Reconciler: @unchecked Sendable {
                     report.message = "the database was changed outside drover: \(found.steps.count) step(s) would undo it; "
                         + "drift mode is report, so nothing was applied"
                     report.drift = found.steps.map(\.sql)
-                    return report
+                    return (report, nil)
                 }
                 outcome = nil
             } else {
@@ -139,20 +180,31 @@ public final class Reconciler: @unchecked Sendable {
                 } else {
                     report.message = "applied \(applied.steps.count) step(s) and verified"
                 }
-            } else if let previous, previous.ready, previous.revision == revision, previous.target == target.name,
-                      previous.desiredDigest == digest {
-                // Nothing to do and nothing new: keep the report as it was, so no commit is made.
-                report.reason = previous.reason
-                report.message = previous.message
             } else {
-                report.message = "the database matches the declared schema"
+                Self.unchanged(&report, previous: previous)
+                if let fingerprint {
+                    verified.remember(verifiedKey, .init(fingerprint: fingerprint, digest: digest, warnings: warnings))
+                }
             }
-            return report
+            return (report, nil)
         } catch {
-            return StatusReport(manifest: ref, environment: environment, target: targetName, revision: revision,
-                                reason: error.reason, message: error.message, warnings: warnings,
-                                pending: error.pending, lastApplied: previous?.lastApplied,
-                                failures: StatusReport.failuresAfterFailing(previous))
+            return (StatusReport(manifest: ref, environment: environment, target: targetName, revision: revision,
+                                 reason: error.reason, message: error.message, warnings: warnings,
+                                 pending: error.pending, lastApplied: previous?.lastApplied,
+                                 failures: StatusReport.failuresAfterFailing(previous)), error.failureClass)
+        }
+    }
+
+    /// Fills in the report of a check that found nothing to do: the previous report's reason
+    /// and message when it was Ready for the same revision, target and declaration (so no
+    /// commit is made), else "matches".
+    private static func unchanged(_ report: inout StatusReport, previous: StatusReport?) {
+        if let previous, previous.ready, previous.revision == report.revision, previous.target == report.target,
+           previous.desiredDigest == report.desiredDigest {
+            report.reason = previous.reason
+            report.message = previous.message
+        } else {
+            report.message = "the database matches the declared schema"
         }
     }
 
@@ -294,7 +346,7 @@ public final class Reconciler: @unchecked Sendable {
                                  allowDestructive: !manifest.policy.destructiveIsError, on: connection)
     }
 
-    static func timestamp(_ date: Date) -> String {
+    public static func timestamp(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: date)

@@ -12,6 +12,23 @@ public struct SecretStore: Sendable {
     /// systemd's credentials directory, if set.
     public var credentialsDirectory: String?
 
+    /// A digest of what the folders hold (names, sizes, modification times), read without
+    /// opening a secret: a change lets stalled manifests try again.
+    public func digest() -> Int {
+        var hasher = Hasher()
+        let manager = FileManager.default
+        for root in [directory, credentialsDirectory].compactMap({ $0 }) {
+            guard let walker = manager.enumerator(atPath: root) else { continue }
+            for case let path as String in walker {
+                let attributes = try? manager.attributesOfItem(atPath: root + "/" + path)
+                hasher.combine(root + "/" + path)
+                hasher.combine((attributes?[.size] as? NSNumber)?.int64Value)
+                hasher.combine((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970)
+            }
+        }
+        return hasher.finalize()
+    }
+
     /// A store reading from `directory` and from `credentialsDirectory`.
     public init(directory: String?, credentialsDirectory: String? = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"]) {
         self.directory = directory

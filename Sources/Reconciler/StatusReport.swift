@@ -34,6 +34,9 @@ public enum Reason: String, Sendable, Hashable, Codable, CaseIterable {
     /// The declared schema grants to, or gives objects to, a role the target lacks. Roles
     /// are cluster-wide and drover never creates them on a target.
     case missingRole = "MissingRole"
+    /// Applies are suspended (annotation `drover.dev/suspend`, config `suspend`) and the
+    /// database differs: the steps are listed, nothing was applied.
+    case suspended = "Suspended"
 
     /// Reasons that leave the manifest Ready.
     public var isReady: Bool { self == .applied || self == .noChanges }
@@ -111,6 +114,9 @@ public struct StatusReport: Sendable, Hashable, Codable {
     /// Drift found at the last check: the steps that would undo changes made by hand to the
     /// database (applied in drift mode `correct`, only listed in mode `report`).
     public var drift: [String]?
+    /// Ready, Reconciling and Stalled, in the shape Flux and kstatus read (nil in reports
+    /// written before drover had them).
+    public var conditions: [Condition]?
 
     /// A report with every field given.
     public init(manifest: ManifestRef, environment: String, target: String?, revision: String, reason: Reason,

@@ -12,7 +12,8 @@ struct Drover: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drover",
         abstract: "Keep PostgreSQL schemas in the state a git repository declares.",
-        subcommands: [Run.self, Plan.self, Apply.self, Diff.self, Inspect.self, Validate.self, Status.self])
+        subcommands: [Run.self, Plan.self, Apply.self, Diff.self, Inspect.self, Validate.self, Status.self,
+                      ReconcileNow.self, Wait.self])
 }
 
 /// Prints `message` to standard error and exits with `code`.
@@ -44,7 +45,7 @@ struct Run: AsyncParsableCommand {
         Log.minimumLevel = loaded.logLevel
         let daemon: Daemon
         do {
-            daemon = try Daemon(config: loaded)
+            daemon = try Daemon(config: loaded, metrics: DaemonMetrics())
         } catch {
             fail("cannot start: \(error)")
         }
@@ -73,9 +74,10 @@ struct Run: AsyncParsableCommand {
                 fail("\(error)")
             }
         } else {
-            let code = DaemonLoop(daemon: daemon, configPath: config, notifier: notifier).run()
+            let service = DaemonService(daemon: daemon, configPath: config, notifier: notifier)
+            try await service.group().run()
             daemon.shutdown()
-            if code != 0 { throw ExitCode(code) }
+            if service.exitCode != 0 { throw ExitCode(service.exitCode) }
         }
     }
 }

@@ -111,4 +111,36 @@ import Testing
         #expect(config.targets.map(\.name) == ["cluster-example"])
         #expect(config.drift == .correct && config.concurrency == 4)
     }
+
+    @Test func metricsAndWebhooksAreReadAndTheirMistakesPlaced() throws {
+        let key = FileManager.default.temporaryDirectory.appendingPathComponent("drover-hook-\(UUID().uuidString)")
+        try "k3y\n".write(to: key, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: key) }
+        let config = try Self.parse("""
+            metrics:
+              listen: 127.0.0.1:9464
+            notify:
+              webhooks:
+                - name: ops
+                  url: https://hooks.example/ops
+                  secretFile: \(key.path)
+                  events: [stalled, recovered]
+                - name: chat
+                  urlFile: \(key.path)
+                  format: slack
+            """.replacingOccurrences(of: "urlFile: \(key.path)", with: "url: http://chat.example/x"))
+        #expect(config.metricsListen == "127.0.0.1:9464")
+        #expect(config.webhooks.map(\.name) == ["ops", "chat"])
+        #expect(config.webhooks[0].secret == Array("k3y".utf8))
+        #expect(config.webhooks[0].events == [.stalled, .recovered])
+        #expect(config.webhooks[1].format == .slack && config.webhooks[1].events.count == 6)
+        #expect(Self.error("metrics:\n  listen: localhost:9464\n")?.contains("drover.yaml:6:") == true)
+        #expect(Self.error("metrics:\n  listen: localhost:9464\n")?.contains("must be an IP address") == true)
+        #expect(Self.error("notify:\n  webhooks:\n    - name: x\n      url: ftp://x\n")?.contains("http or https") == true)
+        let event = Self.error("notify:\n  webhooks:\n    - name: x\n      url: http://x\n      events: [aplied]\n")
+        #expect(event?.contains("drover.yaml:9:") == true && event?.contains("unknown event") == true, "\(event ?? "")")
+        #expect(Self.error("notify:\n  webhooks:\n    - name: x\n      url: http://x\n      secretFile: /nonexistent\n")?
+            .contains("secretFile /nonexistent cannot be read") == true)
+        #expect(try Self.parse("suspend: true\n").suspend)
+    }
 }

@@ -138,26 +138,50 @@ import Glibc
         #expect(daemon.log.contains("event=stop_cancelling"))
     }
 
-    @Test func aManifestWithABadSecretFailsAloneAndIsRetried() throws {
+    @Test func aTransientFailureIsRetriedWithBackoffAStalledOneWaitsForItsSecret() throws {
         let scenario = try DaemonScenario()
-        try scenario.appendConfig("interval: 1h\njitter: 0\nretry: { interval: 1s, maxInterval: 2s }\n")
+        // A second target where nothing listens (connections are refused at once).
+        let config = try scenario.config(environment: scenario.environment, replacing: [
+            ("targets:\n", "interval: 3s\njitter: 0\nretry: { interval: 1s, maxInterval: 2s }\ntargets:\n"
+                + "  - name: down\n    host: 127.0.0.1\n    port: 1\n    database: app\n    user: app\n"),
+        ])
+        let unreachable = Self.manifest(name: "unreachable", sql: "create table u (id int);")
+            .replacingOccurrences(of: "cluster-example-rw.default", with: "down-rw.default")
         try scenario.commit([
             "schemas/items.yaml": Self.manifest(name: "items", sql: Self.base),
-            "schemas/broken.yaml": Self.manifest(name: "broken", sql: "create table broken (id int);", passwordKey: "no-such-key"),
+            // The same schema as `items` (one database), with a secret that is not there yet.
+            "schemas/broken.yaml": Self.manifest(name: "broken", sql: Self.base, passwordKey: "no-such-key"),
+            "schemas/unreachable.yaml": unreachable,
         ])
-        let daemon = try RunningDaemon(config: scenario.configPath)
+        let daemon = try RunningDaemon(config: config)
         defer { daemon.kill() }
-        try daemon.waitFor("both reports", timeout: 30) {
+        try daemon.waitFor("the reports", timeout: 30) {
             try scenario.status("items")?.contains("reason: Applied") == true
                 && scenario.status("broken")?.contains("reason: SecretNotFound") == true
+                && scenario.status("unreachable")?.contains("reason: TargetUnreachable") == true
         }
         #expect(try scenario.psql("select count(*) from pg_class where relname = 'items'") == "1")
-        #expect(try scenario.psql("select count(*) from pg_class where relname = 'broken'") == "0")
-        // Retried with backoff (1s, then 2s, capped), though the interval is an hour.
+        // The unreachable database is retried with backoff (1s, then 2s, capped).
         try daemon.waitFor("retries", timeout: 15) {
-            daemon.log.components(separatedBy: "event=retry_scheduled manifest=broken").count >= 4
+            daemon.log.components(separatedBy: "event=retry_scheduled manifest=unreachable").count >= 4
         }
-        #expect(daemon.log.contains("event=retry_scheduled manifest=broken in=2s"))
+        #expect(daemon.log.contains("event=retry_scheduled manifest=unreachable in=2s"))
+        let unreachableReport = try #require(try scenario.status("unreachable"))
+        #expect(unreachableReport.contains("type: Reconciling\n  status: 'True'\n  reason: ProgressingWithRetry"),
+                "\(unreachableReport)")
+        // The missing secret is not: it stalled, and said what would unblock it.
+        #expect(daemon.log.components(separatedBy: "event=stalled manifest=broken").count == 2, "\(daemon.log)")
+        #expect(!daemon.log.contains("event=retry_scheduled manifest=broken"))
+        let broken = try #require(try scenario.status("broken"))
+        #expect(broken.contains("type: Stalled\n  status: 'True'\n  reason: SecretNotFound"), "\(broken)")
+        #expect(broken.contains("not retried until add the secret"), "\(broken)")
+        // The secret appears: the next sync sees the folder changed and the manifest applies.
+        try "s3cr3t-never-printed\n".write(
+            to: scenario.directory.appendingPathComponent("secrets/cluster-example-app/no-such-key"),
+            atomically: true, encoding: .utf8)
+        try daemon.waitFor("the stalled manifest checked", timeout: 15) {
+            try scenario.status("broken")?.contains("reason: NoChanges") == true
+        }
         #expect(!daemon.log.contains("s3cr3t"))
         #expect(daemon.stop(timeout: 20) == 0)
     }
