@@ -57,6 +57,10 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "FlyingFox", package: "FlyingFox"),
             .product(name: "Crypto", package: "swift-crypto"),
+        ], linkerSettings: [
+            // Webhooks go through FoundationNetworking (libcurl); a --static-swift-stdlib
+            // build must name libcurl itself.
+            .linkedLibrary("curl", .when(platforms: [.linux])),
         ]),
         .executableTarget(name: "drover", dependencies: [
             "Daemon", "Reconciler", "SchemaModel", "SQLText",

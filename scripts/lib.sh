@@ -2,8 +2,10 @@
 
 # Installs the Debian packages drover needs, only those missing.
 ensure_packages() {
-    # openssh-server, openssh-client, openssl and python3: the SSH and HTTPS git servers of the tests.
-    local needed=(libgit2-dev libpq-dev postgresql postgresql-client git make pkg-config openssh-server openssh-client openssl python3)
+    # openssh-server, openssh-client, openssl and python3: the SSH and HTTPS git servers of the tests;
+    # libcurl4-openssl-dev: webhooks (FoundationNetworking) in a --static-swift-stdlib build.
+    local needed=(libgit2-dev libpq-dev libcurl4-openssl-dev postgresql postgresql-client git make pkg-config openssh-server
+                  openssh-client openssl python3 curl)
     local missing=()
     for package in "${needed[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

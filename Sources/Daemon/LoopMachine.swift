@@ -306,6 +306,7 @@ struct LoopMachine {
         firstPass?.remove(key)
         let noted = snapshot.map { Daemon.noting($0.unavailable, revision: $0.revision, on: report) } ?? report
         let unchanged = reports[key]?.substance == noted.substance
+        let stalledBefore = reports[key].map { $0.stalled && $0.reason == report.reason } ?? false
         for event in NotificationEvent.transitions(from: reports[key], to: noted) {
             actions.append(.announce(Notification(event: event, key: key, report: noted)))
         }
@@ -322,10 +323,12 @@ struct LoopMachine {
         case .failed:
             actions.append(.log(.info, "retry_scheduled", [("manifest", report.manifest.name), ("in", "\(Int(wait))s"),
                                                            ("failures", String(report.failures))]))
+        case .stalled where stalledBefore && wait > 0:
+            break  // a probe that found nothing changed
         case .stalled:
             actions.append(.log(.warning, "stalled", [("manifest", report.manifest.name),
                                                       ("reason", report.reason.rawValue),
-                                                      ("retry", wait.isFinite ? "now (an input changed)" : "when an input changes")]))
+                                                      ("retry", wait > 0 ? "when an input changes" : "now (an input changed)")]))
         }
         unpublishedSince = unpublishedSince ?? now
         actions.append(.systemd("STATUS=" + summary))

@@ -5,8 +5,10 @@ import Foundation
 /// A manifest in good health is checked once per interval (plus a random jitter). One that
 /// failed is retried after `retryInterval`, doubled at each consecutive failure up to
 /// `retryMaxInterval`, and never given up; a new commit makes every manifest due at once.
-/// One that stalled (retrying cannot help) waits until its input changes (the manifest and
-/// what it reads), the config or secrets are reloaded, or a pass is asked for.
+/// One that stalled (retrying cannot help) is tried again at once when its input changes
+/// (the manifest and what it reads), the config or secrets are reloaded, or a pass is asked
+/// for; else it is only probed once per interval (the reconciler answers a probe with one
+/// catalog query when nothing it depends on changed).
 /// At most `concurrency` reconciles run at once, never two on the same database, and a
 /// manifest's wait never depends on another's.
 struct Schedule {
@@ -39,7 +41,7 @@ struct Schedule {
         var startedInput = 0
         /// Asked for while running (a pass, a reload): due again after even a stall.
         var forced = false
-        /// Stalled, not due until an input changes.
+        /// Stalled: due once per interval (a probe), or at once when an input changes.
         var stalled = false
     }
 
@@ -113,7 +115,7 @@ struct Schedule {
         var busy = Set(entries.values.filter(\.running).compactMap(\.database))
         var running = entries.values.filter(\.running).count
         var started: [String] = []
-        let due = entries.filter { !$0.value.running && !$0.value.stalled && $0.value.dueAt <= now }
+        let due = entries.filter { !$0.value.running && $0.value.dueAt <= now }
             .sorted { ($0.value.dueAt, $0.key) < ($1.value.dueAt, $1.key) }
         for (key, entry) in due {
             guard running < timing.concurrency else { break }
@@ -130,8 +132,8 @@ struct Schedule {
     }
 
     /// Records the end of `key`'s reconcile: next check one interval on, a retry after the
-    /// backoff when it failed, none while it stalls on an input that did not change since
-    /// it started. Returns the wait in seconds (infinity when stalled).
+    /// backoff when it failed, a probe one interval on while it stalls on an input that did
+    /// not change since it started. Returns the wait in seconds.
     @discardableResult
     mutating func finished(_ key: String, _ outcome: Outcome, now: Date) -> Double {
         guard var entry = entries[key] else { return 0 }
@@ -147,11 +149,11 @@ struct Schedule {
         case .failed: wait = entry.stale ? 0 : backoff(failures: entry.failures)
         case .stalled:
             entry.stalled = !entry.forced && entry.input == entry.startedInput
-            wait = entry.stalled ? .infinity : 0
+            wait = entry.stalled ? timing.interval + random(timing.jitter) : 0
         }
         entry.stale = false
         entry.forced = false
-        entry.dueAt = wait.isFinite ? now.addingTimeInterval(wait) : .distantFuture
+        entry.dueAt = now.addingTimeInterval(wait)
         entries[key] = entry
         return wait
     }
@@ -165,7 +167,7 @@ struct Schedule {
 
     /// The earliest time a waiting manifest falls due; nil when none waits.
     var nextDue: Date? {
-        entries.values.filter { !$0.running && !$0.stalled }.map(\.dueAt).min()
+        entries.values.filter { !$0.running }.map(\.dueAt).min()
     }
 
     /// Whether any reconcile is running.

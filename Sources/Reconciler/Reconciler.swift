@@ -59,6 +59,11 @@ public final class Reconciler: @unchecked Sendable {
     /// Whether an unchanged catalog fingerprint may stand in for a full check.
     private let fingerprints: Bool
     private let verified = VerifiedStates()
+    /// The catalogs and declaration a manifest stalled on, so a probe that finds them as
+    /// they were answers with the same report at the cost of one catalog query.
+    private let stalls = VerifiedStates()
+    /// Kept sessions that read the fingerprints.
+    private let watched = WatchSessions()
     private let now: () -> Date
     /// Where lines on the progress of long online steps go, with the manifest's name.
     private let progress: (@Sendable (_ manifest: String, _ line: String) -> Void)?
@@ -105,21 +110,17 @@ public final class Reconciler: @unchecked Sendable {
         let ref = StatusReport.ManifestRef(path: manifest.file, name: manifest.name, document: manifest.documentIndex)
         var warnings = manifest.warnings.map(\.description)
         var targetName: String?
+        var probe: (key: String, state: VerifiedStates.State)?
         do {
             let target = try resolveTarget(manifest)
             targetName = target.name
             let (sql, origin) = try Self.desiredSQL(manifest, configMaps: configMaps)
             let conninfo = try connectionInfo(for: manifest, target: target)
-            // The target first, for its major version (the dev server runs the same one where
-            // it can); an unreachable target is reported after the declared SQL is checked.
-            let connection = Result { try Connection(conninfo) }
-            let targetVersion = (try? connection.get()).map { $0.serverVersionNumber / 10000 }
-            defer { (try? connection.get())?.close() }
             let digest = Self.digest(sql, manifest)
             // Steady state: the catalogs as they were before the last check that found
-            // nothing to do, and the same declaration: the full check is skipped.
+            // nothing to do, and the same declaration: no full check, no new connection.
             let verifiedKey = "\(target.name)|\(manifest.file)#\(manifest.documentIndex)"
-            let fingerprint = fingerprints ? (try? connection.get()).flatMap { try? CatalogFingerprint.read($0) } : nil
+            let fingerprint = fingerprints ? watched.fingerprint(conninfo) : nil
             if let fingerprint, let state = verified.unchanged(verifiedKey, fingerprint: fingerprint, digest: digest),
                let previous, previous.ready, previous.target == target.name, previous.desiredDigest == digest {
                 var report = StatusReport(manifest: ref, environment: environment, target: target.name,
@@ -130,6 +131,20 @@ public final class Reconciler: @unchecked Sendable {
                 return (report, nil)
             }
             verified.forget(verifiedKey)
+            if let fingerprint {
+                if var same = previous, same.stalled,
+                   stalls.unchanged(verifiedKey, fingerprint: fingerprint, digest: digest) != nil {
+                    // Stalled, and nothing it depends on changed since: the same outcome.
+                    same.revision = revision
+                    return (same, .stalled)
+                }
+                probe = (verifiedKey, .init(fingerprint: fingerprint, digest: digest, warnings: []))
+            }
+            // The target first, for its major version (the dev server runs the same one where
+            // it can); an unreachable target is reported after the declared SQL is checked.
+            let connection = Result { try Connection(conninfo) }
+            let targetVersion = (try? connection.get()).map { $0.serverVersionNumber / 10000 }
+            defer { (try? connection.get())?.close() }
             let desired = try normaliser.normalise(sql, origin: origin, schemas: manifest.schemas,
                                                    targetMajorVersion: targetVersion)
             warnings += desired.warnings(targetMajorVersion: targetVersion)
@@ -188,6 +203,9 @@ public final class Reconciler: @unchecked Sendable {
             }
             return (report, nil)
         } catch {
+            if let probe {
+                if error.failureClass == .stalled { stalls.remember(probe.key, probe.state) } else { stalls.forget(probe.key) }
+            }
             return (StatusReport(manifest: ref, environment: environment, target: targetName, revision: revision,
                                  reason: error.reason, message: error.message, warnings: warnings,
                                  pending: error.pending, lastApplied: previous?.lastApplied,

@@ -1,4 +1,5 @@
 import Foundation
+import SchemaInspector
 
 /// What the last full check of each manifest found nothing to do against: the target's
 /// catalog fingerprint read before that check, the declaration's digest, and the report's
@@ -24,4 +25,34 @@ final class VerifiedStates: @unchecked Sendable {
     func remember(_ key: String, _ state: State) { lock.withLock { states[key] = state } }
 
     func forget(_ key: String) { _ = lock.withLock { states.removeValue(forKey: key) } }
+}
+
+/// Sessions kept open between passes, one per target database (by connection string), for
+/// the catalog fingerprint: a pass over an unchanged database opens no connection. A
+/// session that fails (the server restarted, an idle timeout) is replaced once; closed with
+/// the reconciler (a reload).
+final class WatchSessions: @unchecked Sendable {
+    private let lock = NSLock()
+    private var idle: [String: CatalogFingerprint.Session] = [:]
+
+    /// The fingerprint of the database `conninfo` names; nil when it cannot be read (the
+    /// reconcile then checks in full, and reports what fails).
+    func fingerprint(_ conninfo: String) -> String? {
+        var session = lock.withLock { idle.removeValue(forKey: conninfo) }
+        for _ in 0..<2 {
+            guard let current = session ?? (try? CatalogFingerprint.Session(conninfo: conninfo)) else { return nil }
+            if let value = try? current.read() {
+                let replaced = lock.withLock { idle.updateValue(current, forKey: conninfo) }
+                replaced?.close()
+                return value
+            }
+            current.close()
+            session = nil
+        }
+        return nil
+    }
+
+    deinit {
+        for session in idle.values { session.close() }
+    }
 }

@@ -186,6 +186,29 @@ import Glibc
         #expect(daemon.stop(timeout: 20) == 0)
     }
 
+    @Test func aStalledManifestIsNotRetriedUntilItsCommitChangesThenApplies() throws {
+        let scenario = try DaemonScenario()
+        try scenario.appendConfig("interval: 2s\njitter: 0\n")
+        try scenario.commit(["schemas/items.yaml": Self.manifest(name: "items", sql: Self.base + "\ncreate table bad (x nosuchtype);")])
+        let daemon = try RunningDaemon(config: scenario.configPath)
+        defer { daemon.kill() }
+        try daemon.waitFor("the stall", timeout: 30) { try scenario.status("items")?.contains("reason: InvalidSchema") == true }
+        // Three intervals: probed, never retried (a retry would count another failure).
+        Thread.sleep(forTimeInterval: 6)
+        let report = try #require(try scenario.status("items"))
+        #expect(report.contains("failures: 1\n"), "\(report)")
+        #expect(report.contains("type: Stalled\n  status: 'True'\n  reason: InvalidSchema"), "\(report)")
+        #expect(daemon.log.components(separatedBy: "event=stalled manifest=items").count == 2, "\(daemon.log)")
+        #expect(try scenario.psql("select count(*) from pg_class where relname = 'items'") == "0")
+        let fixed = try scenario.commit(["schemas/items.yaml": Self.manifest(name: "items", sql: Self.base)])
+        try daemon.waitFor("the fixed commit applied", timeout: 2 * 2 + 10) {
+            try scenario.status("items")?.contains("revision: \(fixed)") == true
+        }
+        let applied = try #require(try scenario.status("items"))
+        #expect(applied.contains("reason: Applied") && applied.contains("type: Stalled\n  status: 'False'"), "\(applied)")
+        #expect(daemon.stop(timeout: 20) == 0)
+    }
+
     @Test(arguments: ["correct", "report"])
     func driftMadeByHandIsCorrectedOrReported(mode: String) throws {
         let scenario = try DaemonScenario()

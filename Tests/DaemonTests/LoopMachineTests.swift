@@ -144,17 +144,18 @@ import Testing
         func stall() {
             _ = machine.handle(.reconciled(key: "bad", report: Self.report("bad", .secretNotFound, stalled: true),
                                            revision: Self.rev1), now: now)
-            #expect(machine.schedule.nextDue == nil)  // nothing due until an input changes
+            // Not retried: only probed one interval on, unless an input changes first.
+            #expect(machine.schedule.entries["bad"]?.dueAt == now.addingTimeInterval(60))
         }
         stall()
-        // A changed secrets folder.
-        now = now.addingTimeInterval(60)
-        _ = machine.handle(.tick, now: now)
+        // A changed secrets folder, seen by a sync before the probe is due.
+        now = now.addingTimeInterval(10)
         var actions = machine.handle(.synced(.success(Self.snapshot(Self.rev1, ["bad": 1], secrets: 7)),
                                              reconfigured: nil), now: now)
         #expect(Self.reconciles(actions) == ["bad"])
         stall()
         // A reload.
+        now = now.addingTimeInterval(10)
         actions = machine.handle(.reloadRequested, now: now)
         #expect(Self.has(actions) { if case .reload = $0 { true } else { false } })
         actions = machine.handle(.synced(.success(Self.snapshot(Self.rev1, ["bad": 1], secrets: 7)),
@@ -162,8 +163,25 @@ import Testing
         #expect(Self.reconciles(actions) == ["bad"])
         stall()
         // A pass asked for, without a sync.
+        now = now.addingTimeInterval(10)
         actions = machine.handle(.passRequested(keys: ["bad"], withSource: false), now: now)
         #expect(Self.reconciles(actions) == ["bad"])
+    }
+
+    @Test func aStalledManifestIsProbedEachIntervalAndReportedStalledOnce() {
+        var (machine, _) = Self.synced(Self.snapshot(Self.rev1, ["bad": 1]))
+        var now = Self.t0
+        var stalledLines = 0
+        for _ in 0..<3 {
+            let actions = machine.handle(.reconciled(key: "bad", report: Self.report("bad", .unsupportedChange, stalled: true),
+                                                     revision: Self.rev1), now: now)
+            stalledLines += actions.filter { if case .log(_, "stalled", _) = $0 { true } else { false } }.count
+            #expect(!Self.has(actions) { if case .log(_, "retry_scheduled", _) = $0 { true } else { false } })
+            _ = machine.handle(.published(.success(nil)), now: now)
+            now = now.addingTimeInterval(60)
+            #expect(Self.reconciles(machine.handle(.tick, now: now)) == ["bad"])  // the probe
+        }
+        #expect(stalledLines == 1)
     }
 
     @Test func aPassWithSourceWaitsForASyncThatBeganAfterTheRequest() {
