@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What a pass over unchanged manifests and unchanged databases costs: BENCH_DBS (default
 # 100) databases of BENCH_TABLES (default 200) tables each, one manifest each, reconciled by
-# the daemon (`drover run`). After the first pass, BENCH_PASSES (3) passes are asked for
+# the daemon (`drover run`). After the first pass, BENCH_PASSES (5) passes are asked for
 # with `drover reconcile --all`; each one's CPU seconds are measured for drover (its
 # process) and for the target's server (the postmaster's reaped backends and the live
 # ones), with the catalog fingerprint shortcut (the default) and without it
@@ -15,7 +15,7 @@ drover=${DROVER_BIN:-}
 [ "${1:-}" = --drover ] && drover=${2:?--drover needs a path}
 dbs=${BENCH_DBS:-100}
 tables=${BENCH_TABLES:-200}
-passes=${BENCH_PASSES:-3}
+passes=${BENCH_PASSES:-5}
 cd "$root"
 . scripts/lib.sh
 ensure_packages
@@ -35,7 +35,8 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-start_private_postgres "$server" -c max_connections=100 -c shared_buffers=256MB
+# autovacuum off: its workers visit the 100 databases in turn, noise that is not drover's.
+start_private_postgres "$server" -c max_connections=200 -c shared_buffers=256MB -c autovacuum=off
 start_private_postgres "$devserver"
 sock=$server/sock
 psql_cmd=(env PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -h "$sock" -p 5432 -U postgres)
@@ -148,6 +149,9 @@ measure() {
         total_drover=$(python3 -c "print($total_drover + $d1 - $d0)")
         total_server=$(python3 -c "print($total_server + $s1 - $s0)")
     done
+    # Sessions opened and transactions run on one database, to tell connections from queries.
+    "${psql_cmd[@]}" -d postgres -At -c "select 'db1 sessions ' || sessions || ', commits ' || xact_commit
+        from pg_stat_database where datname = 'db1'" >&2
     kill "$daemon_pid"; wait "$daemon_pid" || true
     daemon_pid=
     grep -q 'reason=' "$work/daemon-$shortcut.log" || true

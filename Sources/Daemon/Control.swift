@@ -74,8 +74,9 @@ public final class ControlServer: @unchecked Sendable {
         var address = try Self.address(path)
         // Created 0600 from the start: no moment in which another user could connect.
         let mask = umask(0o177)
+        let length = socklen_t(MemoryLayout<sockaddr_un>.size)
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
         }
         umask(mask)
         guard bound == 0, listen(fd, 16) == 0 else {
@@ -162,11 +163,13 @@ public enum ControlClient {
         guard fd >= 0 else { throw DaemonError("socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var address = try ControlServer.address(path)
+        let length = socklen_t(MemoryLayout<sockaddr_un>.size)
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) }
         }
         guard connected == 0 else {
-            throw DaemonError("cannot reach the daemon at \(path): \(String(cString: strerror(errno))) (is drover run active?)")
+            let reason = String(cString: strerror(errno))
+            throw DaemonError("cannot reach the daemon at \(path): \(reason) (is drover run active?)")
         }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

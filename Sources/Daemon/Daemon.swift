@@ -326,7 +326,8 @@ public final class Daemon: @unchecked Sendable {
     }
 
     /// The log line for a finished reconcile.
-    static func reconciledLine(_ report: StatusReport, revision: ObjectID, routine: Bool = false) -> LoopMachine.Action {
+    static func reconciledLine(_ report: StatusReport, revision: ObjectID,
+                               routine: Bool = false) -> LoopMachine.Action {
         .log(routine ? .debug : report.ready ? .info : .warning, "reconciled", [
             ("manifest", report.manifest.name), ("file", report.manifest.path), ("target", report.target),
             ("revision", revision.short), ("reason", report.reason.rawValue),

@@ -29,7 +29,8 @@ public final class DaemonMetrics: Sendable {
     /// A finished reconcile of `key`, which took `seconds`.
     func reconciled(_ key: String, _ report: StatusReport, seconds: Double) {
         let labels = [("manifest", key), ("target", report.target ?? "")]
-        CoreMetrics.Timer(label: "drover_reconcile_duration_seconds", dimensions: labels, factory: factory).recordSeconds(seconds)
+        CoreMetrics.Timer(label: "drover_reconcile_duration_seconds", dimensions: labels, factory: factory)
+            .recordSeconds(seconds)
         CoreMetrics.Counter(label: "drover_reconciles_total", dimensions: labels + [("reason", report.reason.rawValue)],
                 factory: factory).increment()
         gauge("drover_manifest_ready", labels, report.ready ? 1 : 0)
@@ -52,8 +53,8 @@ public final class DaemonMetrics: Sendable {
             guard current?.hex != followed.hex else { return }
             // An info metric: one series, for the revision in force.
             current?.gauge.destroy()
-            let gauge = CoreMetrics.Gauge(label: "drover_source_revision_info", dimensions: [("revision", followed.hex)],
-                              factory: factory)
+            let gauge = CoreMetrics.Gauge(label: "drover_source_revision_info",
+                                          dimensions: [("revision", followed.hex)], factory: factory)
             gauge.record(1)
             current = (followed.hex, gauge)
         }

@@ -215,7 +215,8 @@ struct LoopMachine {
             break  // answered above
         case .report:
             guard let keys, keys.count == 1 else {
-                return answer(.init(error: "name exactly one manifest (names matching: \(keys?.joined(separator: ", ") ?? "all"))"))
+                let matching = keys?.joined(separator: ", ") ?? "all"
+                return answer(.init(error: "name exactly one manifest (names matching: \(matching))"))
             }
             answer(.init(report: reports[keys[0]]))
         }
@@ -326,9 +327,9 @@ struct LoopMachine {
         case .stalled where stalledBefore && wait > 0:
             break  // a probe that found nothing changed
         case .stalled:
+            let retry = wait > 0 ? "when an input changes" : "now (an input changed)"
             actions.append(.log(.warning, "stalled", [("manifest", report.manifest.name),
-                                                      ("reason", report.reason.rawValue),
-                                                      ("retry", wait > 0 ? "when an input changes" : "now (an input changed)")]))
+                                                      ("reason", report.reason.rawValue), ("retry", retry)]))
         }
         unpublishedSince = unpublishedSince ?? now
         actions.append(.systemd("STATUS=" + summary))
@@ -407,7 +408,8 @@ struct LoopMachine {
         let all = reports.values
         let failing = all.filter { !$0.ready }.count
         let stalled = all.filter(\.stalled).count
-        var line = "revision \(snapshot?.revision.short ?? "none"): \(all.count) manifest(s), \(all.count - failing) ready"
+        var line = "revision \(snapshot?.revision.short ?? "none"): \(all.count) manifest(s), "
+            + "\(all.count - failing) ready"
         if failing > 0 { line += ", \(failing) not ready" }
         if stalled > 0 { line += " (\(stalled) stalled)" }
         if snapshot?.unavailable != nil { line += ", source unavailable" }

@@ -137,7 +137,8 @@ final class Notifier: Sendable {
             request.setValue(notification.event.rawValue, forHTTPHeaderField: "X-Drover-Event")
             request.setValue(id, forHTTPHeaderField: "X-Drover-Delivery")
             if let secret = webhook.secret {
-                request.setValue("sha256=" + Self.signature(body, key: secret), forHTTPHeaderField: "X-Drover-Signature")
+                let signature = "sha256=" + Self.signature(body, key: secret)
+                request.setValue(signature, forHTTPHeaderField: "X-Drover-Signature")
             }
             Task { [session, metrics] in
                 let outcome = await Self.deliver(request, session: session)

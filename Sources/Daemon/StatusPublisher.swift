@@ -16,6 +16,10 @@ public struct StatusPublisher {
     public var author: (name: String, email: String)
     /// Attempts before giving up on a push that keeps losing races.
     public var maxAttempts = 5
+    /// Reports already decoded, by blob: a pass that changes nothing reads every report of
+    /// the branch to compare, and YAML decoding them again each time cost more CPU than the
+    /// pass's own checks.
+    private let decoded = DecodedReports()
 
     /// A publisher for `environment` on `branch`.
     public init(branch: String, environment: String, author: (name: String, email: String)) {
@@ -30,8 +34,7 @@ public struct StatusPublisher {
         var reports: [String: StatusReport] = [:]
         for file in try mirror.repository.treeEntries(commit: tip)
         where file.path.hasPrefix(environment + "/") && file.path.hasSuffix(".yaml") {
-            let text = String(decoding: try mirror.repository.blob(file.id), as: UTF8.self)
-            if let report = StatusDocument.decode(text) { reports[file.path] = report }
+            if let report = try decoded.report(file.id, in: mirror.repository) { reports[file.path] = report }
         }
         return reports
     }
@@ -104,7 +107,8 @@ public struct StatusPublisher {
             let report = reports[key]!
             let path = StatusDocument.path(environment: environment, key: key)
             keep.insert(path)
-            if let old = try read(path).flatMap(StatusDocument.decode), old.substance == report.substance { continue }
+            if let id = existing[path], let old = try decoded.report(id, in: repository),
+               old.substance == report.substance { continue }
             files[path] = Array(try StatusDocument.encode(report).utf8)
             changed.append(report)
         }
@@ -146,4 +150,23 @@ public struct StatusPushError: Error, CustomStringConvertible {
 
     /// One line for logs.
     public var description: String { "cannot push status branch \(branch) after \(attempts) attempts: \(underlying)" }
+}
+
+/// Decoded reports by blob id, kept for the blobs of the branch's latest tree: a blob's
+/// content never changes, so a cached report is always the blob's.
+final class DecodedReports: @unchecked Sendable {
+    private let lock = NSLock()
+    private var reports: [ObjectID: StatusReport?] = [:]
+
+    /// The report blob `id` holds, nil when it is not one drover can read.
+    func report(_ id: ObjectID, in repository: Repository) throws -> StatusReport? {
+        if let hit = lock.withLock({ reports[id] }) { return hit }
+        let report = StatusDocument.decode(String(decoding: try repository.blob(id), as: UTF8.self))
+        lock.withLock {
+            // Bounded: old blobs go when the cache has grown past any one tree's reports.
+            if reports.count > 4096 { reports.removeAll() }
+            reports[id] = report
+        }
+        return report
+    }
 }

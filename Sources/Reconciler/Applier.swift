@@ -211,7 +211,8 @@ public struct Applier {
             throw error
         } catch {
             try? connection.execute("ROLLBACK")
-            throw ReconcileError(.applyFailed, "\(error)", failureClass: .of(sqlState: (error as? PostgresError)?.sqlState))
+            let sqlState = (error as? PostgresError)?.sqlState
+            throw ReconcileError(.applyFailed, "\(error)", failureClass: .of(sqlState: sqlState))
         }
     }
 

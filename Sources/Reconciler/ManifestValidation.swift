@@ -293,15 +293,15 @@ public enum ManifestValidation {
     /// setting the author meant is silently not in force.
     private static func annotationFindings(_ schema: AtlasSchema, node: YAMLNode?) -> [ManifestDiagnostic] {
         let known: Set<String> = [AtlasSchema.targetAnnotation, AtlasSchema.suspendAnnotation]
-        var found = schema.annotations.keys.sorted().filter { $0.hasPrefix("drover.dev/") && !known.contains($0) }.map { key in
+        let unknown = schema.annotations.keys.sorted().filter { $0.hasPrefix("drover.dev/") && !known.contains($0) }
+        var found = unknown.map { key in
             ManifestDiagnostic(.warning, "unknown annotation \(key) is ignored (drover knows \(known.sorted().joined(separator: ", ")))",
                                at: locate(node, "metadata", "annotations", key) ?? schema.location)
         }
         if let value = schema.annotations[AtlasSchema.suspendAnnotation], value != "true", value != "false" {
-            found.append(ManifestDiagnostic(.error, "annotation \(AtlasSchema.suspendAnnotation) must be \"true\" or \"false\", "
-                                            + "not \"\(value)\"",
-                                            at: locate(node, "metadata", "annotations", AtlasSchema.suspendAnnotation)
-                                                ?? schema.location))
+            let key = AtlasSchema.suspendAnnotation
+            found.append(ManifestDiagnostic(.error, "annotation \(key) must be \"true\" or \"false\", not \"\(value)\"",
+                                            at: locate(node, "metadata", "annotations", key) ?? schema.location))
         }
         return found
     }

@@ -158,7 +158,9 @@ public final class Reconciler: @unchecked Sendable {
                                       lastApplied: previous?.lastApplied)
             report.desiredDigest = digest
             let outcome: Plan?
-            if let by = suspended ? "config suspend: true" : manifest.suspended ? "annotation drover.dev/suspend" : nil {
+            let suspendedBy = suspended ? "config suspend: true"
+                : manifest.suspended ? "annotation \(AtlasSchema.suspendAnnotation)" : nil
+            if let by = suspendedBy {
                 let found = try plan(desired: desired, connection: connection, manifest: manifest)
                 if !found.isEmpty {
                     report.reason = .suspended
@@ -204,7 +206,11 @@ public final class Reconciler: @unchecked Sendable {
             return (report, nil)
         } catch {
             if let probe {
-                if error.failureClass == .stalled { stalls.remember(probe.key, probe.state) } else { stalls.forget(probe.key) }
+                if error.failureClass == .stalled {
+                    stalls.remember(probe.key, probe.state)
+                } else {
+                    stalls.forget(probe.key)
+                }
             }
             return (StatusReport(manifest: ref, environment: environment, target: targetName, revision: revision,
                                  reason: error.reason, message: error.message, warnings: warnings,

@@ -112,8 +112,9 @@ public enum CatalogFingerprint {
              from pg_catalog.pg_roles)
             """)
         parts.append("""
-            (select count(*)::text || ':' || coalesce(sum(hashtextextended(umid::text || '/' || srvid::text || '/'
-                 || umuser::text || '/' || coalesce(umoptions::text, ''), 0)), 0)::text from pg_catalog.pg_user_mappings)
+            (select count(*)::text || ':' || coalesce(sum(hashtextextended(umid::text || '/' || srvid::text
+                 || '/' || umuser::text || '/' || coalesce(umoptions::text, ''), 0)), 0)::text
+             from pg_catalog.pg_user_mappings)
             """)
         // The database's own row (owner, grants on it) and its objects' dependencies on roles
         // (owners, grantees), not other databases'.
@@ -146,7 +147,8 @@ public enum CatalogFingerprint {
                 try connection.execute("PREPARE drover_fingerprint AS " + query(try catalogs(connection)))
                 prepared = true
             }
-            return normalised(try connection.query("EXECUTE drover_fingerprint").rows.first?.first?.flatMap { $0 } ?? "")
+            let answer = try connection.query("EXECUTE drover_fingerprint").rows.first?.first?.flatMap { $0 }
+            return normalised(answer ?? "")
         }
 
         public func close() { connection.close() }

@@ -67,15 +67,17 @@ struct Wait: ParsableCommand {
                 let response = try ControlClient.send(.init(.report, manifests: [name]), path: socket)
                 if let error = response.error {
                     last = error
-                } else if let report = response.report, ControlClient.includes(report, revision: wanted, mirror: mirror) {
+                } else if let report = response.report,
+                          ControlClient.includes(report, revision: wanted, mirror: mirror) {
                     let line = "\(report.manifest.name) at \(report.revision.prefix(7)): \(report.reason.rawValue)"
                         + (report.message.isEmpty ? "" : ": \(report.message)")
                     if report.ready { print(line); return }
                     if report.stalled { fail("stalled: " + line) }
                     last = line
                 } else {
-                    last = response.report.map { "reported at \($0.revision.prefix(7)), not yet at \(revision.prefix(7))" }
-                        ?? "not reported yet"
+                    last = response.report.map {
+                        "reported at \($0.revision.prefix(7)), not yet at \(revision.prefix(7))"
+                    } ?? "not reported yet"
                 }
             } catch {
                 last = "\(error)"
