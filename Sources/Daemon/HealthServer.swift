@@ -8,24 +8,31 @@ import ServiceLifecycle
 /// every manifest finished). A service of the daemon's group, stopped with it.
 final class HealthServer: Service {
     private let server: HTTPServer
+    private let metrics: DaemonMetrics
+    private let probe: @Sendable () async -> ControlResponse?
 
     /// A listener on `address` (`host:port`, `[v6]:port`). `probe` asks the loop how it is;
     /// nil when it does not answer in time.
     init(address: String, metrics: DaemonMetrics, probe: @escaping @Sendable () async -> ControlResponse?) throws {
         server = HTTPServer(config: .init(address: try Self.socketAddress(address), logger: .disabled))
-        Task { [server] in
-            await server.appendRoute("GET /metrics") { _ in
-                HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                             body: Data(metrics.exposition()))
-            }
-            await server.appendRoute("GET /healthz") { _ in
-                await probe() == nil ? Self.text(.serviceUnavailable, "the loop does not answer\n")
-                    : Self.text(.ok, "ok\n")
-            }
-            await server.appendRoute("GET /readyz") { _ in
-                await probe()?.ready == true ? Self.text(.ok, "ready\n")
-                    : Self.text(.serviceUnavailable, "the first pass has not finished\n")
-            }
+        self.metrics = metrics
+        self.probe = probe
+    }
+
+    /// The three routes, added before the server listens.
+    private func route() async {
+        let metrics = self.metrics, probe = self.probe
+        await server.appendRoute("GET /metrics") { _ in
+            HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                         body: Data(metrics.exposition()))
+        }
+        await server.appendRoute("GET /healthz") { _ in
+            await probe() == nil ? Self.text(.serviceUnavailable, "the loop does not answer\n")
+                : Self.text(.ok, "ok\n")
+        }
+        await server.appendRoute("GET /readyz") { _ in
+            await probe()?.ready == true ? Self.text(.ok, "ready\n")
+                : Self.text(.serviceUnavailable, "the first pass has not finished\n")
         }
     }
 
@@ -51,6 +58,7 @@ final class HealthServer: Service {
 
     func run() async throws {
         let server = self.server
+        await route()
         do {
             try await withGracefulShutdownHandler {
                 try await server.run()

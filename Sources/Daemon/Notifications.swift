@@ -123,6 +123,11 @@ final class Notifier: Sendable {
         session = URLSession(configuration: configuration)
     }
 
+    deinit {
+        // Replaced on reload: deliveries under way finish, then the session goes.
+        session.finishTasksAndInvalidate()
+    }
+
     func send(_ notification: Notification) {
         for webhook in webhooks where webhook.events.contains(notification.event) {
             let time = Reconciler.timestamp(Date())

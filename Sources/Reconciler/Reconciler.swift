@@ -160,27 +160,12 @@ public final class Reconciler: @unchecked Sendable {
             let outcome: Plan?
             let suspendedBy = suspended ? "config suspend: true"
                 : manifest.suspended ? "annotation \(AtlasSchema.suspendAnnotation)" : nil
-            if let by = suspendedBy {
-                let found = try plan(desired: desired, connection: connection, manifest: manifest)
-                if !found.isEmpty {
-                    report.reason = .suspended
-                    report.ready = false
-                    report.message = "applies are suspended (\(by)): \(found.steps.count) step(s) would be applied; "
-                        + "nothing was applied"
-                    report.pending = found.steps.map(\.sql)
-                    return (report, nil)
-                }
-                outcome = nil
-            } else if drift == .report && sameDeclaration {
+            if suspendedBy != nil || (drift == .report && sameDeclaration) {
                 // Only looked at: an empty plan needs no apply transaction (and no second
                 // inspection) either.
                 let found = try plan(desired: desired, connection: connection, manifest: manifest)
                 if !found.isEmpty {
-                    report.reason = .drifted
-                    report.ready = false
-                    report.message = "the database was changed outside drover: \(found.steps.count) step(s) would undo it; "
-                        + "drift mode is report, so nothing was applied"
-                    report.drift = found.steps.map(\.sql)
+                    Self.lookedOnly(&report, found: found, suspendedBy: suspendedBy)
                     return (report, nil)
                 }
                 outcome = nil
@@ -216,6 +201,23 @@ public final class Reconciler: @unchecked Sendable {
                                  reason: error.reason, message: error.message, warnings: warnings,
                                  pending: error.pending, lastApplied: previous?.lastApplied,
                                  failures: StatusReport.failuresAfterFailing(previous)), error.failureClass)
+        }
+    }
+
+    /// The report of a check that only looked and found `found` to do: applies suspended
+    /// (the steps pending), or drift reported (the steps that would undo it).
+    private static func lookedOnly(_ report: inout StatusReport, found: Plan, suspendedBy: String?) {
+        report.ready = false
+        if let by = suspendedBy {
+            report.reason = .suspended
+            report.message = "applies are suspended (\(by)): \(found.steps.count) step(s) would be applied; "
+                + "nothing was applied"
+            report.pending = found.steps.map(\.sql)
+        } else {
+            report.reason = .drifted
+            report.message = "the database was changed outside drover: \(found.steps.count) step(s) would undo it; "
+                + "drift mode is report, so nothing was applied"
+            report.drift = found.steps.map(\.sql)
         }
     }
 

@@ -15,14 +15,27 @@ import TestSupport
         try scenario.psql("select count(*) from pg_attribute where attrelid = 'public.items'::regclass and attname = '\(name)'") == "1"
     }
 
-    @Test func aPassOnRequestThenWaitForTheRevisionAndAStallEndsTheWait() throws {
+    /// A daemon that passes once an hour (only a request makes it look again), after its
+    /// first apply of `items`.
+    static func started() throws -> (DaemonScenario, RunningDaemon) {
         let scenario = try DaemonScenario()
-        // An hour between passes: only a request makes the daemon look again.
         try scenario.appendConfig("interval: 1h\njitter: 0\n")
         try scenario.commit(["schemas/items.yaml": Self.items("")])
         let daemon = try RunningDaemon(config: scenario.configPath)
+        do {
+            try daemon.waitFor("the first apply", timeout: 30) {
+                try scenario.status("items")?.contains("reason: Applied") == true
+            }
+        } catch {
+            daemon.kill()
+            throw error
+        }
+        return (scenario, daemon)
+    }
+
+    @Test func aPassOnRequestThenWaitForTheRevisionAndAStallEndsTheWait() throws {
+        let (scenario, daemon) = try Self.started()
         defer { daemon.kill() }
-        try daemon.waitFor("the first apply", timeout: 30) { try scenario.status("items")?.contains("reason: Applied") == true }
         let socket = scenario.directory.appendingPathComponent("state/control.sock").path
         let mode = try FileManager.default.attributesOfItem(atPath: socket)[.posixPermissions] as? Int
         #expect(mode == 0o600)
@@ -62,12 +75,8 @@ import TestSupport
     }
 
     @Test func aSuspendedManifestIsReportedNotApplied() throws {
-        let scenario = try DaemonScenario()
-        try scenario.appendConfig("interval: 1h\njitter: 0\n")
-        try scenario.commit(["schemas/items.yaml": Self.items("")])
-        let daemon = try RunningDaemon(config: scenario.configPath)
+        let (scenario, daemon) = try Self.started()
         defer { daemon.kill() }
-        try daemon.waitFor("the first apply", timeout: 30) { try scenario.status("items")?.contains("reason: Applied") == true }
 
         let suspended = try scenario.commit(["schemas/items.yaml": Self.items(",\n  note text",
                                                                             annotations: "    drover.dev/suspend: \"true\"\n")])
