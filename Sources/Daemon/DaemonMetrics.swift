@@ -14,6 +14,10 @@ public final class DaemonMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
     private let revision = Locked<(hex: String, gauge: CoreMetrics.Gauge)?>(nil)
+    /// The labels and reasons each manifest's series were made with, so they can go with it.
+    private let series = Locked<[String: (target: String, reasons: Set<String>)]>([:])
+    private static let gauges = ["drover_manifest_ready", "drover_manifest_stalled", "drover_drift_steps",
+                                 "drover_last_successful_apply_timestamp_seconds"]
 
     public init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -29,6 +33,13 @@ public final class DaemonMetrics: Sendable {
     /// A finished reconcile of `key`, which took `seconds`.
     func reconciled(_ key: String, _ report: StatusReport, seconds: Double) {
         let labels = [("manifest", key), ("target", report.target ?? "")]
+        series.withLock { known in
+            if let old = known[key], old.target != report.target ?? "" {
+                forget(key, old)
+                known[key] = nil
+            }
+            known[key, default: (report.target ?? "", [])].reasons.insert(report.reason.rawValue)
+        }
         CoreMetrics.Timer(label: "drover_reconcile_duration_seconds", dimensions: labels, factory: factory)
             .recordSeconds(seconds)
         CoreMetrics.Counter(label: "drover_reconciles_total", dimensions: labels + [("reason", report.reason.rawValue)],
@@ -39,6 +50,25 @@ public final class DaemonMetrics: Sendable {
         gauge("drover_drift_steps", labels, Double(report.drift?.count ?? 0))
         if let at = report.lastApplied?.at, let date = ISO8601DateFormatter().date(from: at) {
             gauge("drover_last_successful_apply_timestamp_seconds", labels, date.timeIntervalSince1970)
+        }
+    }
+
+    /// Removes every series of the manifests `keys` (gone from the source).
+    func forget(_ keys: [String]) {
+        series.withLock { known in
+            for key in keys {
+                if let old = known.removeValue(forKey: key) { forget(key, old) }
+            }
+        }
+    }
+
+    private func forget(_ key: String, _ old: (target: String, reasons: Set<String>)) {
+        let labels = [("manifest", key), ("target", old.target)]
+        for name in Self.gauges { CoreMetrics.Gauge(label: name, dimensions: labels, factory: factory).destroy() }
+        CoreMetrics.Timer(label: "drover_reconcile_duration_seconds", dimensions: labels, factory: factory).destroy()
+        for reason in old.reasons {
+            CoreMetrics.Counter(label: "drover_reconciles_total", dimensions: labels + [("reason", reason)],
+                                factory: factory).destroy()
         }
     }
 

@@ -162,6 +162,8 @@ public final class DaemonService: Service, @unchecked Sendable {
                 if case .failure = result { daemon.metrics?.publishFailed() }
                 post.yield(.published(result))
             }
+        case .forget(let keys):
+            daemon.metrics?.forget(keys)
         case .announce(let notification):
             notifier.withLock { $0 }?.send(notification)
         case .cancelAll:

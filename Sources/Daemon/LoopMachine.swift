@@ -75,6 +75,9 @@ struct LoopMachine {
         case log(Log.Level, String, [(String, String?)])
         /// A transition of a manifest's report, for the webhooks.
         case announce(Notification)
+        /// Manifests gone from the source: their metric series go too (a stale "not
+        /// ready" series of a deleted manifest would page someone).
+        case forget([String])
         /// The answer to a control request.
         case reply(ControlReply, ControlResponse)
         /// The loop is done; the process exits with this status.
@@ -279,6 +282,8 @@ struct LoopMachine {
         if !changed && (wasUnavailable == nil) == (fresh.unavailable == nil) { return }
         actions.append(.log(.info, "revision", [("revision", fresh.revision.short),
                                                 ("manifests", String(fresh.manifests.count))]))
+        let gone = manifests.keys.filter { key in !fresh.manifests.contains { $0.key == key } }.sorted()
+        if !gone.isEmpty { actions.append(.forget(gone)) }
         manifests = Dictionary(fresh.manifests.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         var scheduled: [String: Schedule.Slot] = [:]
         var kept: [String: StatusReport] = [:]

@@ -99,6 +99,13 @@ import Testing
         #expect(Self.reconciles(actions) == ["a"])
     }
 
+    @Test func aManifestGoneFromTheSourceIsForgotten() {
+        var (machine, _) = Self.synced(Self.snapshot(Self.rev1, ["a": 1, "b": 1]))
+        let actions = machine.handle(.synced(.success(Self.snapshot(Self.rev2, ["a": 1])), reconfigured: nil),
+                                     now: Self.t0.addingTimeInterval(1))
+        #expect(Self.has(actions) { if case .forget(["b"]) = $0 { true } else { false } })
+    }
+
     @Test func aSlowManifestHoldsBackTheOthersReportsForTheDelayOnly() {
         var (machine, _) = Self.synced(Self.snapshot(Self.rev1, ["fast": 1, "slow": 1]))
         var actions = machine.handle(.reconciled(key: "fast", report: Self.report("fast", .applied),

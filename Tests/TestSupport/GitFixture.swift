@@ -64,7 +64,9 @@ public final class GitFixture: Sendable {
             try git(gitDir, ["read-tree", "--empty"], environment: environment)
         }
         for path in removing {
-            try git(gitDir, ["update-index", "--force-remove", "--", path], environment: environment)
+            // update-index wants a work tree even to drop an index entry; it never touches it.
+            try git(gitDir, ["update-index", "--force-remove", "--", path],
+                    environment: environment.merging(["GIT_WORK_TREE": root.path]) { $1 })
         }
         for (path, text) in files.sorted(by: { $0.key < $1.key }) {
             let blob = try git(gitDir, ["hash-object", "-w", "--stdin"], input: Data(text.utf8))
