@@ -152,8 +152,13 @@ func freePort() throws -> UInt16 {
         let broken = try scenario.commit(["schemas/items.yaml": DaemonServiceTests.manifest(
             name: "items", sql: DaemonServiceTests.base + "\ncreate table nope (x nosuchtype);")])
         #expect(try DroverBinary.run(["reconcile", "--all", "--with-source", "--config", scenario.configPath]).status == 0)
-        try await Self.eventually("the stalled notification") {
-            receiver.received.contains { $0.json?["event"] as? String == "stalled" }
+        do {
+            try await Self.eventually("the stalled notification") {
+                receiver.received.contains { $0.json?["event"] as? String == "stalled" }
+            }
+        } catch {
+            Issue.record("\(error)\n\(daemon.log)")
+            throw error
         }
         metrics = try await Self.get(base + "/metrics").1
         #expect(Self.value(metrics, "drover_manifest_stalled{\(labels)}") == 1, "\(metrics)")
@@ -171,7 +176,7 @@ func freePort() throws -> UInt16 {
                 "\(events)")
         // The dead receiver: retried, then logged and counted; the daemon goes on.
         do {
-            try await Self.eventually("the failed deliveries counted", timeout: 60) {
+            try await Self.eventually("the failed deliveries counted") {
                 let text = try await Self.get(base + "/metrics").1
                 return (Self.value(text, #"drover_notifications_total{webhook="dead",result="failed"}"#) ?? 0) >= 2
             }
@@ -191,7 +196,8 @@ func freePort() throws -> UInt16 {
         #expect(daemon.stop(timeout: 20) == 0, "\(daemon.log)")
     }
 
-    static func eventually(_ what: String, timeout: Double = 20, _ condition: () async throws -> Bool) async throws {
+    /// Waits for `condition`; a pass under the whole suite's load can take tens of seconds.
+    static func eventually(_ what: String, timeout: Double = 90, _ condition: () async throws -> Bool) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if (try? await condition()) == true { return }
