@@ -17,11 +17,7 @@ rows=${BENCH_ROWS:-2000000}
 cd "$root"
 . scripts/lib.sh
 ensure_packages
-if [ -z "$drover" ]; then
-    drover=.build/release/drover
-    [ -x "$drover" ] || swift build -c release --static-swift-stdlib --product drover
-fi
-drover=$(cd "$(dirname "$drover")" && pwd)/$(basename "$drover")
+drover=$(bench_drover "$drover")
 
 venv=$root/.bench/venv
 if ! "$venv/bin/python" -c 'import psycopg2' 2>/dev/null; then

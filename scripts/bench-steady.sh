@@ -19,11 +19,7 @@ passes=${BENCH_PASSES:-5}
 cd "$root"
 . scripts/lib.sh
 ensure_packages
-if [ -z "$drover" ]; then
-    drover=.build/release/drover
-    [ -x "$drover" ] || swift build -c release --static-swift-stdlib --product drover
-fi
-drover=$(cd "$(dirname "$drover")" && pwd)/$(basename "$drover")
+drover=$(bench_drover "$drover")
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/drover-bench-steady.XXXXXX")
 chmod 755 "$work"

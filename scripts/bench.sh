@@ -55,15 +55,7 @@ apt_install() {
 ensure_packages
 [ -x /usr/bin/time ] || apt_install time
 
-if [ -z "$drover" ]; then
-    drover=.build/release/drover
-    if [ ! -x "$drover" ]; then
-        echo "==> building drover (release, as installed: make release)"
-        swift build -c release --static-swift-stdlib --product drover
-    fi
-fi
-[ -x "$drover" ] || { echo "no drover binary at $drover" >&2; exit 1; }
-drover=$(cd "$(dirname "$drover")" && pwd)/$(basename "$drover")
+drover=$(bench_drover "$drover")
 
 # migra in its own virtualenv (migra breaks with SQLAlchemy 2), made once.
 venv=$root/.bench/venv

@@ -72,3 +72,15 @@ stop_private_postgres() {
     [ -f "$dir/data/postmaster.pid" ] || return 0
     as_server_user "$(pg_bindir)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 }
+
+# The drover binary a benchmark measures, as an absolute path: $1, else the release build
+# (.build/release/drover, built as `make release` builds it when missing).
+bench_drover() {
+    local drover=${1:-.build/release/drover}
+    if [ -z "${1:-}" ] && [ ! -x "$drover" ]; then
+        echo "==> building drover (release, as installed: make release)" >&2
+        swift build -c release --static-swift-stdlib --product drover >&2
+    fi
+    [ -x "$drover" ] || { echo "no drover binary at $drover" >&2; exit 1; }
+    echo "$(cd "$(dirname "$drover")" && pwd)/$(basename "$drover")"
+}

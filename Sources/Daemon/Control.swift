@@ -87,14 +87,8 @@ public final class ControlServer: @unchecked Sendable {
     }
 
     static func address(_ path: String) throws -> sockaddr_un {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        guard let address = SystemdNotifier.unixAddress(Array(path.utf8)) else {
             throw DaemonError("control socket path is too long: \(path)")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            for (index, byte) in bytes.enumerated() { buffer[index] = byte }
         }
         return address
     }

@@ -214,25 +214,25 @@ public final class Daemon: @unchecked Sendable {
                     manifests.append(ManifestEntry(key: key, invalid: report))
                 }
             }
-            cachedManifests = (revision, manifests, configMaps)
-        }
-        let reconciler = self.reconciler
-        let manifests = cachedManifests!.manifests.map { entry in
-            var entry = entry
-            if let schema = entry.schema {
-                entry.database = reconciler.databaseKey(schema)
+            // Where each applies and what it reads: once per revision read (a reload reads
+            // it again), not at every sync.
+            let reconciler = self.reconciler
+            for index in manifests.indices {
+                guard let schema = manifests[index].schema else { continue }
+                manifests[index].database = reconciler.databaseKey(schema)
                 var hasher = Hasher()
                 hasher.combine(schema)
-                hasher.combine(cachedManifests!.configMaps)
-                entry.input = hasher.finalize()
+                hasher.combine(configMaps)
+                manifests[index].input = hasher.finalize()
             }
-            return entry
+            cachedManifests = (revision, manifests, configMaps)
         }
+        let manifests = cachedManifests!.manifests
         let previous = Dictionary(manifests.compactMap { entry in previousReport(entry.key).map { (entry.key, $0) } },
                                   uniquingKeysWith: { a, _ in a })
         return SourceSnapshot(revision: revision, fetchedObjects: sync.fetchedObjects, unavailable: sync.unavailable,
                               manifests: manifests, configMaps: cachedManifests!.configMaps, previous: previous,
-                              secretsDigest: reconciler.secrets.digest())
+                              secretsDigest: self.reconciler.secrets.digest())
     }
 
     /// `report` as the status branch gets it while the source is unavailable: the database

@@ -282,7 +282,8 @@ struct LoopMachine {
         if !changed && (wasUnavailable == nil) == (fresh.unavailable == nil) { return }
         actions.append(.log(.info, "revision", [("revision", fresh.revision.short),
                                                 ("manifests", String(fresh.manifests.count))]))
-        let gone = manifests.keys.filter { key in !fresh.manifests.contains { $0.key == key } }.sorted()
+        let present = Set(fresh.manifests.map(\.key))
+        let gone = manifests.keys.filter { !present.contains($0) }.sorted()
         if !gone.isEmpty { actions.append(.forget(gone)) }
         manifests = Dictionary(fresh.manifests.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         var scheduled: [String: Schedule.Slot] = [:]

@@ -36,6 +36,18 @@ public struct SystemdNotifier: Sendable {
         return notifier
     }
 
+    /// A Unix socket address for the path `bytes` (a leading 0 byte: the abstract
+    /// namespace); nil when the path does not fit.
+    static func unixAddress(_ bytes: [UInt8]) -> sockaddr_un? {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return nil }
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in bytes.enumerated() { buffer[index] = byte }
+        }
+        return address
+    }
+
     /// Sends `state` (newline-separated assignments). Failures are ignored: the service
     /// must not stop because its supervisor cannot be told something.
     public func send(_ state: String) {
@@ -43,15 +55,9 @@ public struct SystemdNotifier: Sendable {
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return }
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
         var pathBytes = Array(socketPath.utf8)
         if pathBytes.first == UInt8(ascii: "@") { pathBytes[0] = 0 }  // abstract namespace
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard pathBytes.count < capacity else { return }
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            for (index, byte) in pathBytes.enumerated() { buffer[index] = byte }
-        }
+        guard var address = Self.unixAddress(pathBytes) else { return }
         let length = socklen_t(MemoryLayout<sa_family_t>.size + pathBytes.count + (pathBytes.first == 0 ? 0 : 1))
         let bytes = Array(state.utf8)
         _ = withUnsafePointer(to: &address) { pointer in
