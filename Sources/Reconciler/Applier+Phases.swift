@@ -100,8 +100,8 @@ extension Applier {
                          _ connection: Connection, _ pending: [PlanStep]) -> ReconcileError {
         let sqlState = (error as? PostgresError)?.sqlState
         guard sqlState == "55P03" else {
-            return ReconcileError(.applyFailed, "\(error) while running: \(step.sql); \(after)",
-                                  pending: pending.map(\.sql), failureClass: .of(sqlState: sqlState))
+            return ReconcileError(.applyFailed, "\(error) while running: \(step.shownSQL); \(after)",
+                                  pending: pending.map(\.shownSQL), failureClass: .of(sqlState: sqlState))
         }
         let holders = Self.lockHolders(connection)
         let wanted = step.hazards.compactMap { hazard -> String? in
@@ -109,9 +109,9 @@ extension Applier {
             return nil
         }.first ?? ""
         return ReconcileError(.applyFailed, "could not get a lock within lock_timeout \(settings.lockTimeout), "
-                              + "\(attempt) time(s), for: \(step.sql)\(wanted); "
+                              + "\(attempt) time(s), for: \(step.shownSQL)\(wanted); "
                               + (holders.isEmpty ? "no session holds a table lock any more" : "held by " + holders)
-                              + "; \(after)", pending: pending.map(\.sql))
+                              + "; \(after)", pending: pending.map(\.shownSQL))
     }
 
     /// Sessions that hold locks on tables of this database in transactions still open, the

@@ -24,6 +24,10 @@ public struct Applier {
     public var progress: ApplyProgress?
     /// Phased (the default), one transaction, or none; online steps or not.
     public var mode = ApplyMode()
+    /// Declared reference rows, reconciled after the schema in the same transaction.
+    public var data = ReferenceData()
+    /// The mode of reference tables without a `-- drover:data` directive.
+    public var dataMode = DataMode.sync
 
     /// An applier with `settings` and `policy`.
     public init(settings: ApplySettings, policy: DiffPolicy = DiffPolicy()) {
@@ -34,11 +38,19 @@ public struct Applier {
     /// The plan that would make the database `connection` is on match `desired`, read in its
     /// own read-only snapshot. Differences the engine cannot plan are an `UnsupportedChange` error.
     public func plan(desired: SchemaModel, schemas: [String], on connection: Connection) throws(ReconcileError) -> Plan {
+        try parts(desired: desired, schemas: schemas, on: connection).plan
+    }
+
+    /// The plan in its parts: the schema's, the row steps, the NOT NULL steps that wait for
+    /// the rows (see `deferringNotNull`).
+    func parts(desired: SchemaModel, schemas: [String], on connection: Connection) throws(ReconcileError) -> PlanParts {
         try Self.checkRoles(of: desired, on: connection)
         let current = try inspect(SchemaInspector(schemas: schemas), connection)
         let uncastable = Self.uncastable(desired: desired, current: current, on: connection, inTransaction: false)
-        let difference = SchemaDiffer.diff(desired: desired, current: current, policy: policy, uncastable: uncastable)
-        return try Self.plan(difference, live: liveTables(difference.changes, on: connection))
+        let (difference, later) = deferringNotNull(
+            SchemaDiffer.diff(desired: desired, current: current, policy: policy, uncastable: uncastable))
+        let schema = try Self.plan(difference, live: liveTables(difference.changes, on: connection))
+        return PlanParts(schema: schema, rows: try rowSteps(on: connection), later: later)
     }
 
     /// The column type changes the target has no cast for (`SELECT NULL::old::new` fails with
@@ -111,7 +123,7 @@ public struct Applier {
         if !allowDestructive && !destructive.isEmpty {
             throw ReconcileError(.destructiveChangeBlocked,
                                  "the plan has \(destructive.count) destructive step(s) and destructive changes are "
-                                 + "not allowed; nothing was applied", pending: destructive.map(\.sql))
+                                 + "not allowed; nothing was applied", pending: destructive.map(\.shownSQL))
         }
     }
 
@@ -119,10 +131,11 @@ public struct Applier {
     /// leaves those before it applied, and says so), then its online steps.
     private func applyWithoutTransaction(desired: SchemaModel, schemas: [String], allowDestructive: Bool,
                                          on connection: Connection) throws(ReconcileError) -> Outcome {
-        let plan = try self.plan(desired: desired, schemas: schemas, on: connection)
+        let parts = try self.parts(desired: desired, schemas: schemas, on: connection)
+        let plan = parts.plan
         if plan.isEmpty { return .nothing }
         try Self.refuseDestructive(plan, allowDestructive: allowDestructive)
-        let steps = plan.steps(in: .transaction)
+        let steps = parts.schema.steps(in: .transaction)
         do {
             _ = try connection.query("SELECT set_config('statement_timeout', $1, false), "
                                      + "set_config('check_function_bodies', 'off', false)", [settings.statementTimeout])
@@ -132,7 +145,12 @@ public struct Applier {
         for (index, step) in steps.enumerated() {
             try run(step, at: .alone(committedBefore: index), on: connection, pending: steps)
         }
-        return .done(Plan(steps: steps), online: plan.steps(in: .online))
+        let rows = try applyRows(allowDestructive: allowDestructive, inTransaction: false, on: connection)
+        for (index, step) in parts.later.enumerated() {
+            try run(step, at: .alone(committedBefore: steps.count + rows.count + index), on: connection,
+                    pending: parts.later)
+        }
+        return .done(Plan(steps: steps + rows + parts.later), online: plan.steps(in: .online))
     }
 
     private enum Outcome {
@@ -164,8 +182,9 @@ public struct Applier {
             try Self.checkRoles(of: desired, on: connection)
             let current = try inspect(inspector, connection)
             let uncastable = Self.uncastable(desired: desired, current: current, on: connection, inTransaction: true)
-            let difference = SchemaDiffer.diff(desired: desired, current: current, policy: policy, uncastable: uncastable)
-            if difference.isEmpty {
+            let (difference, later) = deferringNotNull(
+                SchemaDiffer.diff(desired: desired, current: current, policy: policy, uncastable: uncastable))
+            if difference.isEmpty, data.isEmpty {
                 try? connection.execute("ROLLBACK")
                 return .nothing
             }
@@ -173,10 +192,11 @@ public struct Applier {
             var plan = try Self.plan(difference, live: live)
             try Self.refuseDestructive(plan, allowDestructive: allowDestructive)
             let early = plan.steps.filter { $0.hazards.contains(.commitsFirst) }
-            let splitting = !onlyTransactional && !early.isEmpty && early.count < plan.steps.count
+            // Declared rows may use a new enum value, which only a committed transaction may.
+            let splitting = !onlyTransactional && !early.isEmpty && (early.count < plan.steps.count || !data.isEmpty)
             if splitting { plan = Plan(steps: early) }
             let transaction = plan.steps(in: .transaction)
-            if transaction.isEmpty {
+            if transaction.isEmpty, data.isEmpty {
                 // Only online steps (left by a pass cut short, or all the plan has).
                 try? connection.execute("ROLLBACK")
                 return .done(Plan(steps: []), online: plan.steps)
@@ -192,20 +212,27 @@ public struct Applier {
                 }
                 return .committedFirst(plan)
             }
+            let rows = try applyRows(allowDestructive: allowDestructive, inTransaction: true, on: connection)
+                + later
+            for step in later { try run(step, at: .transaction, on: connection, pending: later) }
+            if plan.isEmpty, rows.isEmpty {
+                try? connection.execute("ROLLBACK")
+                return .nothing
+            }
             // What is left must be exactly online work (builds, validations).
             let after = try inspect(inspector, connection)
             let left = SchemaDiffer.diff(desired: desired, current: after, policy: policy)
             let rest = Planner.plan(left, live: live)
             guard left.unsupported.isEmpty, rest.steps(in: .transaction).isEmpty else {
                 throw ReconcileError(.notConverged, "after applying, the database still differs; everything was rolled back",
-                                     pending: rest.steps.map(\.sql) + left.unsupported.map(\.description))
+                                     pending: rest.steps.map(\.shownSQL) + left.unsupported.map(\.description))
             }
             do {
                 try connection.execute("COMMIT")
             } catch {
                 throw ReconcileError(.applyFailed, "COMMIT failed: \(error)")
             }
-            return .done(Plan(steps: transaction), online: rest.steps)
+            return .done(Plan(steps: transaction + rows), online: rest.steps)
         } catch let error as ReconcileError {
             try? connection.execute("ROLLBACK")
             throw error

@@ -28,7 +28,10 @@ public enum ConversionDirectives {
             guard text.hasPrefix("drover:") else { continue }
             let location = SourceLocation(file: origin.file, line: origin.line + comment.line - 1,
                                           column: origin.column - 1 + comment.column)
-            let directive = try parse(String(text.dropFirst("drover:".count)), at: location)
+            let body = String(text.dropFirst("drover:".count))
+            // `drover:data` is read by `DataDirectives`.
+            if DataDirectives.isDataDirective(body) { continue }
+            let directive = try parse(body, at: location)
             if let earlier = found.first(where: { $0.column == directive.column }) {
                 throw ReconcileError(.invalidSchema, "\(location): a second conversion for \(directive.column) "
                                      + "(the first is at line \(earlier.location.line))")
@@ -89,7 +92,7 @@ public enum ConversionDirectives {
 
     /// An SQL identifier at the start of `text`, consumed: double-quoted as written (`""` is a
     /// quote), else folded to lower case as PostgreSQL folds it.
-    private static func identifier(_ text: inout Substring) -> String? {
+    static func identifier(_ text: inout Substring) -> String? {
         if text.first == "\"" {
             var name = ""
             var index = text.index(after: text.startIndex)

@@ -18,9 +18,18 @@ struct DeclaredSQLRun {
     var scratch: ScratchDatabase
     var limits: Normaliser.Limits
 
-    /// Runs the SQL; returns warnings about what it declares that drover does not honour.
-    func execute() throws(ReconcileError) -> [String] {
+    /// What running the SQL found.
+    struct Outcome {
+        /// Warnings about what it declares that drover does not honour.
         var notes: [String] = []
+        /// The tables INSERT statements filled, in the order first filled.
+        var inserted: [ReferenceCapture.Inserted] = []
+    }
+
+    /// Runs the SQL. A statement that changes data other than by INSERT is refused at its
+    /// line before it runs; a top-level query runs read-only, so one with side effects fails.
+    func execute() throws(ReconcileError) -> Outcome {
+        var outcome = Outcome()
         let end = Date().addingTimeInterval(limits.totalSeconds)
         do {
             // The server's own limit too, for a clearer error where the SQL does not lift it.
@@ -29,13 +38,16 @@ struct DeclaredSQLRun {
             throw ReconcileError(.devDatabaseFailed, "dev database: \(error)")
         }
         for statement in SQLScript.statements(sql) {
+            let kind = DataStatement(statement.text)
+            let at = SourceLocation(file: origin.file, line: origin.line + statement.line - 1, column: origin.column)
+            if case .forbidden(let word) = kind { throw DataStatement.refusal(word, at: at) }
             let seconds = min(limits.statementSeconds, end.timeIntervalSinceNow)
             guard seconds > 0 else { throw overran(statement, total: true) }
             let watchdog = Watchdog(seconds: seconds, admin: adminInfo,
                                     backend: session.backendPID)
             if case .owner(let name, let role)? = EventTriggerIntent(statement.text) {
                 let line = SourceLocation(file: origin.file, line: origin.line + statement.line - 1, column: 1)
-                notes.append("\(line): event trigger \(name): OWNER TO \(role) is not applied: an event trigger's "
+                outcome.notes.append("\(line): event trigger \(name): OWNER TO \(role) is not applied: an event trigger's "
                              + "owner is the superuser that creates it (drover's role on each target), not compared")
                 // Only a superuser may own one: the sandbox role could not give it away.
                 if scratch.role != nil {
@@ -44,14 +56,52 @@ struct DeclaredSQLRun {
                 }
             }
             do {
-                try run(statement)
+                try run(statement, readOnly: kind == .query)
                 watchdog.disarm()
             } catch {
                 if watchdog.disarm() { throw overran(statement, total: seconds < limits.statementSeconds) }
                 throw error
             }
+            if case .insert(let table) = kind { try noteInsert(into: table, at: at, &outcome.inserted) }
         }
-        return notes
+        return outcome
+    }
+
+    /// Records the table an INSERT filled (by oid, as the session's search path resolved it).
+    private func noteInsert(into table: String, at location: SourceLocation,
+                            _ inserted: inout [ReferenceCapture.Inserted]) throws(ReconcileError) {
+        let oid: String?
+        do {
+            oid = try session.query("select to_regclass($1)::oid::text", [table]).rows.first?.first ?? nil
+        } catch {
+            throw ReconcileError(.devDatabaseFailed, "dev database: \(error)")
+        }
+        guard let oid else {
+            throw ReconcileError(.invalidSchema, "\(location): cannot tell which table this INSERT fills (\(table))")
+        }
+        if !inserted.contains(where: { $0.oid == oid }) { inserted.append(.init(oid: oid, location: location)) }
+    }
+
+    /// Runs a statement; `readOnly`: in a read-only transaction (or, inside the SQL's own
+    /// transaction block, first in a read-only savepoint rolled back, then for real).
+    private func execute(_ statement: SQLStatement, readOnly: Bool) throws {
+        guard readOnly else { return try session.execute(statement.text) }
+        if session.isInTransaction {
+            try session.execute("SAVEPOINT drover_read_only; SET LOCAL transaction_read_only = on")
+            defer { try? session.execute("ROLLBACK TO SAVEPOINT drover_read_only; RELEASE SAVEPOINT drover_read_only") }
+            try session.execute(statement.text)
+        } else {
+            try session.execute("BEGIN READ ONLY")
+            do {
+                try session.execute(statement.text)
+                try session.execute("COMMIT")
+                return
+            } catch {
+                try? session.execute("ROLLBACK")
+                throw error
+            }
+        }
+        try session.execute(statement.text)
     }
 
     /// What drover did for a statement that failed.
@@ -65,15 +115,20 @@ struct DeclaredSQLRun {
 
     /// Runs one statement, doing what it needs beforehand and running it again, as often as
     /// there is something new to do (each thing at most once).
-    private func run(_ statement: SQLStatement) throws(ReconcileError) {
+    private func run(_ statement: SQLStatement, readOnly: Bool) throws(ReconcileError) {
         var handled = Set<String>()
         var undo: [String] = []
         defer { for sql in undo.reversed() { try? session.execute(sql) } }
         while true {
             do {
-                try session.execute(statement.text)
+                try execute(statement, readOnly: readOnly)
                 return
             } catch let error as PostgresError {
+                if readOnly, error.sqlState == "25006" {
+                    throw ReconcileError(.invalidSchema, describe(error, statement) + "; a top-level query must not "
+                                         + "change data (a function with side effects, a data-modifying WITH): "
+                                         + "declared SQL declares rows only with INSERT, which drover reconciles by key")
+                }
                 switch try helpFor(error, statement: statement) {
                 case .done: return
                 case .retry(let step, let lent) where handled.insert(step).inserted:

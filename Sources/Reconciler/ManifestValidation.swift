@@ -292,7 +292,7 @@ public enum ManifestValidation {
     /// `drover.dev/…` annotations this version does not know: likely a typo, so the
     /// setting the author meant is silently not in force.
     private static func annotationFindings(_ schema: AtlasSchema, node: YAMLNode?) -> [ManifestDiagnostic] {
-        let known: Set<String> = [AtlasSchema.targetAnnotation, AtlasSchema.suspendAnnotation]
+        let known: Set<String> = [AtlasSchema.targetAnnotation, AtlasSchema.suspendAnnotation, DataMode.annotation]
         let unknown = schema.annotations.keys.sorted().filter { $0.hasPrefix("drover.dev/") && !known.contains($0) }
         var found = unknown.map { key in
             ManifestDiagnostic(.warning, "unknown annotation \(key) is ignored (drover knows \(known.sorted().joined(separator: ", ")))",
@@ -301,6 +301,12 @@ public enum ManifestValidation {
         if let value = schema.annotations[AtlasSchema.suspendAnnotation], value != "true", value != "false" {
             let key = AtlasSchema.suspendAnnotation
             found.append(ManifestDiagnostic(.error, "annotation \(key) must be \"true\" or \"false\", not \"\(value)\"",
+                                            at: locate(node, "metadata", "annotations", key) ?? schema.location))
+        }
+        if let value = schema.annotations[DataMode.annotation], DataMode(rawValue: value) == nil {
+            let key = DataMode.annotation
+            found.append(ManifestDiagnostic(.error, "annotation \(key) must be one of "
+                                            + "\(DataMode.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(value)\"",
                                             at: locate(node, "metadata", "annotations", key) ?? schema.location))
         }
         return found
@@ -342,6 +348,8 @@ public enum ManifestValidation {
         }
         do {
             _ = try ConversionDirectives.parse(sql, origin: origin)
+            _ = try DataDirectives.parse(sql, origin: origin)
+            try DataStatement.check(sql, origin: origin)
         } catch {
             return [located(error.message, in: [origin.file], default: origin, severity: .error)]
         }

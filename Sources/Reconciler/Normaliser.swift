@@ -80,6 +80,8 @@ public final class Normaliser: @unchecked Sendable {
         public var sandboxWarning: String?
         /// What the declared SQL says that drover does not honour, at its line.
         public var notes: [String] = []
+        /// The rows INSERT statements declare, by table.
+        public var data = ReferenceData()
 
         /// Warnings for a target of `targetMajorVersion`: a dev server of another major
         /// version (PostgreSQL may then spell definitions differently, or refuse SQL the
@@ -134,6 +136,7 @@ public final class Normaliser: @unchecked Sendable {
     private func run(_ sql: String, origin: SourceLocation, schemas: [String],
                      targetMajorVersion: Int?) throws(ReconcileError) -> Normalised {
         let directives = try ConversionDirectives.parse(sql, origin: origin)
+        let dataDirectives = try DataDirectives.parse(sql, origin: origin)
         let endpoint: DevEndpoint
         let admin: Connection
         do {
@@ -152,11 +155,14 @@ public final class Normaliser: @unchecked Sendable {
             defer { session.close() }
             let run = DeclaredSQLRun(sql: sql, origin: origin, adminInfo: endpoint.admin, session: session,
                                      admin: admin, scratch: scratch, limits: limits)
-            let notes = try run.execute()
+            var outcome = try run.execute()
             let model = try SchemaInspector(schemas: schemas).inspect(session)
+            let data = try ReferenceCapture(connection: session)
+                .declared(outcome.inserted, directives: dataDirectives, schemas: schemas, notes: &outcome.notes)
             normalised = Normalised(model: model, conversions: try ConversionDirectives.conversions(directives, in: model),
                                     devMajorVersion: admin.serverVersionNumber / 10000,
-                                    sandboxWarning: try Self.superuserWarning(endpoint, session: session), notes: notes)
+                                    sandboxWarning: try Self.superuserWarning(endpoint, session: session),
+                                    notes: outcome.notes, data: data)
         } catch let error as ReconcileError {
             throw error
         } catch {

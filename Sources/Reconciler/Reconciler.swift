@@ -121,7 +121,9 @@ public final class Reconciler: @unchecked Sendable {
             // nothing to do, and the same declaration: no full check, no new connection.
             let verifiedKey = "\(target.name)|\(manifest.file)#\(manifest.documentIndex)"
             let fingerprint = fingerprints ? watched.fingerprint(conninfo) : nil
-            if let fingerprint, let state = verified.unchanged(verifiedKey, fingerprint: fingerprint, digest: digest),
+            let rows = { (tables: [String]) in self.watched.rows(conninfo, tables: tables) }
+            if let fingerprint,
+               let state = verified.unchanged(verifiedKey, fingerprint: fingerprint, digest: digest, rows: rows),
                let previous, previous.ready, previous.target == target.name, previous.desiredDigest == digest {
                 var report = StatusReport(manifest: ref, environment: environment, target: target.name,
                                           revision: revision, reason: .noChanges, message: "", warnings: state.warnings,
@@ -133,7 +135,7 @@ public final class Reconciler: @unchecked Sendable {
             verified.forget(verifiedKey)
             if let fingerprint {
                 if var same = previous, same.stalled,
-                   stalls.unchanged(verifiedKey, fingerprint: fingerprint, digest: digest) != nil {
+                   stalls.unchanged(verifiedKey, fingerprint: fingerprint, digest: digest, rows: rows) != nil {
                     // Stalled, and nothing it depends on changed since: the same outcome.
                     same.revision = revision
                     return (same, .stalled)
@@ -148,6 +150,12 @@ public final class Reconciler: @unchecked Sendable {
             let desired = try normaliser.normalise(sql, origin: origin, schemas: manifest.schemas,
                                                    targetMajorVersion: targetVersion)
             warnings += desired.warnings(targetMajorVersion: targetVersion)
+            if probe != nil, !desired.data.isEmpty {
+                // Read before the check, as the catalog fingerprint is.
+                let tables = desired.data.tables.map(\.fromClause)
+                probe?.state.tables = tables
+                probe?.state.rows = rows(tables)
+            }
             // The same declaration as at the last good check on this target: a difference now
             // is drift, a change made to the database by hand.
             let sameDeclaration = previous.map {
@@ -176,22 +184,28 @@ public final class Reconciler: @unchecked Sendable {
                 report.reason = .applied
                 report.ready = true
                 report.lastApplied = .init(revision: revision, at: Self.timestamp(now()), sql: applied.sql)
+                let rows = RowCounts(applied)
+                report.lastApplied?.rows = rows
+                let counted = rows.map { " (reference rows: \($0))" } ?? ""
                 if sameDeclaration {
-                    report.message = "corrected drift (the database was changed outside drover): applied \(applied.steps.count) step(s) and verified"
-                    report.drift = applied.steps.map(\.sql)
+                    report.message = "corrected drift (the database was changed outside drover): applied "
+                        + "\(applied.steps.count) step(s)\(counted) and verified"
+                    report.drift = applied.steps.map(\.shownSQL)
                 } else {
-                    report.message = "applied \(applied.steps.count) step(s) and verified"
+                    report.message = "applied \(applied.steps.count) step(s)\(counted) and verified"
                 }
             } else {
                 Self.unchanged(&report, previous: previous)
-                if let fingerprint {
-                    verified.remember(verifiedKey, .init(fingerprint: fingerprint, digest: digest, warnings: warnings))
+                if var state = probe?.state, state.tables.isEmpty || state.rows != nil {
+                    state.warnings = warnings
+                    verified.remember(verifiedKey, state)
                 }
             }
             return (report, nil)
         } catch {
             if let probe {
-                if error.failureClass == .stalled {
+                // Without a rows fingerprint it could not be read, the stall is checked in full.
+                if error.failureClass == .stalled, probe.state.tables.isEmpty || probe.state.rows != nil {
                     stalls.remember(probe.key, probe.state)
                 } else {
                     stalls.forget(probe.key)
@@ -212,12 +226,12 @@ public final class Reconciler: @unchecked Sendable {
             report.reason = .suspended
             report.message = "applies are suspended (\(by)): \(found.steps.count) step(s) would be applied; "
                 + "nothing was applied"
-            report.pending = found.steps.map(\.sql)
+            report.pending = found.steps.map(\.shownSQL)
         } else {
             report.reason = .drifted
             report.message = "the database was changed outside drover: \(found.steps.count) step(s) would undo it; "
                 + "drift mode is report, so nothing was applied"
-            report.drift = found.steps.map(\.sql)
+            report.drift = found.steps.map(\.shownSQL)
         }
     }
 
@@ -331,10 +345,24 @@ public final class Reconciler: @unchecked Sendable {
             let policy = DiffPolicy(exclude: manifest.exclude, skip: manifest.policy.skip, conversions: desired.conversions)
             var applier = Applier(settings: settings, policy: policy)
             applier.mode = ApplyMode(manifest, online: settings.online)
+            applier.data = desired.data
+            applier.dataMode = try Self.dataMode(manifest)
             return (try opened.get(), applier)
+        } catch let error as ReconcileError {
+            throw error
         } catch {
             throw ReconcileError(.targetUnreachable, "\(error)")
         }
+    }
+
+    /// The manifest's default mode for its reference tables (annotation `drover.dev/data`).
+    static func dataMode(_ manifest: AtlasSchema) throws(ReconcileError) -> DataMode {
+        guard let value = manifest.annotations[DataMode.annotation] else { return .sync }
+        guard let mode = DataMode(rawValue: value) else {
+            throw ReconcileError(.invalidManifest, "\(manifest.location): annotation \(DataMode.annotation) must be one "
+                                 + "of \(DataMode.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(value)\"")
+        }
+        return mode
     }
 
     /// A digest (FNV-1a, 64 bits, hex) of what `manifest` declares: its SQL, schemas,
@@ -353,6 +381,7 @@ public final class Reconciler: @unchecked Sendable {
         manifest.schemas.forEach(add)
         manifest.exclude.forEach(add)
         manifest.policy.skip.map(\.rawValue).sorted().forEach(add)
+        if let mode = manifest.annotations[DataMode.annotation] { add("data:" + mode) }
         add("\(manifest.policy.destructiveIsError)")
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex

@@ -24,6 +24,10 @@ public final class SchemaEngine {
         public var warnings: [String] = []
         /// A manifest's `spec.txMode` and `concurrent_index` (online: as the engine says).
         public var mode = ApplyMode()
+        /// The rows its INSERT statements declare.
+        public var data = ReferenceData()
+        /// The manifest's `drover.dev/data` mode (sync for a `.sql` file).
+        public var dataMode = DataMode.sync
     }
 
     let normaliser: Normaliser
@@ -65,8 +69,10 @@ public final class SchemaEngine {
         guard path.hasSuffix(".yaml") || path.hasSuffix(".yml") else {
             let normalised = try normaliser.normalise(text, origin: SourceLocation(file: path, line: 1, column: 1), schemas: [],
                                                       targetMajorVersion: targetMajorVersion)
-            return (Desired(model: normalised.model, schemas: [], allowDestructive: false,
-                            policy: DiffPolicy(conversions: normalised.conversions)), normalised)
+            var result = Desired(model: normalised.model, schemas: [], allowDestructive: false,
+                                 policy: DiffPolicy(conversions: normalised.conversions))
+            result.data = normalised.data
+            return (result, normalised)
         }
         let documents: [ParsedDocument]
         do {
@@ -93,6 +99,8 @@ public final class SchemaEngine {
                              policy: DiffPolicy(exclude: schema.exclude, skip: schema.policy.skip,
                                                 conversions: normalised.conversions))
         result.mode = ApplyMode(schema, online: true)
+        result.data = normalised.data
+        result.dataMode = try Reconciler.dataMode(schema)
         return (result, normalised)
     }
 
@@ -108,6 +116,8 @@ public final class SchemaEngine {
         var applier = Applier(settings: settings, policy: desired.policy)
         applier.mode = desired.mode
         applier.mode.online = online
+        applier.data = desired.data
+        applier.dataMode = desired.dataMode
         return applier
     }
 
@@ -126,16 +136,26 @@ public final class SchemaEngine {
         try Self.inspect(url: url, schemas: schemas)
     }
 
-    /// The plan that turns the database at `from` into the one at `to`. The two databases
+    /// The plan that turns the database at `from` into the one at `to`, with the rows of the
+    /// reference tables `tables` (`schema.table`, synced from `to`). The two databases
     /// are inspected at the same time, each on its own connection and thread: the catalog
     /// queries, not drover, are where the time goes.
-    public func diff(from: String, to: String) throws(ReconcileError) -> Plan {
+    public func diff(from: String, to: String, tables: [String] = []) throws(ReconcileError) -> Plan {
         let results = InspectionResults()
         let urls = [from, to]
         DispatchQueue.concurrentPerform(iterations: 2) { index in
             results.set(index, Result { () throws(ReconcileError) -> SchemaModel in try Self.inspect(url: urls[index], schemas: []) })
         }
-        let plan = try Applier.plan(SchemaDiffer.diff(desired: try results.get(1), current: try results.get(0)))
+        var plan = try Applier.plan(SchemaDiffer.diff(desired: try results.get(1), current: try results.get(0)))
+        if !tables.isEmpty {
+            var applier = Applier(settings: settings)
+            let source = try connect(to)
+            defer { source.close() }
+            applier.data = try ReferenceCapture(connection: source).named(tables)
+            let target = try connect(from)
+            defer { target.close() }
+            plan = try applier.withRows(plan, on: target)
+        }
         // Freeing two models of thousands of tables takes milliseconds of the main thread;
         // the last reference is dropped on another thread so the caller does not wait.
         DispatchQueue.global(qos: .utility).async { withExtendedLifetime(results) {} }

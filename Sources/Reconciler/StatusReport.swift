@@ -1,3 +1,5 @@
+import SchemaPlanner
+
 /// Why a manifest is in the state it is, as written to the status branch.
 public enum Reason: String, Sendable, Hashable, Codable, CaseIterable {
     /// The plan was applied and verified.
@@ -42,6 +44,29 @@ public enum Reason: String, Sendable, Hashable, Codable, CaseIterable {
     public var isReady: Bool { self == .applied || self == .noChanges }
 }
 
+/// How many reference rows an apply inserted, updated and deleted.
+public struct RowCounts: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var inserted = 0
+    public var updated = 0
+    public var deleted = 0
+
+    /// The counts of `plan`'s row steps; nil when it has none.
+    public init?(_ plan: Plan) {
+        let changes = plan.steps.compactMap(\.rowChange)
+        guard !changes.isEmpty else { return nil }
+        for change in changes {
+            switch change.operation {
+            case .insert: inserted += change.count
+            case .update: updated += change.count
+            case .delete: deleted += change.count
+            case .sequence: continue
+            }
+        }
+    }
+
+    public var description: String { "\(inserted) inserted, \(updated) updated, \(deleted) deleted" }
+}
+
 /// The report for one manifest document, one YAML file on the status branch.
 ///
 /// Holds no time of the last check, only of the last apply: an unchanged manifest and an
@@ -71,8 +96,10 @@ public struct StatusReport: Sendable, Hashable, Codable {
         public var revision: String
         /// When (ISO 8601, UTC).
         public var at: String
-        /// The SQL that ran.
+        /// The SQL that ran (row steps with their first rows only).
         public var sql: String
+        /// Reference rows it inserted, updated and deleted (nil: it changed none).
+        public var rows: RowCounts?
 
         /// An apply of `sql` at `revision`, at `at`.
         public init(revision: String, at: String, sql: String) {

@@ -9,17 +9,27 @@ final class VerifiedStates: @unchecked Sendable {
         var fingerprint: String
         var digest: String
         var warnings: [String]
+        /// The declaration's reference tables (their FROM clauses), and their rows'
+        /// fingerprint read before the check: a row changed by hand changes no catalog.
+        var tables: [String] = []
+        var rows: String?
     }
 
     private let lock = NSLock()
     private var states: [String: State] = [:]
 
-    /// The state recorded for `key` when it still holds: the same fingerprint and digest.
-    func unchanged(_ key: String, fingerprint: String, digest: String) -> State? {
-        lock.withLock {
+    /// The state recorded for `key` when it still holds: the same fingerprint and digest, and
+    /// the same rows fingerprint (`rows` reads it now) of its reference tables.
+    func unchanged(_ key: String, fingerprint: String, digest: String,
+                   rows: ([String]) -> String?) -> State? {
+        let found = lock.withLock { () -> State? in
             guard let state = states[key], state.fingerprint == fingerprint, state.digest == digest else { return nil }
             return state
         }
+        guard let found else { return nil }
+        guard !found.tables.isEmpty else { return found }
+        guard let now = rows(found.tables), now == found.rows else { return nil }
+        return found
     }
 
     func remember(_ key: String, _ state: State) { lock.withLock { states[key] = state } }
@@ -50,6 +60,24 @@ final class WatchSessions: @unchecked Sendable {
             session = nil
         }
         return nil
+    }
+
+    /// The rows fingerprint of `tables` (FROM clauses) on the kept session of `conninfo`: per
+    /// table, the count of rows and the sum and sum of squares of their `xmin`. Any insert,
+    /// update or delete writes or removes row versions stamped with its transaction id, so
+    /// these cannot all come out equal; VACUUM and freezing keep the raw `xmin`. Nil when it
+    /// cannot be read (the reconcile then checks in full).
+    func rows(_ conninfo: String, tables: [String]) -> String? {
+        guard !tables.isEmpty, let session = lock.withLock({ idle.removeValue(forKey: conninfo) }) else { return nil }
+        defer {
+            let replaced = lock.withLock { idle.updateValue(session, forKey: conninfo) }
+            if replaced !== session { replaced?.close() }
+        }
+        let parts = tables.map {
+            "(select count(*) || ':' || coalesce(sum(x), 0) || ':' || coalesce(sum(x * x), 0) "
+                + "from (select xmin::text::numeric x \($0)) r)"
+        }
+        return try? session.value("select concat_ws('|', \(parts.joined(separator: ", ")))")
     }
 
     deinit {

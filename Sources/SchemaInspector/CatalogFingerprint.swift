@@ -151,6 +151,12 @@ public enum CatalogFingerprint {
             return normalised(answer ?? "")
         }
 
+        /// The one value `sql` returns, on the kept session (another cheap reading of the
+        /// same database). Not for two threads at once.
+        public func value(_ sql: String) throws -> String? {
+            try connection.query(sql).rows.first?.first ?? nil
+        }
+
         public func close() { connection.close() }
     }
 }

@@ -58,6 +58,34 @@ public enum Phase: String, Sendable, Hashable, Codable {
     case online
 }
 
+/// What a reference-data step does to the rows of its table.
+public enum RowOperation: String, Sendable, Hashable, Codable, CaseIterable {
+    case insert
+    case update
+    case delete
+    /// Moves a sequence behind reference rows past their highest value.
+    case sequence
+}
+
+/// The rows one step of reference data changes: a plan shows counts and the first rows, not
+/// a statement of a hundred thousand rows.
+public struct RowChange: Sendable, Hashable, Codable {
+    /// The table, `schema.name` for messages.
+    public var table: String
+    public var operation: RowOperation
+    /// Rows the statement touches.
+    public var count: Int
+    /// The statement as a plan prints it: its first rows, then how many more it has.
+    public var preview: String
+
+    public init(table: String, operation: RowOperation, count: Int, preview: String) {
+        self.table = table
+        self.operation = operation
+        self.count = count
+        self.preview = preview
+    }
+}
+
 /// One SQL statement of a plan, with what it is for and what it risks.
 public struct PlanStep: Sendable, Hashable, Codable {
     /// The statement, complete and schema-qualified.
@@ -72,6 +100,11 @@ public struct PlanStep: Sendable, Hashable, Codable {
     /// For an online step that leaves something behind when it fails (a `CREATE INDEX
     /// CONCURRENTLY` its INVALID index): the statement that removes it.
     public var cleanup: String?
+    /// For a step of reference data: the rows it changes.
+    public var rowChange: RowChange?
+
+    /// The statement as plans and reports show it (a row step's first rows only).
+    public var shownSQL: String { rowChange?.preview ?? sql }
 
     /// A step running `sql`.
     public init(sql: String, summary: String, hazards: [Hazard] = [], phase: Phase = .transaction) {
@@ -118,7 +151,7 @@ public struct Plan: Sendable, Hashable, Codable {
             let tags = described.isEmpty ? "" : " [\(described.joined(separator: ", "))]"
             let online = step.phase == .online && (index == 0 || steps[index - 1].phase == .transaction)
             let header = online ? "-- online, after the transaction commits, one statement at a time:\n" : ""
-            return "\(header)-- \(step.summary)\(tags)\n\(step.sql);"
+            return "\(header)-- \(step.summary)\(tags)\n\(step.shownSQL);"
         }.joined(separator: "\n")
     }
 

@@ -173,7 +173,8 @@ struct Apply: ParsableCommand {
             }
             if let applied = try engine.apply(url: url, desired: wanted, allowDestructive: allowDestructive) {
                 print(applied.sql)
-                print("-- applied \(applied.steps.count) step(s) and verified")
+                let rows = RowCounts(applied).map { " (reference rows: \($0))" } ?? ""
+                print("-- applied \(applied.steps.count) step(s)\(rows) and verified")
             } else {
                 print("-- no changes")
             }
@@ -189,11 +190,23 @@ struct Diff: ParsableCommand {
     @Option(name: .long, help: "Database to change.") var from: String
     @Option(name: .long, help: "Database to match.") var to: String
     @Option(name: .long, help: "sql or json.") var format: OutputFormat = .sql
+    @Option(name: .long, help: "A reference table (schema.table) whose rows --from must match too (repeatable).")
+    var data: [String] = []
+    @Option(name: .long, help: "A manifest or .sql file: the tables its INSERT statements fill are compared too.")
+    var manifest: String?
+    @OptionGroup var dev: DevOptions
 
     func run() throws {
         let engine = SchemaEngine(dev: ExternalDevServer(url: to))
         do {
-            try printPlan(try engine.diff(from: from, to: to), format: format)
+            var tables = data
+            if let manifest {
+                // Normalised only to learn which tables it fills (on a dev server, as plan does).
+                let (declaring, finish) = dev.engine()
+                defer { finish() }
+                tables += try declaring.desired(from: manifest).data.tables.map(\.name.sql)
+            }
+            try printPlan(try engine.diff(from: from, to: to, tables: tables), format: format)
         } catch let error as ReconcileError {
             fail(error)
         }

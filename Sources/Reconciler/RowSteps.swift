@@ -1,0 +1,94 @@
+import SchemaModel
+import SchemaPlanner
+import SQLText
+
+/// Plan steps for reference rows: inserts and updates parents first, sequences moved after
+/// the inserts, deletes children first; each statement at most `batch` rows, so no statement
+/// holds a whole big table.
+enum RowSteps {
+    static let batch = 1000
+    /// Rows a plan prints per statement.
+    static let shown = 10
+
+    /// The steps for `changes` (ordered parents first).
+    static func steps(_ changes: [TableRowChanges]) -> [PlanStep] {
+        var steps: [PlanStep] = []
+        for change in changes {
+            steps += batches(change.inserts) { insert(change.table, $0) }
+            steps += batches(change.updates) { update(change.table, $0) }
+            steps += change.sequences.map { sequence(change.table, $0.sequence, $0.value) }
+        }
+        for change in changes.reversed() {
+            let keys = change.deletes
+            steps += stride(from: 0, to: keys.count, by: batch).map {
+                delete(change.table, Array(keys[$0..<min($0 + batch, keys.count)]))
+            }
+        }
+        return steps
+    }
+
+    private static func batches(_ positions: [Int], _ make: ([Int]) -> PlanStep) -> [PlanStep] {
+        stride(from: 0, to: positions.count, by: batch).map { make(Array(positions[$0..<min($0 + batch, positions.count)])) }
+    }
+
+    /// `(v1, v2, …)` of `values`, each cast to its column's type.
+    private static func tuple(_ values: [String?], _ columns: [ReferenceColumn]) -> String {
+        "(" + zip(values, columns).map { RowText.literal($0, type: $1.type) }.joined(separator: ", ") + ")"
+    }
+
+    /// A step whose statement is `head` then one line per tuple then `tail`; its preview
+    /// prints the first `shown` tuples.
+    private static func step(_ table: ReferenceTable, _ operation: RowOperation, head: String, tuples: [String],
+                             tail: String, summary: String, hazards: [Hazard] = []) -> PlanStep {
+        let joined = tuples.joined(separator: ",\n  ")
+        var step = PlanStep(sql: head + "\n  " + joined + tail, summary: summary, hazards: hazards)
+        var preview = head + "\n  " + tuples.prefix(shown).joined(separator: ",\n  ")
+        if tuples.count > shown { preview += "\n  /* … \(tuples.count - shown) more row(s) */" }
+        step.rowChange = RowChange(table: table.name.description, operation: operation, count: tuples.count,
+                                   preview: preview + tail)
+        return step
+    }
+
+    private static func insert(_ table: ReferenceTable, _ positions: [Int]) -> PlanStep {
+        let names = table.columns.map { quoteIdentifier($0.name) }.joined(separator: ", ")
+        let overriding = table.columns.contains(where: \.identityAlways) ? " OVERRIDING SYSTEM VALUE" : ""
+        return step(table, .insert, head: "INSERT INTO \(table.name.sql) (\(names))\(overriding) VALUES",
+                    tuples: positions.map { tuple(table.rows[$0], table.columns) }, tail: "",
+                    summary: "insert \(positions.count) declared row(s) into \(table.name)")
+    }
+
+    private static func update(_ table: ReferenceTable, _ positions: [Int]) -> PlanStep {
+        let others = table.columns.indices.filter { !table.key.contains($0) }
+        let order = table.key + others
+        let columns = order.map { table.columns[$0] }
+        let aliases = order.map { "c\($0)" }.joined(separator: ", ")
+        let set = others.map { "\(quoteIdentifier(table.columns[$0].name)) = v.c\($0)" }.joined(separator: ", ")
+        return step(table, .update, head: "UPDATE \(table.partitioned ? "" : "ONLY ")\(table.name.sql) AS t SET \(set) "
+                    + "FROM (VALUES", tuples: positions.map { position in
+                        tuple(order.map { table.rows[position][$0] }, columns)
+                    }, tail: "\n) AS v(\(aliases)) WHERE " + match(table),
+                    summary: "update \(positions.count) row(s) of \(table.name) to their declared values")
+    }
+
+    private static func delete(_ table: ReferenceTable, _ keys: [[String?]]) -> PlanStep {
+        let columns = table.key.map { table.columns[$0] }
+        let aliases = table.key.map { "c\($0)" }.joined(separator: ", ")
+        return step(table, .delete, head: "DELETE FROM \(table.partitioned ? "" : "ONLY ")\(table.name.sql) AS t "
+                    + "USING (VALUES", tuples: keys.map { tuple($0, columns) },
+                    tail: "\n) AS v(\(aliases)) WHERE " + match(table),
+                    summary: "delete \(keys.count) row(s) of \(table.name) that are not declared", hazards: [.dataLoss])
+    }
+
+    /// `t.k = v.cN AND …` over the key.
+    private static func match(_ table: ReferenceTable) -> String {
+        table.key.map { "t.\(quoteIdentifier(table.columns[$0].name)) = v.c\($0)" }.joined(separator: " AND ")
+    }
+
+    private static func sequence(_ table: ReferenceTable, _ sequence: String, _ value: Int64) -> PlanStep {
+        let sql = "SELECT pg_catalog.setval(\(quoteLiteral(sequence)), \(value), true)"
+        var step = PlanStep(sql: sql, summary: "move sequence \(sequence) past \(value), the highest declared value "
+                            + "of \(table.name)")
+        step.rowChange = RowChange(table: table.name.description, operation: .sequence, count: 0, preview: sql)
+        return step
+    }
+}
