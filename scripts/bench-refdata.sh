@@ -27,23 +27,8 @@ fi
 cd "$root"
 . scripts/lib.sh
 
-apt_install() {
-    local sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    echo "installing: $*" >&2
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
-}
-
 ensure_packages
 [ -x /usr/bin/time ] || apt_install time
-# bench_drover builds only a missing binary; one older than the sources would measure old
-# code (and may not know reference data at all).
-if [ -z "$drover" ] && [ -x .build/release/drover ] \
-    && [ -n "$(find Sources Package.swift -newer .build/release/drover -print -quit)" ]; then
-    echo "==> .build/release/drover is older than the sources: rebuilding (release)" >&2
-    swift build -c release --static-swift-stdlib --product drover >&2
-fi
 drover=$(bench_drover "$drover")
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/drover-bench-refdata.XXXXXX")

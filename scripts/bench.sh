@@ -44,14 +44,6 @@ fi
 cd "$root"
 . scripts/lib.sh
 
-apt_install() {
-    local sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    echo "installing: $*" >&2
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
-}
-
 ensure_packages
 [ -x /usr/bin/time ] || apt_install time
 

@@ -73,11 +73,22 @@ stop_private_postgres() {
     as_server_user "$(pg_bindir)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
+# Installs apt packages, with sudo unless root.
+apt_install() {
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "installing: $*" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
 # The drover binary a benchmark measures, as an absolute path: $1, else the release build
-# (.build/release/drover, built as `make release` builds it when missing).
+# (.build/release/drover, built as `make release` builds it when missing or older than the
+# sources: an old binary would measure old code).
 bench_drover() {
     local drover=${1:-.build/release/drover}
-    if [ -z "${1:-}" ] && [ ! -x "$drover" ]; then
+    if [ -z "${1:-}" ] && { [ ! -x "$drover" ] \
+        || [ -n "$(find Sources Package.swift -newer "$drover" -print -quit)" ]; }; then
         echo "==> building drover (release, as installed: make release)" >&2
         swift build -c release --static-swift-stdlib --product drover >&2
     fi
