@@ -152,7 +152,7 @@ public final class Reconciler: @unchecked Sendable {
             warnings += desired.warnings(targetMajorVersion: targetVersion)
             if probe != nil, !desired.data.isEmpty {
                 // Read before the check, as the catalog fingerprint is.
-                let tables = desired.data.tables.map(\.fromClause)
+                let tables = desired.data.fingerprintProbes
                 probe?.state.tables = tables
                 probe?.state.rows = rows(tables)
             }

@@ -68,6 +68,21 @@ public struct ReferenceData: Sendable {
 
     /// How many rows are declared in all.
     public var rowCount: Int { tables.reduce(0) { $0 + $1.rows.count } }
+
+    /// SQL expressions whose values change whenever the target's reference rows or their
+    /// sequences do: per table, the count of rows and the sum and sum of squares of their
+    /// `xmin` (an insert, update or delete writes or removes row versions stamped with its
+    /// transaction id; VACUUM and freezing keep the raw `xmin`), and each sequence's position.
+    var fingerprintProbes: [String] {
+        tables.flatMap { table in
+            ["(select count(*) || ':' || coalesce(sum(x), 0) || ':' || coalesce(sum(x * x), 0) "
+                + "from (select xmin::text::numeric x \(table.fromClause)) r)"]
+                + table.columns.filter { $0.sequence != nil }.map { column in
+                    "coalesce(pg_sequence_last_value(pg_get_serial_sequence(\(quoteLiteral(table.name.sql)), "
+                        + "\(quoteLiteral(column.name)))::regclass)::text, '-')"
+                }
+        }
+    }
 }
 
 /// Text of row values that reads the same on every server: the settings that change how

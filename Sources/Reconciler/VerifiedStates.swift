@@ -9,8 +9,8 @@ final class VerifiedStates: @unchecked Sendable {
         var fingerprint: String
         var digest: String
         var warnings: [String]
-        /// The declaration's reference tables (their FROM clauses), and their rows'
-        /// fingerprint read before the check: a row changed by hand changes no catalog.
+        /// The declaration's reference-data probes (`ReferenceData.fingerprintProbes`), and
+        /// their values read before the check: a row changed by hand changes no catalog.
         var tables: [String] = []
         var rows: String?
     }
@@ -62,22 +62,15 @@ final class WatchSessions: @unchecked Sendable {
         return nil
     }
 
-    /// The rows fingerprint of `tables` (FROM clauses) on the kept session of `conninfo`: per
-    /// table, the count of rows and the sum and sum of squares of their `xmin`. Any insert,
-    /// update or delete writes or removes row versions stamped with its transaction id, so
-    /// these cannot all come out equal; VACUUM and freezing keep the raw `xmin`. Nil when it
-    /// cannot be read (the reconcile then checks in full).
-    func rows(_ conninfo: String, tables: [String]) -> String? {
-        guard !tables.isEmpty, let session = lock.withLock({ idle.removeValue(forKey: conninfo) }) else { return nil }
+    /// The values of `probes` (`ReferenceData.fingerprintProbes`) on the kept session of
+    /// `conninfo`; nil when they cannot be read (the reconcile then checks in full).
+    func rows(_ conninfo: String, tables probes: [String]) -> String? {
+        guard !probes.isEmpty, let session = lock.withLock({ idle.removeValue(forKey: conninfo) }) else { return nil }
         defer {
             let replaced = lock.withLock { idle.updateValue(session, forKey: conninfo) }
             if replaced !== session { replaced?.close() }
         }
-        let parts = tables.map {
-            "(select count(*) || ':' || coalesce(sum(x), 0) || ':' || coalesce(sum(x * x), 0) "
-                + "from (select xmin::text::numeric x \($0)) r)"
-        }
-        return try? session.value("select concat_ws('|', \(parts.joined(separator: ", ")))")
+        return try? session.value("select concat_ws('|', \(probes.joined(separator: ", ")))")
     }
 
     deinit {
