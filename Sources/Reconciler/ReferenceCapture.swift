@@ -92,7 +92,7 @@ struct ReferenceCapture {
         table.references = try rows("""
             select format('%I.%I', n.nspname, c.relname) from pg_constraint k
             join pg_class c on c.oid = k.confrelid join pg_namespace n on n.oid = c.relnamespace
-            where k.conrelid = $1::oid and k.contype = 'f' and k.confrelid <> k.conrelid
+            where k.conrelid = $1::oid and k.contype = 'f'
             """, [oid]).compactMap { $0[0] }.compactMap(Self.parse)
         return table
     }
@@ -159,7 +159,9 @@ struct ReferenceCapture {
         var left = tables
         while !left.isEmpty {
             let names = Set(left.map(\.name))
-            let ready = left.firstIndex { $0.references.allSatisfy { placed.contains($0) || !names.contains($0) } } ?? 0
+            let ready = left.firstIndex { table in
+                table.references.allSatisfy { placed.contains($0) || !names.contains($0) || $0 == table.name }
+            } ?? 0
             let next = left.remove(at: ready)
             placed.insert(next.name)
             ordered.append(next)

@@ -44,7 +44,7 @@ public struct ReferenceTable: Sendable {
     public var columns: [ReferenceColumn]
     /// Positions in `columns` of the key (primary key, or a unique key over NOT NULL columns).
     public var key: [Int]
-    /// Reference tables this one has foreign keys to.
+    /// Reference tables this one has foreign keys to (itself too, for a tree).
     public var references: [QualifiedName]
     /// The declared rows, ordered by key as the dev server orders it.
     public var rows: [[String?]]
@@ -53,6 +53,9 @@ public struct ReferenceTable: Sendable {
 
     /// The key values of `row`.
     func keyValues(_ row: [String?]) -> [String?] { key.map { row[$0] } }
+
+    /// Whether rows of the table refer to other rows of it (a tree of categories).
+    var selfReferencing: Bool { references.contains(name) }
 
     /// `FROM ONLY "s"."t"` (or without ONLY for a partitioned table).
     var fromClause: String { "FROM \(partitioned ? "" : "ONLY ")\(name.sql)" }

@@ -4,7 +4,9 @@ import SQLText
 
 /// Plan steps for reference rows: inserts and updates parents first, sequences moved after
 /// the inserts, deletes children first; each statement at most `batch` rows, so no statement
-/// holds a whole big table.
+/// holds a whole big table. A table whose rows refer to each other gets one statement per
+/// operation: PostgreSQL checks its foreign key at the end of each statement, and a child
+/// in an earlier batch than its parent would fail.
 enum RowSteps {
     static let batch = 1000
     /// Rows a plan prints per statement.
@@ -14,21 +16,24 @@ enum RowSteps {
     static func steps(_ changes: [TableRowChanges]) -> [PlanStep] {
         var steps: [PlanStep] = []
         for change in changes {
-            steps += batches(change.inserts) { insert(change.table, $0) }
-            steps += batches(change.updates) { update(change.table, $0) }
+            let size = change.table.selfReferencing ? Int.max : batch
+            steps += batches(change.inserts, size) { insert(change.table, $0) }
+            steps += batches(change.updates, size) { update(change.table, $0) }
             steps += change.sequences.map { sequence(change.table, $0.sequence, $0.value) }
         }
         for change in changes.reversed() {
-            let keys = change.deletes
-            steps += stride(from: 0, to: keys.count, by: batch).map {
-                delete(change.table, Array(keys[$0..<min($0 + batch, keys.count)]))
+            let size = change.table.selfReferencing ? Int.max : batch
+            steps += batches(Array(change.deletes.indices), size) { positions in
+                delete(change.table, positions.map { change.deletes[$0] })
             }
         }
         return steps
     }
 
-    private static func batches(_ positions: [Int], _ make: ([Int]) -> PlanStep) -> [PlanStep] {
-        stride(from: 0, to: positions.count, by: batch).map { make(Array(positions[$0..<min($0 + batch, positions.count)])) }
+    private static func batches(_ positions: [Int], _ size: Int, _ make: ([Int]) -> PlanStep) -> [PlanStep] {
+        stride(from: 0, to: positions.count, by: size).map {
+            make(Array(positions[$0..<($0 + min(size, positions.count - $0))]))
+        }
     }
 
     /// `(v1, v2, …)` of `values`, each cast to its column's type.

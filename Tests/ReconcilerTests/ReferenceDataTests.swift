@@ -685,6 +685,32 @@ import TestSupport
         """
     }
 
+    /// A tree whose children come before their parents in key order, more rows than one
+    /// statement batch holds: its rows go in one statement (the foreign key is checked at
+    /// its end), and so do its deletes.
+    @Test func aSelfReferencingTableLargerThanABatchConverges() throws {
+        let database = try TestPostgres.shared.makeDatabase(prefix: "ref_tree")
+        defer { try? database.drop() }
+        let engine = try Integration.engine()
+        func tree(from first: Int) -> String {
+            """
+            create table public.category (id integer primary key, parent integer references public.category);
+            insert into public.category
+                select g, case when g < 2500 then g + 1 end from generate_series(\(first), 2500) g;
+            """
+        }
+        let full = try Integration.desired(tree(from: 1), engine: engine)
+        let applied = try #require(try engine.apply(url: database.connectionString, desired: full,
+                                                    allowDestructive: false))
+        #expect(applied.steps.compactMap(\.rowChange).map(\.count) == [2500])
+        let half = try Integration.desired(tree(from: 1251), engine: engine)
+        let pruned = try #require(try engine.apply(url: database.connectionString, desired: half,
+                                                   allowDestructive: true))
+        #expect(pruned.steps.compactMap(\.rowChange).map(\.count) == [1250])
+        #expect(try Integration.rows("select count(*)::text, min(id)::text from public.category", on: database)
+                == [["1250", "1251"]])
+    }
+
     @Test func fiveThousandRowsApplyAndTwoChangesAreTwoUpdates() throws {
         let database = try TestPostgres.shared.makeDatabase(prefix: "ref_scale")
         defer { try? database.drop() }
