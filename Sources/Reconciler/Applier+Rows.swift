@@ -59,8 +59,9 @@ extension Applier {
 
     /// A NOT NULL column without a default, added to a reference table the target has, cannot
     /// be added before the declared rows fill it (its rows would hold NULL): it is added
-    /// nullable, and `SET NOT NULL` runs after the row steps, in the same transaction.
-    func deferringNotNull(_ difference: SchemaDifference) -> (SchemaDifference, [PlanStep]) {
+    /// nullable, and `SET NOT NULL` runs after the row steps, in the same transaction (a
+    /// scan of the table under its lock, tagged so when the table holds rows: `live`).
+    func deferringNotNull(_ difference: SchemaDifference, live: LiveTables) -> (SchemaDifference, [PlanStep]) {
         guard !data.isEmpty else { return (difference, []) }
         let tables = Set(data.tables.map(\.name))
         var adjusted = difference
@@ -71,9 +72,10 @@ extension Applier {
             else { continue }
             column.notNull = false
             adjusted.changes[index] = .addColumn(table, column)
+            let scan = live.sizes[table].map { [Hazard.blocksWrites(bytes: $0)] } ?? []
             later.append(PlanStep(sql: "ALTER TABLE \(table.sql) ALTER COLUMN \(quoteIdentifier(column.name)) "
                                   + "SET NOT NULL", summary: "make column \(column.name) of \(table) NOT NULL, "
-                                  + "once the declared rows filled it", hazards: [.lock(.accessExclusive)]))
+                                  + "once the declared rows filled it", hazards: [.lock(.accessExclusive)] + scan))
         }
         return (adjusted, later)
     }

@@ -47,9 +47,10 @@ public struct Applier {
         try Self.checkRoles(of: desired, on: connection)
         let current = try inspect(SchemaInspector(schemas: schemas), connection)
         let uncastable = Self.uncastable(desired: desired, current: current, on: connection, inTransaction: false)
-        let (difference, later) = deferringNotNull(
-            SchemaDiffer.diff(desired: desired, current: current, policy: policy, uncastable: uncastable))
-        let schema = try Self.plan(difference, live: liveTables(difference.changes, on: connection))
+        let found = SchemaDiffer.diff(desired: desired, current: current, policy: policy, uncastable: uncastable)
+        let live = try liveTables(found.changes, on: connection)
+        let (difference, later) = deferringNotNull(found, live: live)
+        let schema = try Self.plan(difference, live: live)
         return PlanParts(schema: schema, rows: try rowSteps(on: connection), later: later)
     }
 
@@ -182,13 +183,13 @@ public struct Applier {
             try Self.checkRoles(of: desired, on: connection)
             let current = try inspect(inspector, connection)
             let uncastable = Self.uncastable(desired: desired, current: current, on: connection, inTransaction: true)
-            let (difference, later) = deferringNotNull(
-                SchemaDiffer.diff(desired: desired, current: current, policy: policy, uncastable: uncastable))
-            if difference.isEmpty, data.isEmpty {
+            let found = SchemaDiffer.diff(desired: desired, current: current, policy: policy, uncastable: uncastable)
+            if found.isEmpty, data.isEmpty {
                 try? connection.execute("ROLLBACK")
                 return .nothing
             }
-            let live = try liveTables(difference.changes, on: connection)
+            let live = try liveTables(found.changes, on: connection)
+            let (difference, later) = deferringNotNull(found, live: live)
             var plan = try Self.plan(difference, live: live)
             try Self.refuseDestructive(plan, allowDestructive: allowDestructive)
             let early = plan.steps.filter { $0.hazards.contains(.commitsFirst) }
