@@ -2,11 +2,16 @@ import SchemaModel
 import SchemaPlanner
 import SQLText
 
-/// Plan steps for reference rows: inserts and updates parents first, sequences moved after
-/// the inserts, deletes children first; each statement at most `batch` rows, so no statement
-/// holds a whole big table. A table whose rows refer to each other gets one statement per
-/// operation: PostgreSQL checks its foreign key at the end of each statement, and a child
-/// in an earlier batch than its parent would fail.
+/// Plan steps for reference rows. Deletes run first, children first, so a declared row may
+/// take a unique value (or key) a deleted row held; inserts and updates then run parents
+/// first, with sequences moved after the inserts. The deletes of a table whose rows a
+/// referring table's updates may move away from (a child row updated to a new parent) wait
+/// until after the updates instead, and so do those of the tables it refers to.
+///
+/// Each statement holds at most `batch` rows, so none holds a whole big table; a table whose
+/// rows refer to each other gets one statement per operation, as PostgreSQL checks its
+/// foreign key at the end of each statement and a child in an earlier batch than its parent
+/// would fail.
 enum RowSteps {
     static let batch = 1000
     /// Rows a plan prints per statement.
@@ -14,20 +19,34 @@ enum RowSteps {
 
     /// The steps for `changes` (ordered parents first).
     static func steps(_ changes: [TableRowChanges]) -> [PlanStep] {
+        let late = lateDeletes(changes)
         var steps: [PlanStep] = []
+        for change in changes.reversed() where !late.contains(change.table.name) { steps += deletes(change) }
         for change in changes {
             let size = change.table.selfReferencing ? Int.max : batch
             steps += batches(change.inserts, size) { insert(change.table, $0) }
             steps += batches(change.updates, size) { update(change.table, $0) }
             steps += change.sequences.map { sequence(change.table, $0.sequence, $0.value) }
         }
-        for change in changes.reversed() {
-            let size = change.table.selfReferencing ? Int.max : batch
-            steps += batches(Array(change.deletes.indices), size) { positions in
-                delete(change.table, positions.map { change.deletes[$0] })
-            }
-        }
+        for change in changes.reversed() where late.contains(change.table.name) { steps += deletes(change) }
         return steps
+    }
+
+    /// The tables whose deletes wait for the updates: those a table with updates refers to
+    /// (itself included), and, children first, those a waiting table refers to.
+    static func lateDeletes(_ changes: [TableRowChanges]) -> Set<QualifiedName> {
+        var late = Set<QualifiedName>()
+        for change in changes.reversed() where !change.updates.isEmpty || late.contains(change.table.name) {
+            late.formUnion(change.table.references)
+        }
+        return late
+    }
+
+    private static func deletes(_ change: TableRowChanges) -> [PlanStep] {
+        let size = change.table.selfReferencing ? Int.max : batch
+        return batches(Array(change.deletes.indices), size) { positions in
+            delete(change.table, positions.map { change.deletes[$0] })
+        }
     }
 
     private static func batches(_ positions: [Int], _ size: Int, _ make: ([Int]) -> PlanStep) -> [PlanStep] {

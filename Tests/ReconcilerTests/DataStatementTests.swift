@@ -70,9 +70,9 @@ import Testing
         }
     }
 
-    /// Inserts and updates run parents first, deletes children first; statements hold at
-    /// most `RowSteps.batch` rows and print at most `RowSteps.shown`.
-    @Test func rowStepsAreOrderedByForeignKeyAndBatched() {
+    /// Deletes run first, children first; inserts and updates parents first; statements hold
+    /// at most `RowSteps.batch` rows and print at most `RowSteps.shown`.
+    @Test func rowStepsAreOrderedByForeignKeyAndBatched() throws {
         func table(_ name: String, references: [String], rows: Int) -> ReferenceTable {
             let columns = [ReferenceColumn(name: "id", type: "integer", identityAlways: false, sequence: nil),
                            ReferenceColumn(name: "v", type: "text", identityAlways: false, sequence: nil)]
@@ -91,12 +91,24 @@ import Testing
         }
         let steps = RowSteps.steps(changes)
         let shape = steps.compactMap { $0.rowChange.map { "\($0.operation.rawValue) \($0.table) \($0.count)" } }
-        #expect(shape == ["insert public.parent 1000", "insert public.parent 1000", "insert public.parent 500",
-                          "insert public.child 3", "delete public.child 1", "delete public.parent 1"])
+        #expect(shape == ["delete public.child 1", "delete public.parent 1", "insert public.parent 1000",
+                          "insert public.parent 1000", "insert public.parent 500", "insert public.child 3"])
         #expect(steps.filter(\.isDestructive).count == 2)
-        let preview = steps[0].shownSQL
+        // A child row updated (to a new parent, maybe) must leave its parent row before that
+        // goes: the parent's deletes wait for the child's updates, and so do the grandparent's.
+        var waiting = changes
+        waiting[1].updates = [0]
+        let grandparent = table("grandparent", references: [], rows: 1)
+        waiting[0].table.references = [grandparent.name]
+        waiting.insert(TableRowChanges(table: grandparent, deletes: [["7"]]), at: 0)
+        #expect(RowSteps.lateDeletes(waiting) == [QualifiedName("public", "parent"), grandparent.name])
+        let late = RowSteps.steps(waiting).compactMap { $0.rowChange.map { "\($0.operation.rawValue) \($0.table)" } }
+        #expect(late.suffix(3) == ["update public.child", "delete public.parent", "delete public.grandparent"])
+        #expect(late.first == "delete public.child")
+        let first = try #require(steps.first { $0.rowChange?.operation == .insert })
+        let preview = first.shownSQL
         #expect(preview.contains("/* … 990 more row(s) */"))
         #expect(preview.components(separatedBy: "\n").count == 12)
-        #expect(steps[0].sql.components(separatedBy: "\n").count == 1001)
+        #expect(first.sql.components(separatedBy: "\n").count == 1001)
     }
 }

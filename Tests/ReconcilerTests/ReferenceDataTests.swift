@@ -333,6 +333,41 @@ import TestSupport
         #expect(error?.message.contains("public.other") == true, "\(String(describing: error))")
     }
 
+    /// A declared row may take a unique value a row that is no longer declared holds: the
+    /// delete of a table no other reference table refers to runs first. The child of a
+    /// parent row that goes is moved to its new parent before the parent row is deleted.
+    @Test func aUniqueValueMovesToANewKeyAndChildrenToANewParent() throws {
+        let database = try TestPostgres.shared.makeDatabase(prefix: "ref_unique")
+        defer { try? database.drop() }
+        let engine = try Integration.engine()
+        func declaration(_ countries: String, _ cities: String) -> String {
+            """
+            create table public.country (id integer primary key, code text not null unique);
+            create table public.city (id integer primary key, name text not null unique,
+                                      country integer not null references public.country);
+            insert into public.country values \(countries);
+            insert into public.city values \(cities);
+            """
+        }
+        let first = try Integration.desired(declaration("(5, 'XK'), (1, 'DE')", "(1, 'Pristina', 5)"), engine: engine)
+        _ = try engine.apply(url: database.connectionString, desired: first, allowDestructive: false)
+        let second = try Integration.desired(declaration("(7, 'XK'), (1, 'DE')", "(2, 'Pristina', 7)"),
+                                             engine: engine)
+        _ = try engine.apply(url: database.connectionString, desired: second, allowDestructive: true)
+        #expect(try Integration.rows("select id::text, code from public.country order by id", on: database)
+                == [["1", "DE"], ["7", "XK"]])
+        #expect(try Integration.rows("select id::text, name, country::text from public.city", on: database)
+                == [["2", "Pristina", "7"]])
+        // The city is updated to a new country before its old one goes.
+        let third = try Integration.desired(declaration("(9, 'XX'), (1, 'DE')", "(2, 'Pristina', 9)"),
+                                            engine: engine)
+        _ = try engine.apply(url: database.connectionString, desired: third, allowDestructive: true)
+        #expect(try Integration.rows("select id::text, code from public.country order by id", on: database)
+                == [["1", "DE"], ["9", "XX"]])
+        #expect(try Integration.rows("select id::text, name, country::text from public.city", on: database)
+                == [["2", "Pristina", "9"]])
+    }
+
     // MARK: - 6. Destructive
 
     @Test func deletingATargetRowIsRefusedUnlessAllowedAndNothingIsApplied() throws {
