@@ -47,8 +47,9 @@ struct DeclaredSQLRun {
                                     backend: session.backendPID)
             if case .owner(let name, let role)? = EventTriggerIntent(statement.text) {
                 let line = SourceLocation(file: origin.file, line: origin.line + statement.line - 1, column: 1)
-                outcome.notes.append("\(line): event trigger \(name): OWNER TO \(role) is not applied: an event trigger's "
-                             + "owner is the superuser that creates it (drover's role on each target), not compared")
+                outcome.notes.append("\(line): event trigger \(name): OWNER TO \(role) is not applied: an event "
+                                     + "trigger's owner is the superuser that creates it (drover's role on each "
+                                     + "target), not compared")
                 // Only a superuser may own one: the sandbox role could not give it away.
                 if scratch.role != nil {
                     watchdog.disarm()
@@ -127,7 +128,8 @@ struct DeclaredSQLRun {
                 if readOnly, error.sqlState == "25006" {
                     throw ReconcileError(.invalidSchema, describe(error, statement) + "; a top-level query must not "
                                          + "change data (a function with side effects, a data-modifying WITH): "
-                                         + "declared SQL declares rows only with INSERT, which drover reconciles by key")
+                                         + "declared SQL declares rows only with INSERT, which drover reconciles "
+                                         + "by key")
                 }
                 switch try helpFor(error, statement: statement) {
                 case .done: return

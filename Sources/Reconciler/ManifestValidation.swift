@@ -306,7 +306,8 @@ public enum ManifestValidation {
         if let value = schema.annotations[DataMode.annotation], DataMode(rawValue: value) == nil {
             let key = DataMode.annotation
             found.append(ManifestDiagnostic(.error, "annotation \(key) must be one of "
-                                            + "\(DataMode.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(value)\"",
+                                            + DataMode.allCases.map(\.rawValue).joined(separator: ", ")
+                                            + ", not \"\(value)\"",
                                             at: locate(node, "metadata", "annotations", key) ?? schema.location))
         }
         return found

@@ -359,8 +359,9 @@ public final class Reconciler: @unchecked Sendable {
     static func dataMode(_ manifest: AtlasSchema) throws(ReconcileError) -> DataMode {
         guard let value = manifest.annotations[DataMode.annotation] else { return .sync }
         guard let mode = DataMode(rawValue: value) else {
-            throw ReconcileError(.invalidManifest, "\(manifest.location): annotation \(DataMode.annotation) must be one "
-                                 + "of \(DataMode.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(value)\"")
+            throw ReconcileError(.invalidManifest, "\(manifest.location): annotation \(DataMode.annotation) "
+                                 + "must be one of " + DataMode.allCases.map(\.rawValue).joined(separator: ", ")
+                                 + ", not \"\(value)\"")
         }
         return mode
     }

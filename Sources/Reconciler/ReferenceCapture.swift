@@ -27,7 +27,8 @@ struct ReferenceCapture {
             guard var read = try self.table(oid: table.oid, location: table.location) else { continue }
             if !schemas.isEmpty, !schemas.contains(read.name.schema) {
                 throw ReconcileError(.invalidSchema, "\(table.location): INSERT into \(read.name), which is not in a "
-                                     + "managed schema (\(schemas.joined(separator: ", "))): its rows would not be kept")
+                                     + "managed schema (\(schemas.joined(separator: ", "))): its rows would not "
+                                     + "be kept")
             }
             read.mode = directives.first { $0.table == read.name }?.mode
             tables.append(read)

@@ -106,8 +106,8 @@ struct RowComparer {
             guard exists, let sequence = try connection.query("select pg_get_serial_sequence($1, $2)",
                                                               [table.name.sql, column.name]).rows.first?.first ?? nil,
                   let state = try connection.query("""
-                      select s.last_value::text, s.is_called::text, q.seqincrement::text from \(sequence) s, pg_sequence q
-                      where q.seqrelid = $1::regclass
+                      select s.last_value::text, s.is_called::text, q.seqincrement::text
+                      from \(sequence) s, pg_sequence q where q.seqrelid = $1::regclass
                       """, [sequence]).rows.first,
                   let last = state[0].flatMap({ Int64($0) }), let step = state[2].flatMap({ Int64($0) }) else {
                 found.append((devSequence, highest))

@@ -87,11 +87,17 @@ enum RowSteps {
         let columns = order.map { table.columns[$0] }
         let aliases = order.map { "c\($0)" }.joined(separator: ", ")
         let set = others.map { "\(quoteIdentifier(table.columns[$0].name)) = v.c\($0)" }.joined(separator: ", ")
-        return step(table, .update, head: "UPDATE \(table.partitioned ? "" : "ONLY ")\(table.name.sql) AS t SET \(set) "
-                    + "FROM (VALUES", tuples: positions.map { position in
-                        tuple(order.map { table.rows[position][$0] }, columns)
-                    }, tail: "\n) AS v(\(aliases)) WHERE " + match(table),
-                    summary: "update \(positions.count) row(s) of \(table.name) to their declared values")
+        // UPDATE may set a GENERATED ALWAYS identity column only to DEFAULT: it is made BY
+        // DEFAULT for the statement, in the same transaction.
+        let always = others.filter { table.columns[$0].identityAlways }.map {
+            "ALTER TABLE \(table.name.sql) ALTER COLUMN \(quoteIdentifier(table.columns[$0].name)) SET GENERATED "
+        }
+        return step(table, .update, head: always.map { $0 + "BY DEFAULT;\n" }.joined()
+                    + "UPDATE \(table.partitioned ? "" : "ONLY ")\(table.name.sql) AS t SET \(set) FROM (VALUES",
+                    tuples: positions.map { position in tuple(order.map { table.rows[position][$0] }, columns) },
+                    tail: "\n) AS v(\(aliases)) WHERE " + match(table) + always.map { ";\n" + $0 + "ALWAYS" }.joined(),
+                    summary: "update \(positions.count) row(s) of \(table.name) to their declared values",
+                    hazards: always.isEmpty ? [] : [.lock(.accessExclusive)])
     }
 
     private static func delete(_ table: ReferenceTable, _ keys: [[String?]]) -> PlanStep {

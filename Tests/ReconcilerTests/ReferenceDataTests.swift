@@ -368,6 +368,30 @@ import TestSupport
                 == [["2", "Pristina", "9"]])
     }
 
+    /// UPDATE may set a GENERATED ALWAYS identity column only to DEFAULT: one outside the
+    /// key whose value differs is still set to its declared value.
+    @Test func anIdentityAlwaysColumnOutsideTheKeyIsUpdated() throws {
+        let database = try TestPostgres.shared.makeDatabase(prefix: "ref_identity_update")
+        defer { try? database.drop() }
+        try Integration.run("""
+            create table public.status (code text primary key, id integer generated always as identity);
+            insert into public.status (code) values ('c'), ('b'), ('a');
+            """, on: database)
+        let engine = try Integration.engine()
+        let desired = try Integration.desired("""
+            create table public.status (code text primary key, id integer generated always as identity);
+            insert into public.status (code) values ('a'), ('b'), ('c');
+            """, engine: engine)
+        let applied = try #require(try engine.apply(url: database.connectionString, desired: desired,
+                                                    allowDestructive: false))
+        #expect(applied.steps.compactMap(\.rowChange).map(\.operation) == [.update], "\(applied.sql)")
+        #expect(try Integration.rows("select code, id::text from public.status order by code", on: database)
+                == [["a", "1"], ["b", "2"], ["c", "3"]])
+        #expect(try Integration.rows("select attidentity::text from pg_attribute "
+                                     + "where attrelid = 'public.status'::regclass and attname = 'id'", on: database)
+                == [["a"]])
+    }
+
     // MARK: - 6. Destructive
 
     @Test func deletingATargetRowIsRefusedUnlessAllowedAndNothingIsApplied() throws {
