@@ -30,8 +30,9 @@ public final class Normaliser: @unchecked Sendable {
     }
 
     /// How much the cache keeps: declarations, and the SQL bytes they came from (a proxy for
-    /// the size of their models). The least recently used go first, so each manifest's
-    /// current declaration, used at every pass, stays; old revisions fall out.
+    /// the size of their models) plus the bytes of their reference rows (a short
+    /// `INSERT … SELECT` may declare a hundred thousand). The least recently used go first, so
+    /// each manifest's current declaration, used at every pass, stays; old revisions fall out.
     public struct CacheLimit: Sendable, Hashable {
         public var entries: Int
         public var sqlBytes: Int
@@ -48,6 +49,8 @@ public final class Normaliser: @unchecked Sendable {
     private var cache: [CacheKey: Normalised] = [:]
     /// Keys from least to most recently used.
     private var cacheOrder: [CacheKey] = []
+    /// The bytes each entry is counted for, and their sum.
+    private var cacheSizes: [CacheKey: Int] = [:]
     private var cachedBytes = 0
     /// The daemon normalises several manifests at once.
     private let cacheLock = NSLock()
@@ -174,15 +177,17 @@ public final class Normaliser: @unchecked Sendable {
     private func remember(_ normalised: Normalised, as key: CacheKey) {
         cacheLock.withLock {
             if cache.updateValue(normalised, forKey: key) == nil {
+                let size = key.length + normalised.data.approximateBytes
                 cacheOrder.append(key)
-                cachedBytes += key.length
+                cacheSizes[key] = size
+                cachedBytes += size
             }
             // The newest is kept even past the byte limit, unless no entry at all is allowed.
             while cacheOrder.count > min(1, cacheLimit.entries),
                   cacheOrder.count > cacheLimit.entries || cachedBytes > cacheLimit.sqlBytes {
                 let old = cacheOrder.removeFirst()
                 cache[old] = nil
-                cachedBytes -= old.length
+                cachedBytes -= cacheSizes.removeValue(forKey: old) ?? 0
             }
         }
     }

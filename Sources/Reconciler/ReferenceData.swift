@@ -72,6 +72,16 @@ public struct ReferenceData: Sendable {
     /// How many rows are declared in all.
     public var rowCount: Int { tables.reduce(0) { $0 + $1.rows.count } }
 
+    /// About how many bytes the declared rows take in memory (values, held twice for the
+    /// key index, plus a fixed cost per value), for the normaliser's cache limit.
+    var approximateBytes: Int {
+        tables.reduce(0) { total, table in
+            table.rows.reduce(total) { sum, row in
+                sum + row.reduce(0) { $0 + 16 + ($1?.utf8.count ?? 0) } + table.key.count * 24
+            }
+        }
+    }
+
     /// SQL expressions whose values change whenever the target's reference rows or their
     /// sequences do: per table, the count of rows and the sum and sum of squares of their
     /// `xmin` (an insert, update or delete writes or removes row versions stamped with its

@@ -125,5 +125,14 @@ import TestSupport
             _ = try bytes.normalise("create table \(table) (id int)", origin: origin, schemas: [], targetMajorVersion: nil)
         }
         #expect(bytes.cachedCount == 2)    // 26 bytes each: two fit in 60
+
+        // A short INSERT … SELECT declares many rows: they count, not the SQL's few bytes.
+        let rows = Normaliser(dev: dev, cacheLimit: .init(entries: 100, sqlBytes: 200_000))
+        for table in ["h", "i", "j"] {
+            _ = try rows.normalise("create table \(table) (id int primary key, v text); "
+                                   + "insert into \(table) select g, 'value ' || g from generate_series(1, 2000) g",
+                                   origin: origin, schemas: [], targetMajorVersion: nil)
+        }
+        #expect(rows.cachedCount == 1)     // over 100 kB of rows each
     }
 }
