@@ -55,9 +55,19 @@ enum RowSteps {
         }
     }
 
-    /// `(v1, v2, …)` of `values`, each cast to its column's type.
-    private static func tuple(_ values: [String?], _ columns: [ReferenceColumn]) -> String {
-        "(" + zip(values, columns).map { RowText.literal($0, type: $1.type) }.joined(separator: ", ") + ")"
+    /// `(v1, v2, …)` of `values`, each cast to its column's type when `typed`. INSERT needs
+    /// no casts (its VALUES are read as the target columns' types, and a cast per value
+    /// nearly doubles the statement's cost); a VALUES list joined to a table needs its first
+    /// row typed, which types the rest.
+    private static func tuple(_ values: [String?], _ columns: [ReferenceColumn], typed: Bool) -> String {
+        "(" + zip(values, columns).map {
+            typed ? RowText.literal($0, type: $1.type) : $0.map(quoteLiteral) ?? "NULL"
+        }.joined(separator: ", ") + ")"
+    }
+
+    /// The tuples of `rows`, the first typed.
+    private static func tuples(_ rows: [[String?]], _ columns: [ReferenceColumn]) -> [String] {
+        rows.enumerated().map { tuple($1, columns, typed: $0 == 0) }
     }
 
     /// A step whose statement is `head` then one line per tuple then `tail`; its preview
@@ -77,7 +87,7 @@ enum RowSteps {
         let names = table.columns.map { quoteIdentifier($0.name) }.joined(separator: ", ")
         let overriding = table.columns.contains(where: \.identityAlways) ? " OVERRIDING SYSTEM VALUE" : ""
         return step(table, .insert, head: "INSERT INTO \(table.name.sql) (\(names))\(overriding) VALUES",
-                    tuples: positions.map { tuple(table.rows[$0], table.columns) }, tail: "",
+                    tuples: positions.map { tuple(table.rows[$0], table.columns, typed: false) }, tail: "",
                     summary: "insert \(positions.count) declared row(s) into \(table.name)")
     }
 
@@ -94,7 +104,7 @@ enum RowSteps {
         }
         return step(table, .update, head: always.map { $0 + "BY DEFAULT;\n" }.joined()
                     + "UPDATE \(table.partitioned ? "" : "ONLY ")\(table.name.sql) AS t SET \(set) FROM (VALUES",
-                    tuples: positions.map { position in tuple(order.map { table.rows[position][$0] }, columns) },
+                    tuples: tuples(positions.map { position in order.map { table.rows[position][$0] } }, columns),
                     tail: "\n) AS v(\(aliases)) WHERE " + match(table) + always.map { ";\n" + $0 + "ALWAYS" }.joined(),
                     summary: "update \(positions.count) row(s) of \(table.name) to their declared values",
                     hazards: always.isEmpty ? [] : [.lock(.accessExclusive)])
@@ -104,7 +114,7 @@ enum RowSteps {
         let columns = table.key.map { table.columns[$0] }
         let aliases = table.key.map { "c\($0)" }.joined(separator: ", ")
         return step(table, .delete, head: "DELETE FROM \(table.partitioned ? "" : "ONLY ")\(table.name.sql) AS t "
-                    + "USING (VALUES", tuples: keys.map { tuple($0, columns) },
+                    + "USING (VALUES", tuples: tuples(keys, columns),
                     tail: "\n) AS v(\(aliases)) WHERE " + match(table),
                     summary: "delete \(keys.count) row(s) of \(table.name) that are not declared", hazards: [.dataLoss])
     }
