@@ -35,20 +35,23 @@ extension Applier {
         PlanParts(schema: plan, rows: try rowSteps(on: connection), later: []).plan
     }
 
-    /// In the apply's transaction, once its schema steps ran: the row steps run, refused
-    /// when they delete and that is not allowed, then compared again (nothing may be left).
-    /// `inTransaction` false (`txMode: none`): each step commits by itself.
-    func applyRows(allowDestructive: Bool, inTransaction: Bool,
+    /// Once the schema steps ran: the row steps run, refused when they delete and that is not
+    /// allowed, then `later` (the NOT NULL steps that wait for the rows), then the rows are
+    /// compared again (nothing may be left). Returns the steps run. `committedBefore` nil: in
+    /// the apply's transaction; else (`txMode: none`) each step commits by itself, after that
+    /// many that did.
+    func applyRows(allowDestructive: Bool, then later: [PlanStep], committedBefore: Int?,
                    on connection: Connection) throws(ReconcileError) -> [PlanStep] {
-        guard !data.isEmpty else { return [] }
+        let inTransaction = committedBefore == nil
         let comparer = RowComparer(connection: connection, defaultMode: dataMode)
-        let steps = RowSteps.steps(try comparer.changes(data, inTransaction: inTransaction))
-        try Self.refuseDestructive(Plan(steps: steps), allowDestructive: allowDestructive)
+        let rows = data.isEmpty ? [] : RowSteps.steps(try comparer.changes(data, inTransaction: inTransaction))
+        try Self.refuseDestructive(Plan(steps: rows), allowDestructive: allowDestructive)
+        let steps = rows + later
         for (index, step) in steps.enumerated() {
-            try run(step, at: inTransaction ? .transaction : .alone(committedBefore: index), on: connection,
-                    pending: steps)
+            let place = committedBefore.map { StepPlace.alone(committedBefore: $0 + index) } ?? .transaction
+            try run(step, at: place, on: connection, pending: steps)
         }
-        guard !steps.isEmpty else { return [] }
+        guard !rows.isEmpty else { return steps }
         let left = RowSteps.steps(try comparer.changes(data, inTransaction: inTransaction))
         guard left.isEmpty else {
             throw ReconcileError(.notConverged, "after applying, the reference rows still differ"

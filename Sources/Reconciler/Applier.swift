@@ -146,12 +146,9 @@ public struct Applier {
         for (index, step) in steps.enumerated() {
             try run(step, at: .alone(committedBefore: index), on: connection, pending: steps)
         }
-        let rows = try applyRows(allowDestructive: allowDestructive, inTransaction: false, on: connection)
-        for (index, step) in parts.later.enumerated() {
-            try run(step, at: .alone(committedBefore: steps.count + rows.count + index), on: connection,
-                    pending: parts.later)
-        }
-        return .done(Plan(steps: steps + rows + parts.later), online: plan.steps(in: .online))
+        let rows = try applyRows(allowDestructive: allowDestructive, then: parts.later, committedBefore: steps.count,
+                                 on: connection)
+        return .done(Plan(steps: steps + rows), online: plan.steps(in: .online))
     }
 
     private enum Outcome {
@@ -213,9 +210,8 @@ public struct Applier {
                 }
                 return .committedFirst(plan)
             }
-            let rows = try applyRows(allowDestructive: allowDestructive, inTransaction: true, on: connection)
-                + later
-            for step in later { try run(step, at: .transaction, on: connection, pending: later) }
+            let rows = try applyRows(allowDestructive: allowDestructive, then: later, committedBefore: nil,
+                                     on: connection)
             if plan.isEmpty, rows.isEmpty {
                 try? connection.execute("ROLLBACK")
                 return .nothing

@@ -305,9 +305,7 @@ public enum ManifestValidation {
         }
         if let value = schema.annotations[DataMode.annotation], DataMode(rawValue: value) == nil {
             let key = DataMode.annotation
-            found.append(ManifestDiagnostic(.error, "annotation \(key) must be one of "
-                                            + DataMode.allCases.map(\.rawValue).joined(separator: ", ")
-                                            + ", not \"\(value)\"",
+            found.append(ManifestDiagnostic(.error, DataMode.invalid(value),
                                             at: locate(node, "metadata", "annotations", key) ?? schema.location))
         }
         return found

@@ -175,9 +175,10 @@ public final class Normaliser: @unchecked Sendable {
     }
 
     private func remember(_ normalised: Normalised, as key: CacheKey) {
+        // A walk over every declared row: not under the lock the other manifests wait on.
+        let size = key.length + normalised.data.approximateBytes
         cacheLock.withLock {
             if cache.updateValue(normalised, forKey: key) == nil {
-                let size = key.length + normalised.data.approximateBytes
                 cacheOrder.append(key)
                 cacheSizes[key] = size
                 cachedBytes += size

@@ -121,7 +121,7 @@ public final class Reconciler: @unchecked Sendable {
             // nothing to do, and the same declaration: no full check, no new connection.
             let verifiedKey = "\(target.name)|\(manifest.file)#\(manifest.documentIndex)"
             let fingerprint = fingerprints ? watched.fingerprint(conninfo) : nil
-            let rows = { (tables: [String]) in self.watched.rows(conninfo, tables: tables) }
+            let rows = { (probes: [String]) in self.watched.rows(conninfo, probes: probes) }
             if let fingerprint,
                let state = verified.unchanged(verifiedKey, fingerprint: fingerprint, digest: digest, rows: rows),
                let previous, previous.ready, previous.target == target.name, previous.desiredDigest == digest {
@@ -152,9 +152,9 @@ public final class Reconciler: @unchecked Sendable {
             warnings += desired.warnings(targetMajorVersion: targetVersion)
             if probe != nil, !desired.data.isEmpty {
                 // Read before the check, as the catalog fingerprint is.
-                let tables = desired.data.fingerprintProbes
-                probe?.state.tables = tables
-                probe?.state.rows = rows(tables)
+                let probes = desired.data.fingerprintProbes
+                probe?.state.probes = probes
+                probe?.state.rows = rows(probes)
             }
             // The same declaration as at the last good check on this target: a difference now
             // is drift, a change made to the database by hand.
@@ -196,7 +196,7 @@ public final class Reconciler: @unchecked Sendable {
                 }
             } else {
                 Self.unchanged(&report, previous: previous)
-                if var state = probe?.state, state.tables.isEmpty || state.rows != nil {
+                if var state = probe?.state, state.probes.isEmpty || state.rows != nil {
                     state.warnings = warnings
                     verified.remember(verifiedKey, state)
                 }
@@ -205,7 +205,7 @@ public final class Reconciler: @unchecked Sendable {
         } catch {
             if let probe {
                 // Without a rows fingerprint it could not be read, the stall is checked in full.
-                if error.failureClass == .stalled, probe.state.tables.isEmpty || probe.state.rows != nil {
+                if error.failureClass == .stalled, probe.state.probes.isEmpty || probe.state.rows != nil {
                     stalls.remember(probe.key, probe.state)
                 } else {
                     stalls.forget(probe.key)
@@ -359,9 +359,7 @@ public final class Reconciler: @unchecked Sendable {
     static func dataMode(_ manifest: AtlasSchema) throws(ReconcileError) -> DataMode {
         guard let value = manifest.annotations[DataMode.annotation] else { return .sync }
         guard let mode = DataMode(rawValue: value) else {
-            throw ReconcileError(.invalidManifest, "\(manifest.location): annotation \(DataMode.annotation) "
-                                 + "must be one of " + DataMode.allCases.map(\.rawValue).joined(separator: ", ")
-                                 + ", not \"\(value)\"")
+            throw ReconcileError(.invalidManifest, "\(manifest.location): \(DataMode.invalid(value))")
         }
         return mode
     }

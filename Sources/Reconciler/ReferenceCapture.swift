@@ -91,10 +91,13 @@ struct ReferenceCapture {
         table.rows = try rows("SELECT \(select) \(table.fromClause) ORDER BY \(keyList)")
         table.index = Dictionary(table.rows.enumerated().map { (table.keyValues($1), $0) }) { first, _ in first }
         table.references = try rows("""
-            select format('%I.%I', n.nspname, c.relname) from pg_constraint k
+            select n.nspname, c.relname from pg_constraint k
             join pg_class c on c.oid = k.confrelid join pg_namespace n on n.oid = c.relnamespace
             where k.conrelid = $1::oid and k.contype = 'f'
-            """, [oid]).compactMap { $0[0] }.compactMap(Self.parse)
+            """, [oid]).compactMap { row in row[0].flatMap { schema in row[1].map { QualifiedName(schema, $0) } } }
+        for (position, column) in table.columns.enumerated() where column.sequence != nil {
+            table.columns[position].highest = table.rows.compactMap { $0[position].flatMap { Int64($0) } }.max()
+        }
         return table
     }
 
@@ -168,15 +171,6 @@ struct ReferenceCapture {
             ordered.append(next)
         }
         return ordered
-    }
-
-    /// `"s"."t"` as `format('%I.%I')` prints it, back into its parts.
-    static func parse(_ text: String) -> QualifiedName? {
-        var rest = Substring(text)
-        guard let schema = ConversionDirectives.identifier(&rest), rest.first == "." else { return nil }
-        rest = rest.dropFirst()
-        guard let name = ConversionDirectives.identifier(&rest) else { return nil }
-        return QualifiedName(schema, name)
     }
 
     private func rows(_ sql: String, _ parameters: [String?] = []) throws(ReconcileError) -> [[String?]] {

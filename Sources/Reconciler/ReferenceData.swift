@@ -17,6 +17,11 @@ public enum DataMode: String, Sendable, Hashable, Codable, CaseIterable {
     /// The manifest annotation that sets the mode of all its reference tables (a
     /// `-- drover:data` directive overrides it per table).
     public static let annotation = "drover.dev/data"
+
+    /// What is wrong with `value` as the annotation's value.
+    static func invalid(_ value: String) -> String {
+        "annotation \(annotation) must be one of \(allCases.map(\.rawValue).joined(separator: ", ")), not \"\(value)\""
+    }
 }
 
 /// One column of a reference table, as the dev server has it.
@@ -28,6 +33,8 @@ public struct ReferenceColumn: Sendable, Hashable {
     public var identityAlways: Bool
     /// Its sequence (identity or serial), which must be moved past the declared values.
     public var sequence: String?
+    /// The highest declared value, for a column with a sequence (read once, when captured).
+    public var highest: Int64?
 }
 
 /// A table whose rows the declared SQL fills with INSERT: they are reconciled by key like the

@@ -101,8 +101,7 @@ struct RowComparer {
     private func sequences(_ table: ReferenceTable, exists: Bool) throws -> [(sequence: String, value: Int64)] {
         var found: [(sequence: String, value: Int64)] = []
         for (position, column) in table.columns.enumerated() {
-            guard let devSequence = column.sequence,
-                  let highest = table.rows.compactMap({ $0[position].flatMap { Int64($0) } }).max() else { continue }
+            guard let devSequence = column.sequence, let highest = column.highest else { continue }
             guard exists, let sequence = try connection.query("select pg_get_serial_sequence($1, $2)",
                                                               [table.name.sql, column.name]).rows.first?.first ?? nil,
                   let state = try connection.query("""

@@ -11,7 +11,7 @@ final class VerifiedStates: @unchecked Sendable {
         var warnings: [String]
         /// The declaration's reference-data probes (`ReferenceData.fingerprintProbes`), and
         /// their values read before the check: a row changed by hand changes no catalog.
-        var tables: [String] = []
+        var probes: [String] = []
         var rows: String?
     }
 
@@ -27,8 +27,8 @@ final class VerifiedStates: @unchecked Sendable {
             return state
         }
         guard let found else { return nil }
-        guard !found.tables.isEmpty else { return found }
-        guard let now = rows(found.tables), now == found.rows else { return nil }
+        guard !found.probes.isEmpty else { return found }
+        guard let now = rows(found.probes), now == found.rows else { return nil }
         return found
     }
 
@@ -64,7 +64,7 @@ final class WatchSessions: @unchecked Sendable {
 
     /// The values of `probes` (`ReferenceData.fingerprintProbes`) on the kept session of
     /// `conninfo`; nil when they cannot be read (the reconcile then checks in full).
-    func rows(_ conninfo: String, tables probes: [String]) -> String? {
+    func rows(_ conninfo: String, probes: [String]) -> String? {
         guard !probes.isEmpty, let session = lock.withLock({ idle.removeValue(forKey: conninfo) }) else { return nil }
         defer {
             let replaced = lock.withLock { idle.updateValue(session, forKey: conninfo) }
