@@ -21,20 +21,22 @@ enum DataStatement: Equatable {
     private static let queryWords = ["select", "values", "table", "with", "explain"]
 
     init(_ text: String) {
+        // One pass over the statement's first words (an INSERT of many rows may be megabytes).
         var tokens = SQLTokens(text)
         if tokens.symbol("(") {
             self = .query
             return
         }
-        for word in Self.forbiddenWords where SQLTokens.starts(text, with: [word]) {
+        let word = tokens.word()
+        if let word, Self.forbiddenWords.contains(word) {
             self = .forbidden(word.uppercased())
             return
         }
-        if Self.queryWords.contains(where: { SQLTokens.starts(text, with: [$0]) }) {
+        if let word, Self.queryWords.contains(word) {
             self = .query
             return
         }
-        guard tokens.keyword("insert") else {
+        guard word == "insert" else {
             self = .other
             return
         }

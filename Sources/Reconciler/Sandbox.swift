@@ -240,6 +240,13 @@ struct SQLTokens {
         return true
     }
 
+    /// The next unquoted word, folded to lower case, consumed.
+    mutating func word() -> String? {
+        guard let word = bareWord() else { return nil }
+        skipSpace()
+        return word.lowercased()
+    }
+
     /// An identifier: quoted (`"A""b"`) as written, unquoted folded to lower case.
     mutating func identifier() -> String? {
         if index < scalars.count, scalars[index] == "\"" {
